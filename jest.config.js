@@ -1,0 +1,11 @@
+/** Jest runs the TypeScript sources through ts-jest in transpile-only mode; `npm run typecheck` does the type checking once. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  modulePathIgnorePatterns: ['<rootDir>/test/conformance/node_modules', '<rootDir>/dist', '<rootDir>/cdk.out'],
+  testTimeout: 30000,
+  // Request logs would drown the test output; tests that check logs set LOG_LEVEL themselves.
+  setupFiles: ['<rootDir>/test/helpers/quiet-logs.ts'],
+};

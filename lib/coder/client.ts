@@ -1,0 +1,184 @@
+/**
+ * Typed calls to coderd's REST API as one caller. Every request carries the caller's token in
+ * `Coder-Session-Token`, is bounded by a timeout and by the tool call's abort signal, and turns
+ * coderd's error body into a `CoderApiError`. Connections are kept alive by Node's global fetch
+ * dispatcher, which is one pool per process and so survives warm Lambda invocations.
+ */
+import { z } from 'zod';
+import WebSocket from 'ws';
+import { CoderApiError, CoderBadResponseError, CoderTimeoutError, CoderUnreachableError, type CoderValidation } from './errors';
+
+export interface CoderClientOptions {
+  /** Deployment URL, e.g. https://coder.example.com (no trailing slash needed). */
+  baseUrl: string;
+  token: string;
+  /** Bound on each REST call in ms. */
+  requestTimeoutMs: number;
+  /** Aborts every call (the tool call's deadline). */
+  signal?: AbortSignal;
+  /** Called when coderd rejects the token, so the HTTP layer can answer 401 and let OAuth clients re-authenticate. */
+  onUnauthorized?: () => void;
+}
+
+export interface RequestOptions<T> {
+  query?: Record<string, string | undefined>;
+  json?: unknown;
+  body?: { data: Uint8Array; contentType: string };
+  schema: z.ZodType<T>;
+  /** Accept these statuses as success (default: any 2xx). */
+  okStatuses?: number[];
+}
+
+const coderErrorBody = z.object({
+  message: z.string().optional(),
+  detail: z.string().optional(),
+  validations: z.array(z.object({ field: z.string(), detail: z.string() })).nullish(),
+});
+
+const MAX_ERROR_BODY = 2048;
+
+export class CoderClient {
+  readonly baseUrl: URL;
+
+  constructor(private readonly opts: CoderClientOptions) {
+    this.baseUrl = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
+  }
+
+  url(path: string, query?: Record<string, string | undefined>): URL {
+    const url = new URL(path.replace(/^\//, ''), this.baseUrl);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    return url;
+  }
+
+  get<T>(path: string, schema: z.ZodType<T>, query?: Record<string, string | undefined>): Promise<T> {
+    return this.request('GET', path, { schema, query });
+  }
+
+  async request<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
+    const url = this.url(path, opts.query);
+    const headers: Record<string, string> = { 'Coder-Session-Token': this.opts.token, Accept: 'application/json' };
+    let body: Uint8Array<ArrayBuffer> | string | undefined;
+    if (opts.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(opts.json);
+    } else if (opts.body) {
+      headers['Content-Type'] = opts.body.contentType;
+      body = new Uint8Array(opts.body.data);
+    }
+    const res = await this.send(method, url, headers, body);
+    const ok = opts.okStatuses ? opts.okStatuses.includes(res.status) : res.status >= 200 && res.status < 300;
+    if (!ok) throw await this.toApiError(method, url, res);
+    return this.parse(method, url, res, opts.schema);
+  }
+
+  /** Reads a coderd WebSocket that sends one JSON value per frame until the server closes it. */
+  async readJsonStream<T>(path: string, query: Record<string, string | undefined>, schema: z.ZodType<T>): Promise<T[]> {
+    const url = this.url(path, query);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const signal = this.opts.signal;
+    return new Promise<T[]>((resolve, reject) => {
+      const items: T[] = [];
+      const ws = new WebSocket(url, { headers: { 'Coder-Session-Token': this.opts.token }, perMessageDeflate: false });
+      const fail = (err: Error) => {
+        signal?.removeEventListener('abort', onAbort);
+        ws.terminate();
+        reject(err);
+      };
+      const onAbort = () => fail(new CoderTimeoutError(`GET ${redact(url)}: the call's deadline passed while reading the log stream`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) return onAbort();
+      ws.on('unexpected-response', (_req, res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          fail(this.apiErrorFromText('GET', url, res.statusCode ?? 0, res.headers['content-type'], text));
+        });
+      });
+      ws.on('message', (data) => {
+        const parsed = schema.safeParse(safeJson(data.toString()));
+        if (!parsed.success) return fail(new CoderBadResponseError(`GET ${redact(url)}: unexpected log message from Coder`));
+        items.push(parsed.data);
+      });
+      ws.on('error', (err) => fail(new CoderUnreachableError(`GET ${redact(url)}: ${err.message}`, { cause: err })));
+      ws.on('close', (code, reason) => {
+        signal?.removeEventListener('abort', onAbort);
+        // coderd closes the stream normally when the job is done; anything else means the logs are incomplete.
+        if (code === 1000 || code === 1005) resolve(items);
+        else reject(new CoderUnreachableError(`GET ${redact(url)}: the log stream closed early (${code} ${reason.toString()})`.trim()));
+      });
+    });
+  }
+
+  private async send(method: string, url: URL, headers: Record<string, string>, body: BodyInit | undefined): Promise<Response> {
+    const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs);
+    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, timeout]) : timeout;
+    try {
+      return await fetch(url, { method, headers, body, signal, redirect: 'manual' });
+    } catch (err) {
+      if (timeout.aborted) {
+        throw new CoderTimeoutError(`${method} ${redact(url)}: Coder did not answer within ${this.opts.requestTimeoutMs} ms`, { cause: err });
+      }
+      if (this.opts.signal?.aborted) {
+        throw new CoderTimeoutError(`${method} ${redact(url)}: the call's deadline passed before Coder answered`, { cause: err });
+      }
+      throw new CoderUnreachableError(`${method} ${redact(url)}: cannot reach Coder: ${describeNetworkError(err)}`, { cause: err });
+    }
+  }
+
+  private async parse<T>(method: string, url: URL, res: Response, schema: z.ZodType<T>): Promise<T> {
+    const text = await res.text();
+    const parsed = schema.safeParse(text === '' ? undefined : safeJson(text));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : '';
+      throw new CoderBadResponseError(`${method} ${redact(url)}: Coder answered ${res.status} with a body this server cannot use${where}`);
+    }
+    return parsed.data;
+  }
+
+  private async toApiError(method: string, url: URL, res: Response): Promise<CoderApiError> {
+    const text = await res.text().catch(() => '');
+    return this.apiErrorFromText(method, url, res.status, res.headers.get('content-type') ?? undefined, text);
+  }
+
+  private apiErrorFromText(method: string, url: URL, status: number, contentType: string | undefined, text: string): CoderApiError {
+    if (status === 401) this.opts.onUnauthorized?.();
+    const parsed = coderErrorBody.safeParse(safeJson(text));
+    if (contentType?.includes('application/json') && parsed.success) {
+      const validations: CoderValidation[] = parsed.data.validations ?? [];
+      return new CoderApiError(method, redact(url), status, parsed.data.message ?? '', parsed.data.detail || undefined, validations);
+    }
+    // codersdk does the same for non-JSON bodies: name the content type, keep the start of the body as the detail.
+    const message = `unexpected non-JSON response "${contentType ?? 'none'}"`;
+    return new CoderApiError(method, redact(url), status, message, text.slice(0, MAX_ERROR_BODY) || undefined, []);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** URLs carry no token (it travels in a header), but a caller-built query could; drop known token parameters anyway. */
+function redact(url: URL): string {
+  const copy = new URL(url);
+  for (const k of ['coder_session_token', 'access_token']) if (copy.searchParams.has(k)) copy.searchParams.set(k, 'REDACTED');
+  return copy.toString();
+}
+
+function describeNetworkError(err: unknown): string {
+  // fetch wraps the socket error in `cause`; read it by shape, since errors from Node's internals may come from another realm.
+  const cause = isErrorLike(err) && isErrorLike(err.cause) ? err.cause : err;
+  if (!isErrorLike(cause)) return String(cause);
+  const code = typeof cause.code === 'string' ? cause.code : undefined;
+  const message = cause.message || (code ?? 'network error');
+  return code && !message.includes(code) ? `${code} ${message}` : message;
+}
+
+function isErrorLike(v: unknown): v is { message: string; code?: unknown; cause?: unknown } {
+  return typeof v === 'object' && v !== null && typeof (v as { message?: unknown }).message === 'string';
+}

@@ -1,0 +1,94 @@
+/**
+ * zod schemas for the parts of coderd's responses this server relies on. They are loose
+ * (`z.looseObject`): unknown fields pass through untouched, because several tools return Coder's
+ * objects whole and newer coderd versions add fields.
+ */
+import { z } from 'zod';
+
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** Any JSON value: for endpoints whose answer is returned to the model as is. */
+export const anyJson: z.ZodType<unknown> = z.unknown();
+
+export const userSchema = z.looseObject({
+  id: z.string(),
+  username: z.string(),
+  organization_ids: z.array(z.string()).nullish(),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const appSchema = z.looseObject({
+  slug: z.string(),
+  display_name: z.string().nullish(),
+  url: z.string().nullish(),
+});
+
+export const agentSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  lifecycle_state: z.string(),
+  apps: z.array(appSchema).nullish(),
+});
+export type WorkspaceAgent = z.infer<typeof agentSchema>;
+
+export const jobSchema = z.looseObject({
+  status: z.string(),
+  completed_at: z.string().nullish(),
+});
+
+export const buildSchema = z.looseObject({
+  id: z.string(),
+  transition: z.string(),
+  status: z.string(),
+  job: jobSchema,
+  resources: z.array(z.looseObject({ agents: z.array(agentSchema).nullish() })).nullish(),
+});
+export type WorkspaceBuild = z.infer<typeof buildSchema>;
+
+export const workspaceSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  owner_name: z.string(),
+  template_id: z.string(),
+  template_name: z.string(),
+  template_display_name: z.string(),
+  template_icon: z.string(),
+  template_active_version_id: z.string(),
+  outdated: z.boolean(),
+  latest_build: buildSchema,
+});
+export type Workspace = z.infer<typeof workspaceSchema>;
+
+export const workspacesResponseSchema = z.looseObject({
+  workspaces: z.array(workspaceSchema).nullish(),
+  count: z.number().optional(),
+});
+
+export const templateSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  display_name: z.string(),
+  description: z.string(),
+  active_version_id: z.string(),
+  active_user_count: z.number(),
+  organization_name: z.string().optional(),
+  agents_allowed: z.boolean().optional(),
+});
+export type Template = z.infer<typeof templateSchema>;
+
+export const presetSchema = z.looseObject({
+  ID: z.string(),
+  Name: z.string(),
+  Parameters: z.array(z.object({ Name: z.string(), Value: z.string() })).nullish(),
+  Default: z.boolean(),
+  DesiredPrebuildInstances: z.number().nullish(),
+  Description: z.string().nullish(),
+});
+
+export const logSchema = z.looseObject({ output: z.string() });
+export const agentLogBatchSchema = z.array(logSchema);
+
+export const uploadResponseSchema = z.looseObject({ hash: z.string() });
+export const appHostSchema = z.looseObject({ host: z.string() });
+export const authcheckResponseSchema = z.record(z.string(), z.boolean());

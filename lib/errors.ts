@@ -1,0 +1,52 @@
+/**
+ * Error families shared by the whole server. Each has a stable `code`, a message a user can act on,
+ * and the underlying `cause`. Tool handlers turn them into `isError` results; the HTTP layer turns the
+ * request-level ones into status codes.
+ */
+
+export type ErrorCode =
+  | 'coder_api'
+  | 'coder_unreachable'
+  | 'coder_timeout'
+  | 'coder_bad_response'
+  | 'invalid_argument'
+  | 'resource'
+  | 'deadline'
+  | 'config';
+
+export abstract class AppError extends Error {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A tool argument that passed the schema but is still unusable (a UUID that is not one, two exclusive fields...). */
+export class InvalidArgumentError extends AppError {
+  readonly code = 'invalid_argument';
+}
+
+/** A workspace, agent, template or user cannot be used as asked (deleted, failed, no such agent...). Texts follow coderd. */
+export class ResourceError extends AppError {
+  readonly code = 'resource';
+}
+
+/** The call's deadline fired before the work finished. */
+export class DeadlineError extends AppError {
+  readonly code = 'deadline';
+}
+
+/** A setting is missing or malformed; the message names it. */
+export class ConfigError extends AppError {
+  readonly code = 'config';
+}
+
+/** Prefixes an error's message the way coderd's tools wrap errors (`failed to find workspace: ...`) without losing its family. */
+export function withPrefix(prefix: string, err: unknown): Error {
+  if (err instanceof Error) {
+    err.message = `${prefix}: ${err.message}`;
+    return err;
+  }
+  return new Error(`${prefix}: ${String(err)}`);
+}

@@ -1,0 +1,57 @@
+/**
+ * The Lambda entry point: an API Gateway (REST v1, HTTP API v2) or Function URL event becomes a Web
+ * `Request`, the app answers it, and the `Response` goes back as the proxy result of the same shape.
+ * Nothing here outlives the invocation except module-scope caches (config, verified tokens).
+ */
+import type { Context } from 'aws-lambda';
+import { handleRequest } from './app';
+import { getConfig, type Config } from './config';
+import { AppError } from './errors';
+import { parseEvent, toRequest, UnsupportedEventError } from './http/events';
+import { coderError } from './http/respond';
+import { toResult, type ProxyResult } from './http/results';
+import { log } from './log';
+
+export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
+export type Handler = (event: unknown, context?: LambdaContext) => Promise<ProxyResult>;
+
+/** The deployed entry point: configuration from the environment, read once per container. */
+export const handler: Handler = makeHandler(getConfig);
+
+/** A handler with its own configuration source, for the local server and tests. */
+export function makeHandler(config: () => Config): Handler {
+  return (event, context) => handle(event, context, config);
+}
+
+async function handle(event: unknown, context: LambdaContext | undefined, config: () => Config): Promise<ProxyResult> {
+  let parsed;
+  try {
+    parsed = parseEvent(event);
+  } catch (err) {
+    if (err instanceof UnsupportedEventError) {
+      log('error', 'unsupported event', { requestId: context?.awsRequestId });
+      return { statusCode: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: err.message }), isBase64Encoded: false };
+    }
+    throw err;
+  }
+  const started = Date.now();
+  const { request, basePath, requestId } = toRequest(parsed);
+  const remainingMs = context ? () => context.getRemainingTimeInMillis() : () => Infinity;
+  let response: Response;
+  try {
+    response = await handleRequest(request, { basePath, remainingMs }, config());
+  } catch (err) {
+    // Only configuration and programming faults land here; never echo anything but our own message.
+    const message = err instanceof AppError ? err.message : 'internal error';
+    log('error', 'request failed', { requestId, error: message });
+    response = coderError(500, 'Internal error.', message);
+  }
+  log('info', 'request', {
+    requestId: requestId ?? context?.awsRequestId,
+    method: request.method,
+    path: new URL(request.url).pathname,
+    status: response.status,
+    ms: Date.now() - started,
+  });
+  return toResult(parsed.kind, response);
+}

@@ -1,0 +1,133 @@
+/**
+ * The local server behind `npm start` and the end-to-end tests: each Node HTTP request becomes an
+ * HTTP API (payload v2) event and goes through the same Lambda handler, so local runs exercise the
+ * deployed code path. It listens on loopback only and refuses foreign Host headers (DNS rebinding).
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Handler, LambdaContext } from '../handler';
+import { isTextContentType, type ProxyResult } from '../http/results';
+
+export interface LocalServerOptions {
+  handler: Handler;
+  port?: number;
+  host?: string;
+  /** Emulated Lambda timeout; when set, the handler sees the remaining time as a deployed one would. */
+  invocationTimeoutMs?: number;
+}
+
+export interface LocalServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** API Gateway refuses payloads over 10 MB before Lambda sees them; so do we. */
+const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
+
+export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
+  const server = http.createServer((req, res) => {
+    serve(req, res, opts).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: 'Internal error.' }));
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(req: http.IncomingMessage, res: http.ServerResponse, opts: LocalServerOptions): Promise<void> {
+  if (!LOOPBACK_HOST.test(req.headers.host ?? '')) {
+    return send(res, 403, { message: `Forbidden: Host ${JSON.stringify(req.headers.host ?? '')} is not a loopback name` });
+  }
+  const body = await readBody(req);
+  if (body === 'too-large') return send(res, 413, { message: 'Request Entity Too Large' });
+  const started = Date.now();
+  const context: LambdaContext | undefined = opts.invocationTimeoutMs
+    ? { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => started + (opts.invocationTimeoutMs ?? 0) - Date.now() }
+    : undefined;
+  const result = await opts.handler(toHttpApiEvent(req, body), context);
+  writeResult(res, result);
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > GATEWAY_MAX_BODY) {
+        resolve('too-large');
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The event API Gateway's HTTP API sends for this request (payload format 2.0). */
+export function toHttpApiEvent(req: http.IncomingMessage, body: Buffer) {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || k === 'cookie') continue;
+    headers[k] = Array.isArray(v) ? v.join(',') : v;
+  }
+  const cookies = req.headers.cookie ? req.headers.cookie.split(/;\s*/) : undefined;
+  const text = isTextContentType(req.headers['content-type'] ?? null);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    ...(cookies ? { cookies } : {}),
+    headers: { ...headers, 'x-forwarded-proto': 'http' },
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: req.headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: text ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !text } : { isBase64Encoded: false }),
+  };
+}
+
+function writeResult(res: http.ServerResponse, result: ProxyResult): void {
+  const headers: Record<string, string | string[]> = { ...result.headers };
+  if ('cookies' in result && result.cookies) headers['set-cookie'] = result.cookies;
+  const body = Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  delete headers['content-length'];
+  delete headers['transfer-encoding'];
+  res.writeHead(result.statusCode, { ...headers, 'content-length': String(body.length) });
+  res.end(body);
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,15 @@
+/**
+ * The one deadline a tool call runs under (DESIGN "Deadlines"): the smaller of the tool timeout
+ * (coderd caps handlers at 5 minutes) and the Lambda's remaining time minus a safety margin, so a
+ * caller always gets an answer instead of a Lambda timeout.
+ */
+export interface DeadlineInputs {
+  toolTimeoutMs: number;
+  /** Remaining invocation time; Infinity outside Lambda. */
+  remainingMs: number;
+  marginMs: number;
+}
+
+export function callBudgetMs({ toolTimeoutMs, remainingMs, marginMs }: DeadlineInputs): number {
+  return Math.max(0, Math.min(toolTimeoutMs, remainingMs - marginMs));
+}

@@ -1,0 +1,139 @@
+/**
+ * `POST /mcp`: origin, method, toolset and credential checks, then one stateless SDK transport and one
+ * MCP server for this request only (sharing either across requests leaks responses between clients,
+ * CVE-2026-25536). A token Coder rejects turns the whole answer into a 401 so OAuth clients re-authenticate.
+ */
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { bearerChallenge, type PublicUrls } from '../auth/metadata';
+import { fingerprint, resolveCredentials, type Credentials } from '../auth/token';
+import { forgetVerified, isRecentlyVerified, markVerified } from '../auth/verified';
+import { CoderClient } from '../coder/client';
+import { CoderApiError } from '../coder/errors';
+import { userSchema } from '../coder/schemas';
+import type { Config } from '../config';
+import { corsHeaders, isOriginAllowed, preflightHeaders } from '../http/origin';
+import { coderError, rpcError } from '../http/respond';
+import { isToolset, toolsFor } from '../tools/registry';
+import { callBudgetMs } from './deadline';
+import { createMcpServer } from './server';
+
+export interface EndpointContext {
+  config: Config;
+  urls: PublicUrls;
+  version: string;
+  /** Remaining invocation time in ms (Infinity outside Lambda). */
+  remainingMs: () => number;
+}
+
+export async function handleMcp(request: Request, ctx: EndpointContext): Promise<Response> {
+  const origin = request.headers.get('origin');
+  if (!isOriginAllowed(origin, ctx.config.allowedOrigins)) {
+    return rpcError(403, -32000, `Forbidden: origin ${JSON.stringify(origin)} is not allowed; add it to MCP_ALLOWED_ORIGINS`);
+  }
+  const cors = corsHeaders(origin);
+  if (request.method === 'OPTIONS' && origin !== null) return new Response(null, { status: 204, headers: preflightHeaders(origin) });
+  if (request.method !== 'POST') {
+    return rpcError(405, -32000, 'Method not allowed: this server is stateless and accepts only POST', { allow: 'POST', ...cors });
+  }
+  const toolset = new URL(request.url).searchParams.get('toolset') || 'standard';
+  if (!isToolset(toolset)) return coderError(400, `Invalid toolset: ${toolset}`, undefined, cors);
+
+  const credentials = resolveCredentials(request.headers, ctx.config.serviceToken);
+  if (!credentials) return unauthorized(ctx, cors, 'Unauthorized: send your Coder token as "Authorization: Bearer <token>" or "Coder-Session-Token"');
+  const rejected = await checkToken(credentials, ctx);
+  if (rejected) return rejected(cors);
+
+  let coderRejectedToken = false;
+  const response = await serveMcp(request, ctx, toolset, credentials, () => {
+    coderRejectedToken = true;
+  });
+  if (coderRejectedToken) {
+    forgetVerified(fingerprint(ctx.config.coderUrl, credentials.token));
+    return tokenRejected(credentials, ctx)(cors);
+  }
+  for (const [k, v] of Object.entries(cors)) response.headers.set(k, v);
+  return response;
+}
+
+async function serveMcp(
+  request: Request,
+  ctx: EndpointContext,
+  toolset: 'standard' | 'chatgpt',
+  credentials: Credentials,
+  onUnauthorized: () => void,
+): Promise<Response> {
+  const { config } = ctx;
+  const server = createMcpServer({
+    version: ctx.version,
+    tools: toolsFor(toolset),
+    callBudgetMs: () =>
+      callBudgetMs({ toolTimeoutMs: config.toolTimeoutMs, remainingMs: ctx.remainingMs(), marginMs: config.deadlineMarginMs }),
+    context: (signal) => ({
+      signal,
+      coder: new CoderClient({
+        baseUrl: config.coderUrl,
+        token: credentials.token,
+        requestTimeoutMs: config.coderRequestTimeoutMs,
+        signal,
+        onUnauthorized,
+      }),
+    }),
+  });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+    maxRequestBodySize: config.maxBodyBytes,
+  });
+  try {
+    await server.connect(transport);
+    return await transport.handleRequest(withDefaultAccept(request));
+  } finally {
+    await server.close();
+  }
+}
+
+/**
+ * coderd tolerates a missing Accept header (curl, simple scripts, fetch's default `*\/*`); the SDK
+ * transport wants both types listed. An Accept that names other types only is left for the SDK to refuse.
+ */
+function withDefaultAccept(request: Request): Request {
+  const accept = request.headers.get('accept');
+  if (accept !== null && accept.trim() !== '' && !accept.includes('*/*')) return request;
+  const headers = new Headers(request.headers);
+  headers.set('accept', 'application/json, text/event-stream');
+  return new Request(request, { headers });
+}
+
+type Rejection = (cors: Record<string, string>) => Response;
+
+/** Asks Coder whether the token is valid unless it did so moments ago. Only a definite "no" rejects; an outage is left to the tools to report. */
+async function checkToken(credentials: Credentials, ctx: EndpointContext): Promise<Rejection | undefined> {
+  const key = fingerprint(ctx.config.coderUrl, credentials.token);
+  const now = Date.now();
+  if (isRecentlyVerified(key, now)) return undefined;
+  const coder = new CoderClient({
+    baseUrl: ctx.config.coderUrl,
+    token: credentials.token,
+    requestTimeoutMs: Math.min(ctx.config.coderRequestTimeoutMs, 10_000),
+  });
+  try {
+    await coder.get('/api/v2/users/me', userSchema);
+    markVerified(key, now, ctx.config.authCacheMs);
+    return undefined;
+  } catch (err) {
+    if (err instanceof CoderApiError && err.status === 401) return tokenRejected(credentials, ctx);
+    return undefined;
+  }
+}
+
+function tokenRejected(credentials: Credentials, ctx: EndpointContext): Rejection {
+  if (credentials.source === 'service') {
+    // Not the caller's fault, and not something an OAuth flow can fix: say what the operator must do.
+    return (cors) => rpcError(502, -32000, 'Coder rejected the service token configured in CODER_SESSION_TOKEN; replace it with a valid token', cors);
+  }
+  return (cors) => unauthorized(ctx, cors, 'Unauthorized: Coder rejected the token (invalid, expired or revoked); sign in again', 'invalid_token');
+}
+
+function unauthorized(ctx: EndpointContext, cors: Record<string, string>, message: string, error?: 'invalid_token'): Response {
+  return rpcError(401, -32001, message, { 'www-authenticate': bearerChallenge(ctx.urls, error), ...cors });
+}

@@ -1,0 +1,73 @@
+/**
+ * Builds the MCP server for one HTTP request, bound to one caller (as coderd does). We use the SDK's
+ * low-level `Server` so that `tools/list` carries coderd's exact wire shape and tool failures become
+ * `isError` results with Coder's text, while the SDK keeps doing JSON-RPC, initialize and versions.
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, McpError, ErrorCode, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { DeadlineError } from '../errors';
+import { ANNOTATIONS, type Tool, type ToolContext } from '../tools/types';
+
+export const SERVER_NAME = 'Coder';
+export const INSTRUCTIONS = 'Coder MCP Server providing workspace and template management tools';
+
+export interface McpServerOptions {
+  version: string;
+  tools: readonly Tool[];
+  /** Budget for one tool call, computed when the call starts. */
+  callBudgetMs: () => number;
+  /** Tool context for one call, given the call's abort signal. */
+  context: (signal: AbortSignal) => ToolContext;
+}
+
+export function createMcpServer(opts: McpServerOptions): Server {
+  const server = new Server(
+    { name: SERVER_NAME, version: opts.version },
+    { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: INSTRUCTIONS },
+  );
+  const byName = new Map(opts.tools.map((t) => [t.name, t]));
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: opts.tools.map((t) => ({
+      name: t.name,
+      description: t.description,
+      inputSchema: t.inputSchema,
+      annotations: ANNOTATIONS[t.annotations],
+    })),
+  }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
+    const tool = byName.get(req.params.name);
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `unknown tool ${JSON.stringify(req.params.name)}`);
+    return runTool(tool, req.params.arguments, opts, extra.signal);
+  });
+  return server;
+}
+
+async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, clientSignal: AbortSignal): Promise<CallToolResult> {
+  const budget = opts.callBudgetMs();
+  const deadline = AbortSignal.timeout(Math.max(1, budget));
+  const signal = AbortSignal.any([clientSignal, deadline]);
+  try {
+    if (budget <= 0) throw new DeadlineError('no time is left in this invocation to run the tool; retry the call');
+    const result = await raceAbort(tool.call(args, opts.context(signal)), signal, () =>
+      deadline.aborted
+        ? new DeadlineError(`${tool.name} did not finish within its deadline of ${budget} ms`)
+        : new DeadlineError(`${tool.name} was cancelled by the client`),
+    );
+    // coderd's Go JSON encoder ends its output with a newline; keep it so results read the same.
+    return { content: [{ type: 'text', text: `${JSON.stringify(result ?? null)}\n` }] };
+  } catch (err) {
+    return { content: [{ type: 'text', text: err instanceof Error ? err.message : String(err) }], isError: true };
+  }
+}
+
+/** Settles with the work, or with the deadline's error as soon as the signal fires, whichever is first. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(onAbort());
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(onAbort());
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}

@@ -1,0 +1,165 @@
+/** Control-plane template tools: list, inspect, upload, create versions and templates, promote, delete. */
+import { z } from 'zod';
+import type { CoderClient } from '../coder/client';
+import { anyJson, presetSchema, templateSchema, uploadResponseSchema, userSchema, ZERO_UUID, type Template } from '../coder/schemas';
+import { buildTar } from '../coder/tar';
+import { requireUuid } from '../coder/uuid';
+import { ResourceError } from '../errors';
+import { defineTool } from './types';
+import { TEMPLATE_VERSION_PRIMER } from './primer';
+
+function minimalTemplate(t: Template) {
+  return {
+    display_name: t.display_name,
+    id: t.id,
+    name: t.name,
+    description: t.description,
+    active_version_id: t.active_version_id,
+    active_user_count: t.active_user_count,
+    ...(t.agents_allowed === undefined ? {} : { agents_allowed: t.agents_allowed }),
+  };
+}
+
+/** Templates and versions are created in the caller's first organization, as coderd's tools do. */
+async function firstOrganization(coder: CoderClient): Promise<string> {
+  const me = await coder.get('/api/v2/users/me', userSchema);
+  const org = me.organization_ids?.[0];
+  if (!org) throw new ResourceError(`user ${JSON.stringify(me.username)} is not a member of any organization`);
+  return org;
+}
+
+export const listTemplates = defineTool({
+  name: 'coder_list_templates',
+  description: 'List the templates the authenticated user can see.',
+  annotations: 'read',
+  input: z.object({}),
+  handler: async (_args, { coder }) => {
+    const templates = await coder.get('/api/v2/templates', z.array(templateSchema));
+    return templates.map(minimalTemplate);
+  },
+});
+
+export const getTemplate = defineTool({
+  name: 'coder_get_template',
+  description:
+    "Get a template with its active version's parameters and presets. Use it before creating a workspace to know which parameters to ask the user for.",
+  annotations: 'read',
+  input: z.object({ template_id: z.string().describe('ID of the template.') }),
+  handler: async ({ template_id }, { coder }) => {
+    const id = requireUuid('template_id', template_id);
+    const template = await coder.get(`/api/v2/templates/${id}`, templateSchema);
+    if (template.active_version_id === ZERO_UUID) throw new ResourceError('template has no active version');
+    const version = template.active_version_id;
+    const [parameters, presets] = await Promise.all([
+      coder.get(`/api/v2/templateversions/${version}/rich-parameters`, z.array(z.unknown()).nullable()),
+      coder.get(`/api/v2/templateversions/${version}/presets`, z.array(presetSchema).nullable()),
+    ]);
+    const mapped = (presets ?? []).map((p) => ({
+      id: p.ID,
+      name: p.Name,
+      ...(p.Description ? { description: p.Description } : {}),
+      default: p.Default,
+      ...(p.DesiredPrebuildInstances == null ? {} : { desired_prebuild_instances: p.DesiredPrebuildInstances }),
+      parameters: (p.Parameters ?? []).map((x) => ({ name: x.Name, value: x.Value })),
+    }));
+    return { ...minimalTemplate(template), parameters: parameters ?? [], ...(mapped.length > 0 ? { presets: mapped } : {}) };
+  },
+});
+
+export const templateVersionParameters = defineTool({
+  name: 'coder_template_version_parameters',
+  description:
+    'Get the rich parameters of a template version. Present them to the user as workspace parameters: they usually matter when creating a workspace.',
+  annotations: 'read',
+  input: z.object({ template_version_id: z.string().describe('ID of the template version.') }),
+  handler: async ({ template_version_id }, { coder }) => {
+    const id = requireUuid('template_version_id', template_version_id);
+    return coder.get(`/api/v2/templateversions/${id}/rich-parameters`, anyJson);
+  },
+});
+
+export const uploadTarFile = defineTool({
+  name: 'coder_upload_tar_file',
+  description:
+    'Create a tar archive from a map of file names to contents and upload it to Coder. Returns the file ID (field "hash") to pass to coder_create_template_version.',
+  annotations: 'mutation',
+  input: z.object({
+    files: z.record(z.string(), z.string()).describe('File name → file content. Every entry gets mode 0644.'),
+  }),
+  handler: async ({ files }, { coder }) => {
+    const data = await buildTar(files);
+    const res = await coder.request('POST', '/api/v2/files', {
+      body: { data, contentType: 'application/x-tar' },
+      schema: uploadResponseSchema,
+    });
+    return { hash: res.hash };
+  },
+});
+
+export const createTemplateVersion = defineTool({
+  name: 'coder_create_template_version',
+  description: TEMPLATE_VERSION_PRIMER,
+  annotations: 'mutation',
+  input: z.object({
+    file_id: z.string().describe('ID of the uploaded tar file (from coder_upload_tar_file).'),
+    template_id: z.string().optional().describe('(Optional) ID of the template the version belongs to.'),
+  }),
+  handler: async ({ file_id, template_id }, { coder }) => {
+    const fileId = requireUuid('file_id', file_id);
+    const templateId = template_id ? requireUuid('template_id', template_id) : undefined;
+    const org = await firstOrganization(coder);
+    return coder.request('POST', `/api/v2/organizations/${org}/templateversions`, {
+      json: { message: 'Created by AI', storage_method: 'file', file_id: fileId, provisioner: 'terraform', template_id: templateId },
+      schema: anyJson,
+    });
+  },
+});
+
+export const createTemplate = defineTool({
+  name: 'coder_create_template',
+  description: 'Create a template from a template version whose import succeeded.',
+  annotations: 'mutation',
+  input: z.object({
+    name: z.string(),
+    display_name: z.string(),
+    description: z.string(),
+    icon: z.string().optional().describe('A URL to an icon to use.'),
+    version_id: z.string().describe('ID of the template version to create the template from.'),
+  }),
+  handler: async (args, { coder }) => {
+    const versionId = requireUuid('version_id', args.version_id);
+    const org = await firstOrganization(coder);
+    return coder.request('POST', `/api/v2/organizations/${org}/templates`, {
+      json: { name: args.name, display_name: args.display_name, description: args.description, template_version_id: versionId },
+      schema: anyJson,
+    });
+  },
+});
+
+export const updateTemplateActiveVersion = defineTool({
+  name: 'coder_update_template_active_version',
+  description: 'Make a template version the active version of its template: new workspaces are created from it.',
+  annotations: 'mutation',
+  input: z.object({
+    template_id: z.string().describe('ID of the template.'),
+    template_version_id: z.string().describe('ID of the version to make active.'),
+  }),
+  handler: async (args, { coder }) => {
+    const templateId = requireUuid('template_id', args.template_id);
+    const versionId = requireUuid('template_version_id', args.template_version_id);
+    await coder.request('PATCH', `/api/v2/templates/${templateId}/versions`, { json: { id: versionId }, schema: anyJson });
+    return 'Successfully updated active version!';
+  },
+});
+
+export const deleteTemplate = defineTool({
+  name: 'coder_delete_template',
+  description: 'Delete a template. This cannot be undone, and fails while workspaces still use the template.',
+  annotations: 'destructive',
+  input: z.object({ template_id: z.string().describe('ID of the template.') }),
+  handler: async ({ template_id }, { coder }) => {
+    const id = requireUuid('template_id', template_id);
+    await coder.request('DELETE', `/api/v2/templates/${id}`, { schema: anyJson });
+    return { message: 'Template deleted successfully.' };
+  },
+});

@@ -1,0 +1,37 @@
+/**
+ * The Lambda bundle as deployed: `npm run build` (esbuild, one minified file) carries no test code
+ * or simulator, and the built file answers an API Gateway event on its own.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, '..', '..');
+
+it('builds one minified handler without test code that serves /healthz', async () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'bundle-'));
+  try {
+    const { stdout } = await run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--outdir', out], { cwd: ROOT });
+    expect(stdout).toMatch(/handler\.js: \d+ bytes/);
+    const meta = JSON.parse(readFileSync(path.join(out, 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
+    const inputs = Object.keys(meta.inputs);
+    expect(inputs.some((i) => i.startsWith('lib/handler.ts'))).toBe(true);
+    expect(inputs.filter((i) => i.startsWith('test/') || i.includes('jest') || i.includes('node-pty'))).toEqual([]);
+
+    const script = `
+      process.env.CODER_URL = 'https://coder.example.com';
+      const { handler } = require(${JSON.stringify(path.join(out, 'handler.js'))});
+      handler({ version: '2.0', rawPath: '/healthz', rawQueryString: '', headers: { host: 'x.lambda-url.us-east-1.on.aws' },
+        requestContext: { http: { method: 'GET' }, stage: '$default', requestId: 'r' }, isBase64Encoded: false })
+        .then((r) => process.stdout.write(JSON.stringify(r)));`;
+    const { stdout: result } = await run(process.execPath, ['-e', script], { cwd: out });
+    const parsed = JSON.parse(result.slice(result.indexOf('{"statusCode"'))) as { statusCode: number; body: string };
+    expect(parsed.statusCode).toBe(200);
+    expect(JSON.parse(parsed.body)).toMatchObject({ status: 'ok' });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}, 60_000);
