@@ -120,10 +120,10 @@ export const createTemplate = defineTool({
   description: 'Create a template from a template version whose import succeeded.',
   annotations: 'mutation',
   input: z.object({
-    name: z.string(),
-    display_name: z.string(),
-    description: z.string(),
-    icon: z.string().optional().describe('A URL to an icon to use.'),
+    name: z.string().describe('Name of the template (lowercase letters, digits and hyphens).'),
+    display_name: z.string().describe('Name shown to people.'),
+    description: z.string().describe('What the template provisions.'),
+    icon: z.string().optional().describe('(Optional) An icon URL. Accepted for compatibility with coderd; like coderd, it is not sent.'),
     version_id: z.string().describe('ID of the template version to create the template from.'),
   }),
   handler: async (args, { coder }) => {
