@@ -41,12 +41,3 @@ export class DeadlineError extends AppError {
 export class ConfigError extends AppError {
   readonly code = 'config';
 }
-
-/** Prefixes an error's message the way coderd's tools wrap errors (`failed to find workspace: ...`) without losing its family. */
-export function withPrefix(prefix: string, err: unknown): Error {
-  if (err instanceof Error) {
-    err.message = `${prefix}: ${err.message}`;
-    return err;
-  }
-  return new Error(`${prefix}: ${String(err)}`);
-}

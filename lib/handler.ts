@@ -7,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import { handleRequest } from './app';
 import { getConfig, type Config } from './config';
 import { AppError } from './errors';
-import { parseEvent, toRequest, UnsupportedEventError } from './http/events';
+import { parseEvent, toRequest, UnsupportedEventError, type ParsedEvent } from './http/events';
 import { coderError } from './http/respond';
 import { toResult, type ProxyResult } from './http/results';
 import { log } from './log';
@@ -24,7 +24,7 @@ export function makeHandler(config: () => Config): Handler {
 }
 
 async function handle(event: unknown, context: LambdaContext | undefined, config: () => Config): Promise<ProxyResult> {
-  let parsed;
+  let parsed: ParsedEvent;
   try {
     parsed = parseEvent(event);
   } catch (err) {

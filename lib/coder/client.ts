@@ -78,7 +78,11 @@ export class CoderClient {
     const signal = this.opts.signal;
     return new Promise<T[]>((resolve, reject) => {
       const items: T[] = [];
-      const ws = new WebSocket(url, { headers: { 'Coder-Session-Token': this.opts.token }, perMessageDeflate: false });
+      const ws = new WebSocket(url, {
+        headers: { 'Coder-Session-Token': this.opts.token },
+        perMessageDeflate: false,
+        handshakeTimeout: this.opts.requestTimeoutMs,
+      });
       const fail = (err: Error) => {
         signal?.removeEventListener('abort', onAbort);
         ws.terminate();

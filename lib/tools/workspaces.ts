@@ -49,8 +49,7 @@ export const getWorkspace = defineTool({
   handler: async ({ workspace_id }, { coder }) => {
     if (!workspace_id) throw new InvalidArgumentError('workspace_id cannot be empty');
     const [ref = ''] = normalizeWorkspaceInput(workspace_id).split('.');
-    const ws = await resolveWorkspace(coder, ref);
-    return ws;
+    return resolveWorkspace(coder, ref);
   },
 });
 

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
+const NODE22 = path.join(ROOT, 'test', 'conformance', 'node_modules', '.bin', 'node');
 
 it('builds one minified handler without test code that serves /healthz', async () => {
   const out = mkdtempSync(path.join(tmpdir(), 'bundle-'));
@@ -27,10 +28,13 @@ it('builds one minified handler without test code that serves /healthz', async (
       handler({ version: '2.0', rawPath: '/healthz', rawQueryString: '', headers: { host: 'x.lambda-url.us-east-1.on.aws' },
         requestContext: { http: { method: 'GET' }, stage: '$default', requestId: 'r' }, isBase64Encoded: false })
         .then((r) => process.stdout.write(JSON.stringify(r)));`;
-    const { stdout: result } = await run(process.execPath, ['-e', script], { cwd: out });
-    const parsed = JSON.parse(result.slice(result.indexOf('{"statusCode"'))) as { statusCode: number; body: string };
-    expect(parsed.statusCode).toBe(200);
-    expect(JSON.parse(parsed.body)).toMatchObject({ status: 'ok' });
+    // The machine's Node, and the Node 22 that test/conformance brings (the Lambda runs a current Node).
+    for (const node of [process.execPath, NODE22]) {
+      const { stdout: result } = await run(node, ['-e', script], { cwd: out });
+      const parsed = JSON.parse(result.slice(result.indexOf('{"statusCode"'))) as { statusCode: number; body: string };
+      expect(parsed.statusCode).toBe(200);
+      expect(JSON.parse(parsed.body)).toMatchObject({ status: 'ok' });
+    }
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
