@@ -12,7 +12,13 @@ export type ErrorCode =
   | 'invalid_argument'
   | 'resource'
   | 'deadline'
-  | 'config';
+  | 'config'
+  | 'tunnel_dial'
+  | 'agent_tool_missing'
+  | 'outcome_unknown'
+  | 'channel_broken'
+  | 'agent_op'
+  | 'permission';
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
@@ -40,4 +46,9 @@ export class DeadlineError extends AppError {
 /** A setting is missing or malformed; the message names it. */
 export class ConfigError extends AppError {
   readonly code = 'config';
+}
+
+/** Coder says the caller may not do this (e.g. no SSH access to the workspace). */
+export class PermissionError extends AppError {
+  readonly code = 'permission';
 }

@@ -50,6 +50,8 @@ export const workspaceSchema = z.looseObject({
   id: z.string(),
   name: z.string(),
   owner_name: z.string(),
+  owner_id: z.string().optional(),
+  organization_id: z.string().optional(),
   template_id: z.string(),
   template_name: z.string(),
   template_display_name: z.string(),

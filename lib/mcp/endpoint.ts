@@ -13,9 +13,14 @@ import { userSchema } from '../coder/schemas';
 import type { Config } from '../config';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from '../http/origin';
 import { coderError, rpcError } from '../http/respond';
+import { AgentAccess } from '../tools/agent-access';
 import { isToolset, toolsFor } from '../tools/registry';
+import { sharedPool } from '../tunnel/shared';
 import { callBudgetMs } from './deadline';
 import { createMcpServer } from './server';
+
+/** Most command output brought back per call; a Lambda answer cannot exceed 6 MB and a model should not read megabytes of log. */
+const OUTPUT_CAP_BYTES = 1 << 20;
 
 export interface EndpointContext {
   config: Config;
@@ -68,16 +73,17 @@ async function serveMcp(
     tools: toolsFor(toolset),
     callBudgetMs: () =>
       callBudgetMs({ toolTimeoutMs: config.toolTimeoutMs, remainingMs: ctx.remainingMs(), marginMs: config.deadlineMarginMs }),
-    context: (signal) => ({
-      signal,
-      coder: new CoderClient({
+    context: (signal, deadlineAt) => {
+      const coder = new CoderClient({
         baseUrl: config.coderUrl,
         token: credentials.token,
         requestTimeoutMs: config.coderRequestTimeoutMs,
         signal,
         onUnauthorized,
-      }),
-    }),
+      });
+      const agents = new AgentAccess({ coder, coderUrl: config.coderUrl, token: credentials.token, pool: sharedPool(), outputCapBytes: OUTPUT_CAP_BYTES });
+      return { signal, coder, agents, budgetMs: () => deadlineAt - Date.now() };
+    },
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,

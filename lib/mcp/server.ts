@@ -16,8 +16,8 @@ export interface McpServerOptions {
   tools: readonly Tool[];
   /** Budget for one tool call, computed when the call starts. */
   callBudgetMs: () => number;
-  /** Tool context for one call, given the call's abort signal. */
-  context: (signal: AbortSignal) => ToolContext;
+  /** Tool context for one call, given the call's abort signal and its deadline (epoch ms). */
+  context: (signal: AbortSignal, deadlineAt: number) => ToolContext;
 }
 
 export function createMcpServer(opts: McpServerOptions): Server {
@@ -46,11 +46,12 @@ export function createMcpServer(opts: McpServerOptions): Server {
 
 async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, clientSignal: AbortSignal): Promise<CallToolResult> {
   const budget = opts.callBudgetMs();
+  const deadlineAt = Date.now() + budget;
   const deadline = AbortSignal.timeout(Math.max(1, budget));
   const signal = AbortSignal.any([clientSignal, deadline]);
   try {
     if (budget <= 0) throw new DeadlineError('no time is left in this invocation to run the tool; retry the call');
-    const result = await raceAbort(tool.call(args, opts.context(signal)), signal, () =>
+    const result = await raceAbort(tool.call(args, opts.context(signal, deadlineAt)), signal, () =>
       deadline.aborted
         ? new DeadlineError(`${tool.name} did not finish within its deadline of ${budget} ms`)
         : new DeadlineError(`${tool.name} was cancelled by the client`),

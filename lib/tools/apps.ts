@@ -4,10 +4,8 @@ import { appHostSchema } from '../coder/schemas';
 import { findWorkspaceAndAgent } from '../coder/workspaces';
 import { ResourceError } from '../errors';
 import { defineTool } from './types';
+import { workspaceArg } from './workspace-args';
 
-const workspaceArg = z
-  .string()
-  .describe('The workspace as "[owner/]workspace[.agent]". The agent may be left out when the workspace has exactly one.');
 
 export const workspacePortForward = defineTool({
   name: 'coder_workspace_port_forward',

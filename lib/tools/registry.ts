@@ -14,6 +14,9 @@ import {
 } from './templates';
 import type { Tool } from './types';
 import { getAuthenticatedUser } from './users';
+import { workspaceBash } from './workspace-bash';
+import { workspaceEditFile, workspaceEditFiles } from './workspace-edit';
+import { workspaceLs, workspaceReadFile, workspaceWriteFile } from './workspace-files';
 import { createWorkspace, createWorkspaceBuild, getWorkspace, listWorkspaces } from './workspaces';
 
 export const TOOLSETS = ['standard', 'chatgpt'] as const;
@@ -45,6 +48,12 @@ const STANDARD: readonly Tool[] = [
   getTemplateVersionLogs,
   workspacePortForward,
   workspaceListApps,
+  workspaceBash,
+  workspaceLs,
+  workspaceReadFile,
+  workspaceWriteFile,
+  workspaceEditFile,
+  workspaceEditFiles,
 ].sort(byName);
 
 const CHATGPT: readonly Tool[] = [search, fetchObject].sort(byName);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { CoderClient } from '../coder/client';
+import type { AgentAccess } from './agent-access';
 import { InvalidArgumentError } from '../errors';
 
 /** coderd's three annotation classes (contract §1.2); all four hints are always sent. */
@@ -17,8 +18,12 @@ export type AnnotationClass = keyof typeof ANNOTATIONS;
 
 export interface ToolContext {
   coder: CoderClient;
+  /** Leased, permission-checked channels to workspace agents for this caller. */
+  agents: AgentAccess;
   /** Fires when the call's deadline passes or the client goes away. */
   signal: AbortSignal;
+  /** Milliseconds left until the call's deadline. */
+  budgetMs: () => number;
 }
 
 export interface ToolSpec<S extends z.ZodObject> {

@@ -22,7 +22,7 @@ function auth(): Record<string, string> {
 async function stillServes(s: Stack = stack): Promise<void> {
   const client = await connectClient(s, { token: s.sim.demo.user.token });
   try {
-    expect((await client.listTools()).tools.length).toBe(18);
+    expect((await client.listTools()).tools.length).toBe(24);
     const me = await callTool(client, 'coder_get_authenticated_user');
     expect(me.isError).toBe(false);
   } finally {
@@ -174,7 +174,7 @@ describe('Coder misbehaving', () => {
       const res = await callTool(client, 'coder_list_workspaces');
       expect(res.isError).toBe(true);
       expect(res.text).toMatch(/cannot reach Coder: .*ECONNREFUSED/);
-      expect((await client.listTools()).tools.length).toBe(18);
+      expect((await client.listTools()).tools.length).toBe(24);
       await client.close();
     } finally {
       await down.close();

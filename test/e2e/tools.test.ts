@@ -23,7 +23,13 @@ const EXPECTED: Record<string, { cls: 'read' | 'mutation' | 'destructive'; requi
   coder_template_version_parameters: { cls: 'read', required: ['template_version_id'] },
   coder_update_template_active_version: { cls: 'mutation', required: ['template_id', 'template_version_id'] },
   coder_upload_tar_file: { cls: 'mutation', required: ['files'] },
+  coder_workspace_bash: { cls: 'destructive', required: ['workspace', 'command'] },
+  coder_workspace_edit_file: { cls: 'destructive', required: ['workspace', 'path', 'edits'] },
+  coder_workspace_edit_files: { cls: 'destructive', required: ['workspace', 'files'] },
   coder_workspace_list_apps: { cls: 'read', required: ['workspace'] },
+  coder_workspace_ls: { cls: 'read', required: ['workspace', 'path'] },
+  coder_workspace_read_file: { cls: 'read', required: ['workspace', 'path'] },
+  coder_workspace_write_file: { cls: 'destructive', required: ['workspace', 'path', 'content'] },
   coder_workspace_port_forward: { cls: 'read', required: ['workspace', 'port'] },
 };
 

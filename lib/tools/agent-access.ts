@@ -1,0 +1,99 @@
+/**
+ * How a workspace tool reaches an agent for one call: resolve the workspace (cached briefly per
+ * caller), check SSH permission with coderd on every call (coder #24607), lease a pooled channel
+ * for this caller's identity, and give it back, closing it if the call broke it.
+ */
+import { fingerprint } from '../auth/token';
+import type { CoderClient } from '../coder/client';
+import { authcheckResponseSchema } from '../coder/schemas';
+import { findWorkspaceAndAgent, waitForAgent } from '../coder/workspaces';
+import { InvalidArgumentError, PermissionError } from '../errors';
+import type { AgentChannel } from '../tunnel/channel';
+import { TunnelDialError } from '../tunnel/errors';
+import type { TunnelPool } from '../tunnel/pool';
+
+export interface ResolvedAgent {
+  workspaceId: string;
+  workspaceName: string;
+  ownerName: string;
+  ownerId: string | undefined;
+  organizationId: string | undefined;
+  agentId: string;
+}
+
+/** Recent workspace → agent resolutions per caller; a warm call then costs one authcheck and one PTY round trip. */
+const RESOLVE_TTL_MS = 30_000;
+const resolved = new Map<string, { value: ResolvedAgent; until: number }>();
+
+export function clearResolutions(): void {
+  resolved.clear();
+}
+
+export interface AgentAccessOptions {
+  coder: CoderClient;
+  coderUrl: string;
+  token: string;
+  pool: TunnelPool;
+  outputCapBytes: number;
+}
+
+export class AgentAccess {
+  constructor(readonly opts: AgentAccessOptions) {}
+
+  /** Runs `fn` with a leased channel to the workspace's agent, after the permission check. */
+  async run<T>(workspace: string, signal: AbortSignal, fn: (channel: AgentChannel, agent: ResolvedAgent) => Promise<T>): Promise<T> {
+    if (!workspace) throw new InvalidArgumentError('workspace name cannot be empty');
+    const key = `${fingerprint(this.opts.coderUrl, this.opts.token)}\n${workspace}`;
+    const agent = await this.resolve(key, workspace, signal);
+    await this.checkSsh(agent);
+    const lease = await this.opts.pool
+      .acquire({ coderUrl: this.opts.coderUrl, token: this.opts.token, agentId: agent.agentId }, signal)
+      .catch((err: unknown) => {
+        // The agent may have moved (rebuild, stop): resolve afresh next time.
+        if (err instanceof TunnelDialError) resolved.delete(key);
+        throw err;
+      });
+    try {
+      const result = await fn(lease.channel, agent);
+      lease.release();
+      return result;
+    } catch (err) {
+      lease.release(err);
+      if (err instanceof TunnelDialError) resolved.delete(key);
+      throw err;
+    }
+  }
+
+  private async resolve(key: string, workspace: string, signal: AbortSignal): Promise<ResolvedAgent> {
+    const hit = resolved.get(key);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const { workspace: ws, agent } = await findWorkspaceAndAgent(this.opts.coder, workspace);
+    await waitForAgent(this.opts.coder, agent.id, signal);
+    const value: ResolvedAgent = {
+      workspaceId: ws.id,
+      workspaceName: ws.name,
+      ownerName: ws.owner_name,
+      ownerId: ws.owner_id,
+      organizationId: ws.organization_id,
+      agentId: agent.id,
+    };
+    resolved.set(key, { value, until: Date.now() + RESOLVE_TTL_MS });
+    return value;
+  }
+
+  /** coderd's own MCP server checks ActionSSH before dialling; so do we, on every call, warm channel or not. */
+  private async checkSsh(agent: ResolvedAgent): Promise<void> {
+    const answer = await this.opts.coder.request('POST', '/api/v2/authcheck', {
+      json: {
+        checks: {
+          ssh: {
+            object: { resource_type: 'workspace', resource_id: agent.workspaceId, owner_id: agent.ownerId, organization_id: agent.organizationId },
+            action: 'ssh',
+          },
+        },
+      },
+      schema: authcheckResponseSchema,
+    });
+    if (answer.ssh !== true) throw new PermissionError('unauthorized: you do not have SSH access to this workspace');
+  }
+}

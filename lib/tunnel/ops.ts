@@ -1,0 +1,93 @@
+/**
+ * Typed operations over a leased channel: run a command, list a directory, read a byte range, hash,
+ * and write (optionally compare-and-swap on the file's SHA-256). Fields travel as base64; the agent's
+ * errno-style answers become `AgentOpError`s with messages a user can act on.
+ */
+import { ChannelBrokenError, AgentOpError } from './errors';
+import type { AgentChannel } from './channel';
+import { b64, type ResponseLine } from './protocol';
+
+export interface ExecRequest {
+  command: string;
+  timeoutMs: number;
+  background: boolean;
+  /** Most output bytes to bring back. */
+  capBytes: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  output: Buffer;
+  totalBytes: number;
+  /** Background mode: the command was still running when the wait ended. */
+  stillRunning: boolean;
+  elapsedMs: number;
+}
+
+export async function exec(channel: AgentChannel, req: ExecRequest, signal: AbortSignal): Promise<ExecResult> {
+  const started = Date.now();
+  const seconds = (Math.max(1, req.timeoutMs) / 1000).toFixed(3);
+  const ticks = Math.max(1, Math.ceil(req.timeoutMs / 100));
+  const res = await channel.call('exec', [b64(req.command), seconds, ticks, req.background ? 1 : 0, req.capBytes], signal);
+  const [rc, total, running, data] = okFields(res, 'run the command', 3);
+  return {
+    exitCode: Number(rc),
+    totalBytes: Number(total),
+    stillRunning: running === '1',
+    output: Buffer.from(data ?? '', 'base64'),
+    elapsedMs: Date.now() - started,
+  };
+}
+
+export interface DirEntry {
+  name: string;
+  isDir: boolean;
+}
+
+export async function list(channel: AgentChannel, path: string, signal: AbortSignal): Promise<DirEntry[]> {
+  const res = await channel.call('ls', [b64(path)], signal);
+  return okFields(res, `list ${JSON.stringify(path)}`, 0).map((field) => {
+    const [kind, name = ''] = field.split(':', 2);
+    return { name: Buffer.from(name, 'base64').toString('utf8'), isDir: kind === 'd' };
+  });
+}
+
+export async function read(channel: AgentChannel, path: string, offset: number, limit: number, signal: AbortSignal): Promise<{ data: Buffer; size: number }> {
+  const res = await channel.call('read', [b64(path), offset, limit], signal);
+  const [size, data] = okFields(res, `read ${JSON.stringify(path)}`, 1);
+  return { size: Number(size), data: Buffer.from(data ?? '', 'base64') };
+}
+
+/** The file's SHA-256 in hex, or null when it does not exist. */
+export async function hash(channel: AgentChannel, path: string, signal: AbortSignal): Promise<string | null> {
+  const res = await channel.call('hash', [b64(path)], signal);
+  const [h] = okFields(res, `hash ${JSON.stringify(path)}`, 1);
+  return h === '-' || h === undefined ? null : h;
+}
+
+/** Writes atomically (temp file + rename), creating parents. With `expectedHash`, only if the file still has that hash ('-' = must not exist). */
+export async function write(channel: AgentChannel, path: string, data: Uint8Array, signal: AbortSignal, expectedHash?: string): Promise<void> {
+  const fields: (string | number)[] = [b64(path), b64(data)];
+  if (expectedHash) fields.push(expectedHash);
+  const res = await channel.call('write', fields, signal);
+  okFields(res, `write ${JSON.stringify(path)}`, 0);
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EIO: 'input/output error',
+  CHANGED: 'the file changed since it was read; read it again and redo the edit',
+};
+
+function okFields(res: ResponseLine, what: string, min: number): string[] {
+  if (res.status === 'err') {
+    const errno = res.fields[0] ?? 'EIO';
+    if (errno === 'EPROTO') throw new ChannelBrokenError(`the agent loop did not understand the request to ${what}`);
+    throw new AgentOpError(errno, `failed to ${what}: ${ERRNO_TEXT[errno] ?? errno}`);
+  }
+  if (res.fields.length < min) throw new ChannelBrokenError(`the agent sent a malformed answer to ${what}`);
+  return res.fields;
+}

@@ -1,0 +1,129 @@
+/**
+ * The line protocol between a channel and the `sh` loop it runs on the agent through the
+ * reconnecting PTY. Requests and responses are single lines of printable ASCII: an id, an operation
+ * and base64 fields. Caller data (paths, contents, commands) is only ever base64 data that the loop
+ * decodes; the bootstrap's source contains nothing but our own constants.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** Tools the loop needs on the agent; a missing one is named in the error. */
+export const REQUIRED_TOOLS = ['base64', 'cat', 'head', 'tail', 'wc', 'mkdir', 'mv', 'rm', 'mktemp', 'sha256sum', 'timeout', 'nohup', 'sed', 'tr', 'stty', 'sleep', 'ls'];
+
+export const MARK = '__CMCP';
+
+export function newNonce(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * The program the PTY runs (`command=`). Plain POSIX sh (runs on dash, bash and busybox ash). It puts
+ * the tty in raw mode without echo, checks its tools, prints a ready line with the nonce, then
+ * serves one request line at a time. Each response is also kept in a file so that a response lost
+ * with a dropped socket can be fetched again without running the request twice.
+ */
+export function bootstrapScript(nonce: string): string {
+  const tools = REQUIRED_TOOLS.join(' ');
+  return `set -f; N=${nonce}
+stty raw -echo 2>/dev/null
+for t in ${tools}; do command -v "$t" >/dev/null 2>&1 || { printf '\\n${MARK}_MISSING %s %s\\n' "$N" "$t"; exit 127; }; done
+D=$(mktemp -d) || exit 1
+trap 'rm -rf "$D"' EXIT HUP TERM
+cd "$HOME" 2>/dev/null
+arg() { if [ "$1" = = ]; then a=; else a=$(printf '%s' "$1" | base64 -d; echo x); a=\${a%x}; fi; }
+b64() { base64 | tr -d '\\n'; }
+say() { printf '${MARK} %s %s %s\\n' "$N" "$id" "$*"; }
+keep() { printf '%s' "$id" > "$D/last.id"; cat > "$D/last"; cat "$D/last"; }
+errno() { if [ ! -e "$1" ] && [ ! -L "$1" ]; then echo ENOENT; elif [ ! -r "$1" ]; then echo EACCES; else echo EIO; fi; }
+op_exec() {
+  arg "$1"; set +f; rm -f "$D"/o.*; set -f; out="$D/o.$id"; : > "$out"
+  if [ "$4" = 1 ]; then
+    nohup sh -c "$a" </dev/null >"$out" 2>&1 & pid=$!; i=0; rc=124
+    while [ "$i" -lt "$3" ]; do kill -0 "$pid" 2>/dev/null || { wait "$pid"; rc=$?; break; }; sleep 0.1; i=$((i+1)); done
+    if [ "$rc" = 124 ] && kill -0 "$pid" 2>/dev/null; then run=1; else run=0; fi
+  else
+    timeout -k 2 "$2" sh -c "$a" </dev/null >"$out" 2>&1; rc=$?; run=0
+  fi
+  { printf '${MARK} %s %s ok %s %s %s ' "$N" "$id" "$rc" "$(wc -c < "$out" | tr -d ' ')" "$run"; head -c "$5" "$out" | b64; printf '\\n'; } | keep
+}
+op_ls() {
+  arg "$1"; p=$a
+  [ -e "$p" ] || { say err ENOENT; return; }; [ -d "$p" ] || { say err ENOTDIR; return; }; [ -r "$p" ] && [ -x "$p" ] || { say err EACCES; return; }
+  set +f
+  { printf '${MARK} %s %s ok' "$N" "$id"
+    for f in "$p"/* "$p"/.*; do
+      n=\${f##*/}; [ "$n" = . ] || [ "$n" = .. ] && continue; [ -e "$f" ] || [ -L "$f" ] || continue
+      if [ -d "$f" ]; then k=d; else k=f; fi; printf ' %s:' "$k"; printf '%s' "$n" | b64
+    done; printf '\\n'; } | keep
+  set -f
+}
+op_read() {
+  arg "$1"; p=$a
+  [ -d "$p" ] && { say err EISDIR; return; }; [ -f "$p" ] && [ -r "$p" ] || { say err "$(errno "$p")"; return; }
+  { printf '${MARK} %s %s ok %s ' "$N" "$id" "$(wc -c < "$p" | tr -d ' ')"; tail -c +$(($2+1)) "$p" | head -c "$3" | b64; printf '\\n'; } | keep
+}
+op_hash() {
+  arg "$1"; p=$a
+  if [ -f "$p" ]; then h=$(sha256sum < "$p") || { say err "$(errno "$p")"; return; }; say ok "\${h%% *}"; elif [ -e "$p" ]; then say err EISDIR; else say ok -; fi
+}
+op_write() {
+  arg "$1"; p=$a
+  if [ -n "$3" ]; then
+    if [ -f "$p" ]; then h=$(sha256sum < "$p"); h=\${h%% *}; else h=-; fi
+    [ "$h" = "$3" ] || { say err CHANGED "$h"; return; }
+  fi
+  case $p in */*) d=\${p%/*};; *) d=.;; esac
+  [ -z "$d" ] && d=/
+  mkdir -p "$d" 2>/dev/null || { say err "$(errno "$d")"; return; }
+  [ -d "$p" ] && { say err EISDIR; return; }
+  t="$d/.cmcp-$N-$id"
+  if [ "$2" = = ]; then : > "$t"; else printf '%s' "$2" | base64 -d > "$t"; fi 2>/dev/null || { rm -f "$t"; say err "$(errno "$d")"; return; }
+  mv -f "$t" "$p" || { rm -f "$t"; say err EACCES; return; }
+  say ok | keep
+}
+printf '\\n${MARK}_READY %s\\n' "$N"
+while IFS= read -r line; do
+  set -- $line; [ $# -ge 2 ] || continue; id=$1; op=$2; shift 2
+  case $op in
+    ping) say ok ;;
+    bye) exit 0 ;;
+    fetch) if [ -f "$D/last.id" ] && [ "$(cat "$D/last.id")" = "$1" ]; then cat "$D/last"; say ok 1; else say ok 0; fi ;;
+    exec) op_exec "$@" ;; ls) op_ls "$@" ;; read) op_read "$@" ;; hash) op_hash "$@" ;; write) op_write "$@" ;;
+    *) say err EPROTO ;;
+  esac
+done`;
+}
+
+/** A field as base64 (never empty on the wire: an empty value travels as `-` for "nothing"). */
+export function b64(data: string | Uint8Array): string {
+  const text = Buffer.from(data).toString('base64');
+  return text === '' ? '=' : text;
+}
+
+export function requestLine(id: string, op: string, fields: (string | number)[]): string {
+  return `${[id, op, ...fields.map(String)].join(' ')}\n`;
+}
+
+export interface ResponseLine {
+  nonce: string;
+  id: string;
+  status: 'ok' | 'err';
+  fields: string[];
+}
+
+export type ControlLine = { kind: 'ready'; nonce: string } | { kind: 'missing'; nonce: string; tool: string };
+
+/** Parses one PTY output line; anything that is not ours (banners, replayed history, stray output) is undefined. */
+export function parseLine(raw: string): ResponseLine | ControlLine | undefined {
+  const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  const parts = line.split(' ');
+  if (parts[0] === `${MARK}_READY` && parts.length === 2 && parts[1]) return { kind: 'ready', nonce: parts[1] };
+  if (parts[0] === `${MARK}_MISSING` && parts.length === 3 && parts[1] && parts[2]) return { kind: 'missing', nonce: parts[1], tool: parts[2] };
+  if (parts[0] !== MARK || parts.length < 4) return undefined;
+  const [, nonce = '', id = '', status] = parts;
+  if (status !== 'ok' && status !== 'err') return undefined;
+  return { nonce, id, status, fields: parts.slice(4).filter((f) => f !== '') };
+}
+
+export function isResponse(line: ResponseLine | ControlLine): line is ResponseLine {
+  return 'status' in line;
+}
