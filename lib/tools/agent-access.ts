@@ -44,12 +44,23 @@ export class AgentAccess {
   async run<T>(workspace: string, signal: AbortSignal, fn: (channel: AgentChannel, agent: ResolvedAgent) => Promise<T>): Promise<T> {
     if (!workspace) throw new InvalidArgumentError('workspace name cannot be empty');
     const key = `${fingerprint(this.opts.coderUrl, this.opts.token)}\n${workspace}`;
+    const cached = resolved.get(key);
+    try {
+      return await this.runOnce(key, workspace, signal, fn);
+    } catch (err) {
+      // A remembered agent that cannot be dialled may have been replaced (rebuild, restart): nothing was
+      // sent, so resolve afresh and try once more.
+      if (!(err instanceof TunnelDialError) || cached === undefined) throw err;
+      return this.runOnce(key, workspace, signal, fn);
+    }
+  }
+
+  private async runOnce<T>(key: string, workspace: string, signal: AbortSignal, fn: (channel: AgentChannel, agent: ResolvedAgent) => Promise<T>): Promise<T> {
     const agent = await this.resolve(key, workspace, signal);
     await this.checkSsh(agent);
     const lease = await this.opts.pool
       .acquire({ coderUrl: this.opts.coderUrl, token: this.opts.token, agentId: agent.agentId }, signal)
       .catch((err: unknown) => {
-        // The agent may have moved (rebuild, stop): resolve afresh next time.
         if (err instanceof TunnelDialError) resolved.delete(key);
         throw err;
       });

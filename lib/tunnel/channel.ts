@@ -122,7 +122,13 @@ export class AgentChannel {
 
   /** The socket dropped while request `id` was out: re-attach and find out whether the loop got it. */
   private async recover(id: string, op: string, fields: (string | number)[], response: Promise<ResponseLine>, signal: AbortSignal): Promise<void> {
-    const attached = await this.attach(signal);
+    const attached = await this.attach(signal).catch((err: unknown) => {
+      // The request may have run: a dial failure here must not look like "never sent", or a caller could retry it.
+      if (err instanceof TunnelDialError) {
+        throw new OutcomeUnknownError(`the workspace terminal could not be re-attached while "${op}" was running (${err.message}), so whether it completed is unknown`);
+      }
+      throw err;
+    });
     if (attached === 'new-session') {
       throw new OutcomeUnknownError(
         `the workspace terminal session ended while "${op}" was running, so whether it completed is unknown; check its effect before retrying`,
