@@ -29,14 +29,16 @@ export async function exec(channel: AgentChannel, req: ExecRequest, signal: Abor
   const seconds = (Math.max(1, req.timeoutMs) / 1000).toFixed(3);
   const ticks = Math.max(1, Math.ceil(req.timeoutMs / 100));
   const res = await channel.call('exec', [b64(req.command), seconds, ticks, req.background ? 1 : 0, req.capBytes], signal);
-  const [rc, total, running, data] = okFields(res, 'run the command', 3);
-  return {
-    exitCode: Number(rc),
-    totalBytes: Number(total),
-    stillRunning: running === '1',
-    output: Buffer.from(data ?? '', 'base64'),
-    elapsedMs: Date.now() - started,
-  };
+  const elapsedMs = Date.now() - started;
+  const [rc, running, data] = okFields(res, 'run the command', 2);
+  // The agent sends at most cap+1 bytes: one more than the cap says "there was more", and only then is the total asked for.
+  const output = Buffer.from(data ?? '', 'base64');
+  let totalBytes = output.length;
+  if (output.length > req.capBytes) {
+    const [size] = okFields(await channel.call('outsize', [], signal), 'measure the command output', 1);
+    totalBytes = Number(size);
+  }
+  return { exitCode: Number(rc), totalBytes, stillRunning: running === '1', output: output.subarray(0, req.capBytes), elapsedMs };
 }
 
 export interface DirEntry {
@@ -46,10 +48,13 @@ export interface DirEntry {
 
 export async function list(channel: AgentChannel, path: string, signal: AbortSignal): Promise<DirEntry[]> {
   const res = await channel.call('ls', [b64(path)], signal);
-  return okFields(res, `list ${JSON.stringify(path)}`, 0).map((field) => {
-    const [kind, name = ''] = field.split(':', 2);
-    return { name: Buffer.from(name, 'base64').toString('utf8'), isDir: kind === 'd' };
-  });
+  const [data] = okFields(res, `list ${JSON.stringify(path)}`, 0);
+  // One base64 field of "<d|f>:<name>\0" records: names may hold any byte but NUL.
+  return Buffer.from(data ?? '', 'base64')
+    .toString('utf8')
+    .split('\0')
+    .filter((record) => record.length > 2)
+    .map((record) => ({ isDir: record.startsWith('d:'), name: record.slice(2) }));
 }
 
 export async function read(channel: AgentChannel, path: string, offset: number, limit: number, signal: AbortSignal): Promise<{ data: Buffer; size: number }> {

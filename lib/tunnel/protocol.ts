@@ -32,28 +32,44 @@ cd "$HOME" 2>/dev/null
 arg() { if [ "$1" = = ]; then a=; else a=$(printf '%s' "$1" | base64 -d; echo x); a=\${a%x}; fi; }
 b64() { base64 | tr -d '\\n'; }
 say() { printf '${MARK} %s %s %s\\n' "$N" "$id" "$*"; }
-keep() { printf '%s' "$id" > "$D/last.id"; cat > "$D/last"; cat "$D/last"; }
+keep() { printf '%s kept' "$id" > "$D/last.id"; cat > "$D/last"; cat "$D/last"; }
+fetch() {
+  last=; [ -f "$D/last.id" ] && read -r last < "$D/last.id"
+  set -- "$1" $last
+  if [ "$1" != "$2" ]; then say ok 0; return; fi
+  if [ "$3" = exec ]; then exec_reply "$2" "$4" "$5" "$6" "$7"; else cat "$D/last"; fi
+  say ok 1
+}
 errno() { if [ ! -e "$1" ] && [ ! -L "$1" ]; then echo ENOENT; elif [ ! -r "$1" ]; then echo EACCES; else echo EIO; fi; }
 op_exec() {
-  arg "$1"; set +f; rm -f "$D"/o.*; set -f; out="$D/o.$id"; : > "$out"
+  if [ "$1" = = ]; then : > "$D/cmd"; else base64 -d > "$D/cmd" <<__CMCP_EOF__
+$1
+__CMCP_EOF__
+  fi
   if [ "$4" = 1 ]; then
-    nohup sh -c "$a" </dev/null >"$out" 2>&1 & pid=$!; i=0; rc=124
+    out="$D/bg.$id"; : > "$out"
+    nohup sh "$D/cmd" </dev/null >"$out" 2>&1 & pid=$!; i=0; rc=124
     while [ "$i" -lt "$3" ]; do kill -0 "$pid" 2>/dev/null || { wait "$pid"; rc=$?; break; }; sleep 0.1; i=$((i+1)); done
     if [ "$rc" = 124 ] && kill -0 "$pid" 2>/dev/null; then run=1; else run=0; fi
   else
-    timeout -k 2 "$2" sh -c "$a" </dev/null >"$out" 2>&1; rc=$?; run=0
+    out="$D/out"
+    timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1; rc=$?; run=0
   fi
-  { printf '${MARK} %s %s ok %s %s %s ' "$N" "$id" "$rc" "$(wc -c < "$out" | tr -d ' ')" "$run"; head -c "$5" "$out" | b64; printf '\\n'; } | keep
+  # Kept so that "fetch" can answer again without running anything: the output file and these fields.
+  last="$id exec $rc $run $5 $out"; printf '%s' "$last" > "$D/last.id"
+  exec_reply "$id" "$rc" "$run" "$5" "$out"
 }
+exec_reply() { printf '${MARK} %s %s ok %s %s ' "$N" "$1" "$2" "$3"; head -c $(($4+1)) "$5" | b64; printf '\\n'; }
+op_outsize() { last=; read -r last < "$D/last.id"; set -- $last; [ "$2" = exec ] || { say err ENOENT; return; }; sz=$(wc -c < "$6"); say ok $((sz)); }
 op_ls() {
   arg "$1"; p=$a
   [ -e "$p" ] || { say err ENOENT; return; }; [ -d "$p" ] || { say err ENOTDIR; return; }; [ -r "$p" ] && [ -x "$p" ] || { say err EACCES; return; }
   set +f
-  { printf '${MARK} %s %s ok' "$N" "$id"
+  { printf '${MARK} %s %s ok ' "$N" "$id"
     for f in "$p"/* "$p"/.*; do
       n=\${f##*/}; [ "$n" = . ] || [ "$n" = .. ] && continue; [ -e "$f" ] || [ -L "$f" ] || continue
-      if [ -d "$f" ]; then k=d; else k=f; fi; printf ' %s:' "$k"; printf '%s' "$n" | b64
-    done; printf '\\n'; } | keep
+      if [ -d "$f" ]; then k=d; else k=f; fi; printf '%s:%s\\0' "$k" "$n"
+    done | b64; printf '\\n'; } | keep
   set -f
 }
 op_read() {
@@ -86,8 +102,8 @@ while IFS= read -r line; do
   case $op in
     ping) say ok ;;
     bye) exit 0 ;;
-    fetch) if [ -f "$D/last.id" ] && [ "$(cat "$D/last.id")" = "$1" ]; then cat "$D/last"; say ok 1; else say ok 0; fi ;;
-    exec) op_exec "$@" ;; ls) op_ls "$@" ;; read) op_read "$@" ;; hash) op_hash "$@" ;; write) op_write "$@" ;;
+    fetch) fetch "$1" ;;
+    exec) op_exec "$@" ;; outsize) op_outsize ;; ls) op_ls "$@" ;; read) op_read "$@" ;; hash) op_hash "$@" ;; write) op_write "$@" ;;
     *) say err EPROTO ;;
   esac
 done`;

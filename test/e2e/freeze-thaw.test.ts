@@ -1,0 +1,101 @@
+/**
+ * Lambda's freeze and thaw, for real: the local server runs in a child process that the test stops
+ * with SIGSTOP (as Lambda freezes a container) while the simulator drops its idle WebSocket or ends
+ * its PTY session, then resumes with SIGCONT. Also a socket dropped while a command runs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startSimulator, type Simulator } from '../sim';
+import { callTool } from '../helpers/stack';
+
+const ROOT = path.join(__dirname, '..', '..');
+let sim: Simulator;
+let server: ChildProcess;
+let client: Client;
+
+function startServer(): Promise<string> {
+  server = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'start.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', CODER_URL: sim.url, CODER_SESSION_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${seen}`)), 20_000);
+    server.stdout?.on('data', (c: Buffer) => {
+      seen += c.toString();
+      const m = seen.match(/listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+}
+
+beforeEach(async () => {
+  sim = await startSimulator();
+  const url = await startServer();
+  client = new Client({ name: 'freeze-test', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+});
+
+afterEach(async () => {
+  await client.close().catch(() => undefined);
+  if (server.exitCode === null) {
+    server.kill('SIGCONT');
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  await sim.close();
+});
+
+const bash = async (command: string) => {
+  const res = await callTool(client, 'coder_workspace_bash', { workspace: 'dev', command });
+  expect(res.isError).toBe(false);
+  return res.json() as { output: string; exit_code: number };
+};
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+it('re-attaches to the same PTY session after a freeze during which the socket was dropped', async () => {
+  await bash('echo warm');
+  const [before] = sim.pty.sessions();
+  expect(before).toBeDefined();
+  server.kill('SIGSTOP');
+  expect(sim.pty.dropSockets()).toBe(1);
+  await pause(200);
+  server.kill('SIGCONT');
+  expect((await bash('echo thawed')).output).toBe('thawed');
+  const after = sim.pty.sessions();
+  expect(after).toHaveLength(1);
+  expect(after[0]).toMatchObject({ id: before?.id, pid: before?.pid });
+});
+
+it('replaces a session that expired during the freeze, and the call succeeds', async () => {
+  await bash('echo warm');
+  const [before] = sim.pty.sessions();
+  server.kill('SIGSTOP');
+  expect(sim.pty.killSession(before?.id ?? '')).toBe(true);
+  await pause(200);
+  server.kill('SIGCONT');
+  expect((await bash('echo replaced')).output).toBe('replaced');
+  const after = sim.pty.sessions();
+  expect(after).toHaveLength(1);
+  expect(after[0]?.pid).not.toBe(before?.pid);
+});
+
+it('a socket dropped while a command runs yields its result exactly once', async () => {
+  const file = path.join(sim.pty.workspaceHome(sim.demo.workspaceId), 'appended.txt');
+  const running = bash(`sleep 1; echo line >> '${file}'; echo appended`);
+  await pause(400);
+  expect(sim.pty.dropSockets()).toBeGreaterThan(0);
+  const res = await running;
+  expect(res).toEqual({ output: 'appended', exit_code: 0 });
+  expect(readFileSync(file, 'utf8')).toBe('line\n');
+  expect(sim.pty.sessions()).toHaveLength(1);
+});
