@@ -22,6 +22,10 @@ const envSchema = z.object({
   MCP_TOOL_TIMEOUT_MS: positiveInt(5 * 60_000),
   MCP_DEADLINE_MARGIN_MS: positiveInt(1_000),
   MCP_AUTH_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
+  MCP_OUTPUT_CAP_BYTES: positiveInt(1 << 20),
+  TUNNEL_MAX_CHANNELS_PER_AGENT: positiveInt(2),
+  TUNNEL_IDLE_MS: positiveInt(10 * 60_000),
+  TUNNEL_PROBE_AFTER_MS: positiveInt(5_000),
 });
 
 export interface Config {
@@ -39,6 +43,10 @@ export interface Config {
   deadlineMarginMs: number;
   /** How long a token that Coder accepted is trusted without asking again. */
   authCacheMs: number;
+  /** Most command output returned per call (a Lambda answer cannot exceed 6 MB). */
+  outputCapBytes: number;
+  /** The agent channel pool: channels per agent and identity, idle eviction, and the idle gap after which a channel is pinged before use. */
+  tunnel: { maxChannelsPerAgent: number; idleMs: number; probeAfterIdleMs: number };
 }
 
 let cached: Config | undefined;
@@ -60,6 +68,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     toolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
     deadlineMarginMs: e.MCP_DEADLINE_MARGIN_MS,
     authCacheMs: e.MCP_AUTH_CACHE_MS,
+    outputCapBytes: e.MCP_OUTPUT_CAP_BYTES,
+    tunnel: { maxChannelsPerAgent: e.TUNNEL_MAX_CHANNELS_PER_AGENT, idleMs: e.TUNNEL_IDLE_MS, probeAfterIdleMs: e.TUNNEL_PROBE_AFTER_MS },
   };
 }
 

@@ -15,12 +15,9 @@ import { corsHeaders, isOriginAllowed, preflightHeaders } from '../http/origin';
 import { coderError, rpcError } from '../http/respond';
 import { AgentAccess } from '../tools/agent-access';
 import { isToolset, toolsFor } from '../tools/registry';
-import { sharedPool } from '../tunnel/shared';
+import { DEFAULT_POOL_OPTIONS, sharedPool } from '../tunnel/shared';
 import { callBudgetMs } from './deadline';
 import { createMcpServer } from './server';
-
-/** Most command output brought back per call; a Lambda answer cannot exceed 6 MB and a model should not read megabytes of log. */
-const OUTPUT_CAP_BYTES = 1 << 20;
 
 export interface EndpointContext {
   config: Config;
@@ -81,7 +78,8 @@ async function serveMcp(
         signal,
         onUnauthorized,
       });
-      const agents = new AgentAccess({ coder, coderUrl: config.coderUrl, token: credentials.token, pool: sharedPool(), outputCapBytes: OUTPUT_CAP_BYTES });
+      const pool = sharedPool({ ...DEFAULT_POOL_OPTIONS, ...config.tunnel });
+      const agents = new AgentAccess({ coder, coderUrl: config.coderUrl, token: credentials.token, pool, outputCapBytes: config.outputCapBytes });
       return { signal, coder, agents, budgetMs: () => deadlineAt - Date.now() };
     },
   });

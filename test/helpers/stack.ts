@@ -29,6 +29,8 @@ export interface StackOptions {
   allowOwnOrigin?: boolean;
   /** Serve callers without a token as the simulator's demo user (service-token mode). */
   serviceToken?: boolean;
+  /** Emulated Lambda timeout: the handler sees its remaining time shrink as in AWS. */
+  invocationTimeoutMs?: number;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -37,7 +39,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const env: Record<string, string> = { CODER_URL: opts.coderUrl ?? sim.url, ...opts.env };
   if (opts.serviceToken) env.CODER_SESSION_TOKEN = sim.demo.user.token;
   let config = parseConfig(env);
-  const server = await startLocalServer({ handler: makeHandler(() => config) });
+  const server = await startLocalServer({ handler: makeHandler(() => config), invocationTimeoutMs: opts.invocationTimeoutMs });
   if (opts.allowOwnOrigin) {
     // The port is known only once the server listens; the handler reads the config per request.
     config = parseConfig({ ...env, MCP_ALLOWED_ORIGINS: `http://127.0.0.1:${server.port},http://localhost:${server.port}` });
