@@ -51,16 +51,17 @@ export class AgentChannel {
     return !this.closed && this.ws?.readyState === WebSocket.OPEN;
   }
 
-  /** Runs one operation exactly once and returns its response line. */
-  async call(op: string, fields: (string | number)[], signal: AbortSignal): Promise<ResponseLine> {
+  /** Runs one operation exactly once and returns its response line. `payload` (base64) follows the request line, for large writes. */
+  async call(op: string, fields: (string | number)[], signal: AbortSignal, payload = ''): Promise<ResponseLine> {
     if (this.closed) throw new ChannelBrokenError('the channel is closed');
     // Never sent yet, so re-attaching first and then sending is always safe.
     if (!this.isOpen) await this.attach(signal);
     const id = this.nextId();
+    const request = requestLine(id, op, fields) + (payload ? `${payload}\n` : '');
     const response = this.await(id, signal);
-    this.send(requestLine(id, op, fields));
+    this.send(request);
     try {
-      return await this.withRecovery(id, op, fields, response, signal);
+      return await this.withRecovery(id, op, request, response, signal);
     } finally {
       this.lastUsedAt = Date.now();
     }
@@ -102,7 +103,7 @@ export class AgentChannel {
     this.waiters.clear();
   }
 
-  private async withRecovery(id: string, op: string, fields: (string | number)[], response: Promise<ResponseLine>, signal: AbortSignal): Promise<ResponseLine> {
+  private async withRecovery(id: string, op: string, request: string, response: Promise<ResponseLine>, signal: AbortSignal): Promise<ResponseLine> {
     for (;;) {
       try {
         return await response;
@@ -111,7 +112,7 @@ export class AgentChannel {
       }
       response = this.await(id, signal);
       try {
-        await this.recover(id, op, fields, response, signal);
+        await this.recover(id, op, request, response, signal);
       } catch (err) {
         if (err instanceof SocketLostError) continue;
         this.waiters.delete(id);
@@ -121,7 +122,7 @@ export class AgentChannel {
   }
 
   /** The socket dropped while request `id` was out: re-attach and find out whether the loop got it. */
-  private async recover(id: string, op: string, fields: (string | number)[], response: Promise<ResponseLine>, signal: AbortSignal): Promise<void> {
+  private async recover(id: string, op: string, request: string, response: Promise<ResponseLine>, signal: AbortSignal): Promise<void> {
     const attached = await this.attach(signal).catch((err: unknown) => {
       // The request may have run: a dial failure here must not look like "never sent", or a caller could retry it.
       if (err instanceof TunnelDialError) {
@@ -142,7 +143,7 @@ export class AgentChannel {
     this.waiters.delete(fetchId);
     if (answer !== 'done' && answer.fields[0] === '0') {
       // The loop answered the fetch without having seen the request: it never arrived, so sending it now is safe.
-      this.send(requestLine(id, op, fields));
+      this.send(request);
     }
   }
 

@@ -3,6 +3,7 @@
  * and write (optionally compare-and-swap on the file's SHA-256). Fields travel as base64; the agent's
  * errno-style answers become `AgentOpError`s with messages a user can act on.
  */
+import { createHash } from 'node:crypto';
 import { ChannelBrokenError, AgentOpError } from './errors';
 import type { AgentChannel } from './channel';
 import { b64, type ResponseLine } from './protocol';
@@ -70,12 +71,23 @@ export async function hash(channel: AgentChannel, path: string, signal: AbortSig
   return h === '-' || h === undefined ? null : h;
 }
 
+/** Above this size a write's content follows its request line instead of sitting in it: the loop's line reader goes byte by byte. */
+const INLINE_WRITE_LIMIT = 16 * 1024;
+
 /** Writes atomically (temp file + rename), creating parents. With `expectedHash`, only if the file still has that hash ('-' = must not exist). */
 export async function write(channel: AgentChannel, path: string, data: Uint8Array, signal: AbortSignal, expectedHash?: string): Promise<void> {
-  const fields: (string | number)[] = [b64(path), b64(data)];
+  const content = b64(data);
+  const what = `write ${JSON.stringify(path)}`;
+  if (content.length <= INLINE_WRITE_LIMIT) {
+    const fields: (string | number)[] = [b64(path), content];
+    if (expectedHash) fields.push(expectedHash);
+    okFields(await channel.call('write', fields, signal), what, 0);
+    return;
+  }
+  const digest = createHash('sha256').update(data).digest('hex');
+  const fields: (string | number)[] = [b64(path), content.length, digest];
   if (expectedHash) fields.push(expectedHash);
-  const res = await channel.call('write', fields, signal);
-  okFields(res, `write ${JSON.stringify(path)}`, 0);
+  okFields(await channel.call('put', fields, signal, content), what, 0);
 }
 
 const ERRNO_TEXT: Record<string, string> = {
@@ -85,6 +97,7 @@ const ERRNO_TEXT: Record<string, string> = {
   EACCES: 'permission denied',
   EIO: 'input/output error',
   CHANGED: 'the file changed since it was read; read it again and redo the edit',
+  EPAYLOAD: 'the content arrived damaged and was not written; retry',
 };
 
 function okFields(res: ResponseLine, what: string, min: number): string[] {

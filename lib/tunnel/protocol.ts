@@ -81,20 +81,28 @@ op_hash() {
   arg "$1"; p=$a
   if [ -f "$p" ]; then h=$(sha256sum < "$p") || { say err "$(errno "$p")"; return; }; say ok "\${h%% *}"; elif [ -e "$p" ]; then say err EISDIR; else say ok -; fi
 }
+tmpfor() { case $1 in */*) d=\${1%/*};; *) d=.;; esac; [ -z "$d" ] && d=/; mkdir -p "$d" 2>/dev/null || return 1; t="$d/.cmcp-$N-$id"; }
+place() {
+  if [ -n "$3" ]; then
+    if [ -f "$1" ]; then h=$(sha256sum < "$1"); h=\${h%% *}; else h=-; fi
+    [ "$h" = "$3" ] || { rm -f "$2"; say err CHANGED "$h"; return; }
+  fi
+  [ -d "$1" ] && { rm -f "$2"; say err EISDIR; return; }
+  mv -f "$2" "$1" || { rm -f "$2"; say err EACCES; return; }
+  say ok | keep
+}
 op_write() {
   arg "$1"; p=$a
-  if [ -n "$3" ]; then
-    if [ -f "$p" ]; then h=$(sha256sum < "$p"); h=\${h%% *}; else h=-; fi
-    [ "$h" = "$3" ] || { say err CHANGED "$h"; return; }
-  fi
-  case $p in */*) d=\${p%/*};; *) d=.;; esac
-  [ -z "$d" ] && d=/
-  mkdir -p "$d" 2>/dev/null || { say err "$(errno "$d")"; return; }
-  [ -d "$p" ] && { say err EISDIR; return; }
-  t="$d/.cmcp-$N-$id"
+  tmpfor "$p" || { say err "$(errno "$d")"; return; }
   if [ "$2" = = ]; then : > "$t"; else printf '%s' "$2" | base64 -d > "$t"; fi 2>/dev/null || { rm -f "$t"; say err "$(errno "$d")"; return; }
-  mv -f "$t" "$p" || { rm -f "$t"; say err EACCES; return; }
-  say ok | keep
+  place "$p" "$t" "$3"
+}
+op_put() {
+  arg "$1"; p=$a
+  # The payload follows the request line as exactly $2 base64 characters: head -c never reads past them.
+  if tmpfor "$p"; then head -c "$2" | base64 -d > "$t" 2>/dev/null; else head -c "$2" > /dev/null; say err "$(errno "$d")"; return; fi
+  h=$(sha256sum < "$t"); [ "\${h%% *}" = "$3" ] || { rm -f "$t"; say err EPAYLOAD; return; }
+  place "$p" "$t" "$4"
 }
 printf '\\n${MARK}_READY %s\\n' "$N"
 while IFS= read -r line; do
@@ -103,7 +111,7 @@ while IFS= read -r line; do
     ping) say ok ;;
     bye) exit 0 ;;
     fetch) fetch "$1" ;;
-    exec) op_exec "$@" ;; outsize) op_outsize ;; ls) op_ls "$@" ;; read) op_read "$@" ;; hash) op_hash "$@" ;; write) op_write "$@" ;;
+    exec) op_exec "$@" ;; outsize) op_outsize ;; ls) op_ls "$@" ;; read) op_read "$@" ;; hash) op_hash "$@" ;; write) op_write "$@" ;; put) op_put "$@" ;;
     *) say err EPROTO ;;
   esac
 done`;

@@ -99,6 +99,17 @@ describe('files', () => {
     expect(listing.json()).toEqual({ contents: [{ path: file, is_dir: false }] });
   });
 
+  it('writes and reads back a 1 MiB binary file intact', async () => {
+    const file = path.join(home, 'big', 'blob.bin');
+    const bytes = Buffer.alloc(1 << 20);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 256;
+    const written = await callTool(client, 'coder_workspace_write_file', { workspace: WS, path: file, content: bytes.toString('base64') });
+    expect(written.isError).toBe(false);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    const back = await callTool(client, 'coder_workspace_read_file', { workspace: WS, path: file });
+    expect(Buffer.from((back.json() as { content: string }).content, 'base64').equals(bytes)).toBe(true);
+  });
+
   it('lists directories first, then files, each sorted by name', async () => {
     const dir = path.join(home, 'listing');
     for (const d of ['zdir', 'adir']) mkdirSync(path.join(dir, d), { recursive: true });

@@ -45,7 +45,7 @@ it('answers a hung agent with a deadline result, discards the channel, and recov
     expect(res.text).toMatch(/deadline/);
     expect(sharedPool().channelCount()).toBe(0);
   } finally {
-    process.kill(session?.pid ?? 0, 'SIGKILL');
+    process.kill(session?.pid ?? 0, 'SIGCONT');
   }
   const next = await callTool(client, 'coder_workspace_bash', { workspace: 'dev', command: 'echo fresh' });
   expect(next.json()).toEqual({ output: 'fresh', exit_code: 0 });
