@@ -38,6 +38,7 @@ export class AgentChannel {
   private seq = 0;
   private control: ((line: { kind: 'ready' | 'missing'; nonce: string; tool?: string }) => void) | undefined;
   private closed = false;
+  private lastClose = '';
 
   constructor(private readonly target: ChannelTarget) {}
 
@@ -224,7 +225,10 @@ export class AgentChannel {
             finish(() => resolve('same-session'));
           }
         },
-        reject: (err) => finish(() => reject(err)),
+        reject: (err) =>
+          finish(() =>
+            reject(err instanceof SocketLostError ? new TunnelDialError(`coderd closed the workspace terminal while attaching (${this.lastClose})`) : err),
+          ),
       });
       this.send(`\n${requestLine(probeId, 'ping', [])}`);
       if (signal.aborted) onAbort();
@@ -295,11 +299,8 @@ export class AgentChannel {
     if (ws !== this.ws) return;
     this.ws = undefined;
     this.pending = '';
-    if (code === 1011 || code === 1008) {
-      const err = new TunnelDialError(`coderd closed the workspace terminal: ${reason || code}`);
-      for (const w of [...this.waiters.values()]) w.reject(err);
-      return;
-    }
+    // Whatever the code, a request that was out goes through recovery; only an attach turns this into a dial error.
+    this.lastClose = reason ? `${code} ${reason}` : String(code);
     this.failWaiters();
   }
 

@@ -52,3 +52,17 @@ it('answers a hung agent with a deadline result, discards the channel, and recov
   expect(stack.sim.pty.dials()).toBe(2);
   await client.close();
 });
+
+it('an agent that disconnects between calls: the dial is refused, the agent is waited for, and the call ends with a clear result', async () => {
+  const client = await connectClient(stack, { token: stack.sim.demo.user.token });
+  await callTool(client, 'coder_workspace_bash', { workspace: 'dev', command: 'true' });
+  resetSharedPool();
+  stack.sim.setAgentState(stack.sim.demo.agentId, { status: 'disconnected' });
+  const res = await callTool(client, 'coder_workspace_bash', { workspace: 'dev', command: 'echo never' });
+  expect(res.isError).toBe(true);
+  expect(res.text).toMatch(/deadline/);
+  stack.sim.setAgentState(stack.sim.demo.agentId, { status: 'connected' });
+  const next = await callTool(client, 'coder_workspace_bash', { workspace: 'dev', command: 'echo back' });
+  expect(next.json()).toEqual({ output: 'back', exit_code: 0 });
+  await client.close();
+});
