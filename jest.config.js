@@ -3,7 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // CommonJS output turns `await import()` into require(), which jest's module registry (and aws-sdk-client-mock) can follow.
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: { module: 'commonjs', moduleResolution: 'node10' } }] },
   modulePathIgnorePatterns: ['<rootDir>/test/conformance/node_modules', '<rootDir>/dist', '<rootDir>/cdk.out'],
   testTimeout: 30000,
   // Request logs would drown the test output; tests that check logs set LOG_LEVEL themselves.

@@ -1,6 +1,8 @@
 /**
- * Runtime settings, read from the environment once per container and validated with zod. A missing
- * or malformed setting fails with a message that names it. `resetConfig()` lets tests start over.
+ * Runtime settings: the environment, plus the service token from SSM Parameter Store when
+ * CODER_SESSION_TOKEN_PARAMETER names one (a SecureString, decrypted). Read once per container,
+ * refreshed after MCP_CONFIG_TTL_MS, validated with zod; a missing or malformed setting fails with a
+ * message that names it. The SSM client is loaded only when a parameter is used.
  */
 import { z } from 'zod';
 import { ConfigError } from './errors';
@@ -15,6 +17,8 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 const envSchema = z.object({
   CODER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://coder.example.com' }),
   CODER_SESSION_TOKEN: z.string().min(1).optional(),
+  CODER_SESSION_TOKEN_PARAMETER: z.string().regex(/^\/?[\w./-]+$/, 'must be an SSM parameter name such as /coder-mcp/service-token').optional(),
+  MCP_CONFIG_TTL_MS: positiveInt(5 * 60_000),
   MCP_ALLOWED_ORIGINS: csv,
   MCP_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   MCP_MAX_BODY_BYTES: positiveInt(4 * 1024 * 1024),
@@ -33,6 +37,10 @@ export interface Config {
   coderUrl: string;
   /** Token used for callers that bring none (service-token mode); undefined = callers must bring their own. */
   serviceToken: string | undefined;
+  /** SSM parameter the service token is read from (resolved by `loadConfig`). */
+  serviceTokenParameter: string | undefined;
+  /** How long a loaded configuration (and the token read from SSM) is used before it is read again. */
+  ttlMs: number;
   /** Browser origins allowed to call; requests without an Origin header are always allowed. */
   allowedOrigins: string[];
   /** The URL clients use to reach this server (custom domain, stage prefix included), when it cannot be derived from the request. */
@@ -49,8 +57,7 @@ export interface Config {
   tunnel: { maxChannelsPerAgent: number; idleMs: number; probeAfterIdleMs: number };
 }
 
-let cached: Config | undefined;
-
+/** Environment-only configuration (no SSM): synchronous, for scripts and tests. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -58,9 +65,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.CODER_SESSION_TOKEN && e.CODER_SESSION_TOKEN_PARAMETER) {
+    throw new ConfigError('invalid configuration: set CODER_SESSION_TOKEN or CODER_SESSION_TOKEN_PARAMETER, not both');
+  }
   return {
     coderUrl: e.CODER_URL.replace(/\/+$/, ''),
     serviceToken: e.CODER_SESSION_TOKEN,
+    serviceTokenParameter: e.CODER_SESSION_TOKEN_PARAMETER,
+    ttlMs: e.MCP_CONFIG_TTL_MS,
     allowedOrigins: e.MCP_ALLOWED_ORIGINS.map((o) => o.replace(/\/+$/, '')),
     publicUrl: e.MCP_PUBLIC_URL?.replace(/\/+$/, ''),
     maxBodyBytes: e.MCP_MAX_BODY_BYTES,
@@ -73,11 +85,55 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
-export function getConfig(): Config {
-  cached ??= parseConfig(process.env);
-  return cached;
+let cached: { config: Promise<Config>; until: number } | undefined;
+
+/** The configuration for this invocation: cached per container, read again after its TTL. */
+export function getConfig(now = Date.now()): Promise<Config> {
+  if (cached && cached.until > now) return cached.config;
+  const config = loadConfig(process.env);
+  cached = { config, until: Number.POSITIVE_INFINITY };
+  // A failed read is not cached: the next invocation tries again.
+  config.then(
+    (c) => {
+      if (cached?.config === config) cached.until = now + c.ttlMs;
+    },
+    () => {
+      if (cached?.config === config) cached = undefined;
+    },
+  );
+  return config;
 }
 
 export function resetConfig(): void {
   cached = undefined;
+}
+
+/** The environment, with the service token resolved from SSM when a parameter is named. */
+export async function loadConfig(env: Record<string, string | undefined>): Promise<Config> {
+  const config = parseConfig(env);
+  if (!config.serviceTokenParameter) return config;
+  return { ...config, serviceToken: await readSecureParameter(config.serviceTokenParameter) };
+}
+
+async function readSecureParameter(name: string): Promise<string> {
+  const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
+  ssm ??= new SSMClient({});
+  try {
+    const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const value = out.Parameter?.Value;
+    if (!value) throw new ConfigError(`CODER_SESSION_TOKEN_PARAMETER: SSM parameter ${name} is empty`);
+    return value;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const kind = err instanceof Error ? err.name : 'Error';
+    const hint = kind === 'ParameterNotFound' ? 'it does not exist in this account and region' : kind === 'AccessDeniedException' ? "the function's role may not read or decrypt it" : 'it could not be read';
+    throw new ConfigError(`CODER_SESSION_TOKEN_PARAMETER: SSM parameter ${name}: ${hint} (${kind})`, { cause: err });
+  }
+}
+
+let ssm: import('@aws-sdk/client-ssm').SSMClient | undefined;
+
+/** For tests: forget the SSM client so a mock installed later is used. */
+export function resetSsmClient(): void {
+  ssm = undefined;
 }

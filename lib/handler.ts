@@ -16,14 +16,14 @@ export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsReque
 export type Handler = (event: unknown, context?: LambdaContext) => Promise<ProxyResult>;
 
 /** The deployed entry point: configuration from the environment, read once per container. */
-export const handler: Handler = makeHandler(getConfig);
+export const handler: Handler = makeHandler(() => getConfig());
 
 /** A handler with its own configuration source, for the local server and tests. */
-export function makeHandler(config: () => Config): Handler {
+export function makeHandler(config: () => Config | Promise<Config>): Handler {
   return (event, context) => handle(event, context, config);
 }
 
-async function handle(event: unknown, context: LambdaContext | undefined, config: () => Config): Promise<ProxyResult> {
+async function handle(event: unknown, context: LambdaContext | undefined, config: () => Config | Promise<Config>): Promise<ProxyResult> {
   let parsed: ParsedEvent;
   try {
     parsed = parseEvent(event);
@@ -39,7 +39,7 @@ async function handle(event: unknown, context: LambdaContext | undefined, config
   const remainingMs = context ? () => context.getRemainingTimeInMillis() : () => Infinity;
   let response: Response;
   try {
-    response = await handleRequest(request, { basePath, remainingMs }, config());
+    response = await handleRequest(request, { basePath, remainingMs }, await config());
   } catch (err) {
     // Only configuration and programming faults land here; never echo anything but our own message.
     const message = err instanceof AppError ? err.message : 'internal error';

@@ -20,6 +20,7 @@ it('builds one minified handler without test code that serves /healthz', async (
     const meta = JSON.parse(readFileSync(path.join(out, 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
     const inputs = Object.keys(meta.inputs);
     expect(inputs.some((i) => i.startsWith('lib/handler.ts'))).toBe(true);
+    expect(inputs.some((i) => i.startsWith('lib/stream.ts'))).toBe(true);
     expect(inputs.filter((i) => i.startsWith('test/') || i.includes('jest') || i.includes('node-pty'))).toEqual([]);
 
     const script = `

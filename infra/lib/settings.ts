@@ -1,0 +1,63 @@
+/**
+ * The deployment's settings, read from CDK context (`cdk deploy -c coderUrl=...`) or given as stack
+ * props, validated with zod so a wrong value fails synth with a message naming it.
+ */
+import { z } from 'zod';
+
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (Array.isArray(v) ? v : (v ?? '').split(',')).map((s) => s.trim()).filter(Boolean));
+const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const settingsSchema = z
+  .object({
+    coderUrl: z.url({ protocol: /^https?$/ }),
+    /** SSM SecureString holding a Coder token for callers that bring none. */
+    serviceTokenParameterName: z.string().regex(/^\/[\w./-]+$/, 'must be an SSM parameter name such as /coder-mcp/service-token').optional(),
+    /** KMS key that encrypts that parameter, when it is not the AWS-managed aws/ssm key. */
+    serviceTokenKmsKeyArn: z.string().startsWith('arn:').optional(),
+    /** `caller`: callers send their own Coder token. `service`: API Gateway authorises callers with IAM and the service token acts for them. */
+    authMode: z.enum(['caller', 'service']).default('caller'),
+    allowedOrigins: list,
+    reservedConcurrency: z.coerce.number().int().min(1).optional(),
+    memoryMb: int(1024),
+    throttleRatePerSecond: int(50),
+    throttleBurst: int(100),
+    logRetentionDays: int(30),
+    maxChannelsPerAgent: int(2),
+    tunnelIdleMs: int(600_000),
+    outputCapBytes: int(1 << 20),
+    vpcId: z.string().startsWith('vpc-').optional(),
+    subnetIds: list,
+    availabilityZones: list,
+    securityGroupId: z.string().startsWith('sg-').optional(),
+    domainName: z.string().optional(),
+    certificateArn: z.string().startsWith('arn:').optional(),
+  })
+  .refine((s) => s.authMode === 'caller' || s.serviceTokenParameterName, {
+    message: 'authMode "service" needs serviceTokenParameterName',
+    path: ['serviceTokenParameterName'],
+  })
+  .refine((s) => !s.vpcId || (s.subnetIds.length > 0 && s.securityGroupId && s.availabilityZones.length === s.subnetIds.length), {
+    message: 'a VPC placement needs subnetIds, one availabilityZones entry per subnet, and securityGroupId',
+    path: ['vpcId'],
+  })
+  .refine((s) => Boolean(s.domainName) === Boolean(s.certificateArn), {
+    message: 'a custom domain needs both domainName and certificateArn',
+    path: ['domainName'],
+  });
+
+export type SettingsInput = z.input<typeof settingsSchema>;
+export type Settings = z.output<typeof settingsSchema>;
+
+export function parseSettings(input: Record<string, unknown>): Settings {
+  const parsed = settingsSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new Error(`invalid deployment settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Every setting name, for reading them from CDK context. */
+export const SETTING_NAMES: string[] = Object.keys(settingsSchema.shape);

@@ -1,0 +1,214 @@
+/**
+ * One stack: the MCP Lambda (bundled with the local esbuild, arm64, current Node.js runtime) behind an
+ * API Gateway REST API in response-streaming mode, with throttling, access logs, log retention,
+ * alarms, and a role that may read exactly the one SSM parameter named in the settings.
+ */
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { Settings } from './settings';
+
+const ROOT = path.join(__dirname, '..', '..');
+/** Longest tool call (coderd's 5-minute cap) plus room to answer; streaming REST APIs allow up to 15 minutes. */
+const FUNCTION_TIMEOUT = Duration.minutes(5).plus(Duration.seconds(30));
+const INTEGRATION_TIMEOUT = Duration.minutes(6);
+
+export interface CoderMcpStackProps extends StackProps {
+  settings: Settings;
+}
+
+export class CoderMcpStack extends Stack {
+  readonly api: apigw.RestApi;
+  readonly fn: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: CoderMcpStackProps) {
+    super(scope, id, props);
+    const s = props.settings;
+    const logGroup = new logs.LogGroup(this, 'FunctionLogs', { retention: retention(s.logRetentionDays), removalPolicy: RemovalPolicy.RETAIN });
+    const role = new iam.Role(this, 'FunctionRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    if (s.vpcId) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          resources: ['*'],
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: "Lambda's VPC network interface actions (ec2:CreateNetworkInterface and friends) do not support resource-level permissions",
+      });
+    }
+    if (s.serviceTokenParameterName) this.grantParameter(role, s);
+
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(ROOT, 'lib', 'stream.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: s.memoryMb,
+      timeout: FUNCTION_TIMEOUT,
+      role,
+      logGroup,
+      reservedConcurrentExecutions: s.reservedConcurrency,
+      projectRoot: ROOT,
+      depsLockFilePath: path.join(ROOT, 'package-lock.json'),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        forceDockerBundling: false,
+        // The Node.js runtime ships AWS SDK v3; ws's native speedups are optional.
+        externalModules: ['@aws-sdk/*', 'bufferutil', 'utf-8-validate'],
+      },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        CODER_URL: s.coderUrl,
+        ...(s.serviceTokenParameterName ? { CODER_SESSION_TOKEN_PARAMETER: s.serviceTokenParameterName } : {}),
+        MCP_ALLOWED_ORIGINS: s.allowedOrigins.join(','),
+        MCP_OUTPUT_CAP_BYTES: String(s.outputCapBytes),
+        TUNNEL_MAX_CHANNELS_PER_AGENT: String(s.maxChannelsPerAgent),
+        TUNNEL_IDLE_MS: String(s.tunnelIdleMs),
+        ...(s.domainName ? { MCP_PUBLIC_URL: `https://${s.domainName}` } : {}),
+      },
+      ...this.vpcPlacement(s),
+    });
+
+    this.api = this.restApi(s);
+    this.alarms();
+  }
+
+  private grantParameter(role: iam.Role, s: Settings): void {
+    const name = s.serviceTokenParameterName ?? '';
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') })],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [s.serviceTokenKmsKeyArn ?? Stack.of(this).formatArn({ service: 'kms', resource: 'alias', resourceName: 'aws/ssm' })],
+        conditions: { StringEquals: { 'kms:ViaService': `ssm.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  private vpcPlacement(s: Settings): Pick<nodejs.NodejsFunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
+    if (!s.vpcId || !s.securityGroupId) return {};
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: s.vpcId, availabilityZones: s.availabilityZones, privateSubnetIds: s.subnetIds });
+    return {
+      vpc,
+      vpcSubnets: { subnets: s.subnetIds.map((id, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, id)) },
+      securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', s.securityGroupId)],
+    };
+  }
+
+  private restApi(s: Settings): apigw.RestApi {
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: retention(s.logRetentionDays), removalPolicy: RemovalPolicy.RETAIN });
+    const api = new apigw.RestApi(this, 'Api', {
+      restApiName: 'coder-mcp',
+      description: 'Coder MCP server (streamable HTTP) in front of the coder-mcp Lambda',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: 'prod',
+        throttlingRateLimit: s.throttleRatePerSecond,
+        throttlingBurstLimit: s.throttleBurst,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        // No header values: they would carry callers' tokens.
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: false,
+        }),
+      },
+      ...(s.domainName && s.certificateArn
+        ? { domainName: { domainName: s.domainName, certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', s.certificateArn), securityPolicy: apigw.SecurityPolicy.TLS_1_2 } }
+        : {}),
+    });
+    const integration = new apigw.LambdaIntegration(this.fn, {
+      proxy: true,
+      timeout: INTEGRATION_TIMEOUT,
+      responseTransferMode: apigw.ResponseTransferMode.STREAM,
+    });
+    const validator = new apigw.RequestValidator(this, 'Validator', { restApi: api, validateRequestParameters: true, validateRequestBody: true });
+    const auth: apigw.MethodOptions =
+      s.authMode === 'service' ? { authorizationType: apigw.AuthorizationType.IAM, requestValidator: validator } : { requestValidator: validator };
+    const mcp = api.root.addResource('mcp');
+    mcp.addMethod('POST', integration, auth);
+    mcp.addMethod('GET', integration, auth);
+    mcp.addMethod('DELETE', integration, auth);
+    mcp.addMethod('OPTIONS', integration, { requestValidator: validator });
+    const wellKnown = api.root.addResource('.well-known').addResource('oauth-protected-resource');
+    wellKnown.addMethod('GET', integration, { requestValidator: validator });
+    wellKnown.addResource('mcp').addMethod('GET', integration, { requestValidator: validator });
+    api.root.addResource('healthz').addMethod('GET', integration, { requestValidator: validator });
+    this.suppressApiFindings(api, s);
+    return api;
+  }
+
+  private alarms(): void {
+    const fiveXx = this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
+    new cloudwatch.Alarm(this, 'Api5xx', { metric: fiveXx, threshold: 5, evaluationPeriods: 1, alarmDescription: 'The MCP API answered 5xx more than 5 times in 5 minutes' });
+    new cloudwatch.Alarm(this, 'Throttles', {
+      metric: this.fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      alarmDescription: 'The MCP function was throttled (reserved concurrency or account limit)',
+    });
+    new cloudwatch.Alarm(this, 'DurationNearTimeout', {
+      metric: this.fn.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: FUNCTION_TIMEOUT.toMilliseconds() * 0.9,
+      evaluationPeriods: 1,
+      alarmDescription: 'An invocation ran within 10% of the function timeout',
+    });
+    new cloudwatch.Alarm(this, 'FunctionErrors', {
+      metric: this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      alarmDescription: 'The MCP function failed (not a tool error: an unhandled fault)',
+    });
+  }
+
+  /** Findings acknowledged on purpose, each with the reason (cdk-nag reports the rest). */
+  private suppressApiFindings(api: apigw.RestApi, s: Settings): void {
+    const acks = [
+      { id: 'AwsSolutions-APIG3', reason: 'WAF is deployment-specific; attach a web ACL to the stage where your organisation requires one' },
+      s.authMode === 'caller'
+        ? { id: 'AwsSolutions-APIG4', reason: 'Callers authenticate with their own Coder token, which the function verifies with Coder on every request' }
+        : { id: 'AwsSolutions-APIG4', reason: 'OPTIONS (CORS preflight), the RFC 9728 metadata and the health check must be reachable without credentials' },
+      s.authMode === 'caller'
+        ? { id: 'AwsSolutions-COG4', reason: 'Callers authenticate with their own Coder token (or Coder OAuth2), not Cognito' }
+        : { id: 'AwsSolutions-COG4', reason: 'Service mode authorises callers with IAM, not Cognito' },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: 'The API Gateway CloudWatch role uses the AWS-managed AmazonAPIGatewayPushToCloudWatchLogs policy, maintained by AWS for exactly this purpose',
+      },
+    ];
+    for (const ack of acks) Validations.of(api).acknowledge(ack);
+  }
+}
+
+function retention(days: number): logs.RetentionDays {
+  const allowed = Object.values(logs.RetentionDays).filter((v): v is logs.RetentionDays => typeof v === 'number' && v > 0);
+  return allowed.find((d) => d >= days) ?? logs.RetentionDays.ONE_MONTH;
+}

@@ -1,0 +1,126 @@
+/**
+ * The CDK app synthesized offline: the function, its runtime and architecture, the routes, the
+ * streaming integration, IAM limited to the named SSM parameter, no plaintext secret, logs, alarms,
+ * and cdk-nag's AwsSolutions pack with no unacknowledged finding.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseSettings, type SettingsInput } from '../../infra/lib/settings';
+import { CoderMcpStack } from '../../infra/lib/stack';
+
+const ENV = { account: '123456789012', region: 'eu-west-1' };
+const SECRET_LOOKING = /[A-Za-z0-9]{10}-[A-Za-z0-9]{22}/;
+
+function synth(input: SettingsInput) {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-'));
+  const app = new App({ outdir });
+  const stack = new CoderMcpStack(app, 'CoderMcp', { settings: parseSettings(input), env: ENV });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const assembly = app.synth();
+  const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
+  const raw = readFileSync(path.join(assembly.directory, 'CoderMcp.template.json'), 'utf8');
+  return { template: Template.fromStack(stack), report, raw, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+describe('default deployment (callers bring their own Coder token)', () => {
+  const out = synth({ coderUrl: 'https://coder.example.com', allowedOrigins: 'https://ai.example.com' });
+  afterAll(() => out.cleanup());
+
+  it('bundles the handler into an arm64 function on a current Node.js runtime with source maps', () => {
+    out.template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 330,
+      Environment: { Variables: Match.objectLike({ CODER_URL: 'https://coder.example.com', NODE_OPTIONS: '--enable-source-maps', MCP_ALLOWED_ORIGINS: 'https://ai.example.com' }) },
+    });
+  });
+
+  it('serves the routes through a streaming REST API integration with throttling and JSON access logs', () => {
+    for (const part of ['mcp', '.well-known', 'oauth-protected-resource', 'healthz']) {
+      out.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: part });
+    }
+    out.template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      AuthorizationType: 'NONE',
+      Integration: Match.objectLike({ Type: 'AWS_PROXY', ResponseTransferMode: 'STREAM', TimeoutInMillis: 360000 }),
+    });
+    out.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })]),
+      AccessLogSetting: Match.objectLike({ Format: Match.not(Match.stringLikeRegexp('authorization')) }),
+    });
+  });
+
+  it('keeps logs for the configured time and alarms on 5xx, throttles, errors and duration near the timeout', () => {
+    out.template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    out.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    for (const metric of ['5XXError', 'Throttles', 'Duration', 'Errors']) {
+      out.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric });
+    }
+  });
+
+  it('grants no SSM or KMS access when no parameter is named, and carries no secret', () => {
+    expect(out.raw).not.toMatch(/ssm:GetParameter|kms:Decrypt/);
+    expect(out.raw).not.toMatch(SECRET_LOOKING);
+  });
+
+  it('passes cdk-nag AwsSolutions with every exception acknowledged with a reason', () => {
+    expect(out.report.pluginReports).toEqual([]);
+  });
+});
+
+describe('service-token deployment with VPC, custom domain and reserved concurrency', () => {
+  const out = synth({
+    coderUrl: 'https://coder.internal.example.com',
+    authMode: 'service',
+    serviceTokenParameterName: '/coder-mcp/service-token',
+    vpcId: 'vpc-0123456789abcdef0',
+    subnetIds: 'subnet-0123456789abcdef0,subnet-0fedcba9876543210',
+    availabilityZones: 'eu-west-1a,eu-west-1b',
+    securityGroupId: 'sg-0123456789abcdef0',
+    domainName: 'mcp.example.com',
+    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0d1c7e0b-2f0a-4c7e-8a1b-2c3d4e5f6a7b',
+    reservedConcurrency: 20,
+  });
+  afterAll(() => out.cleanup());
+
+  it('lets the role read and decrypt exactly the named parameter', () => {
+    out.template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'ssm:GetParameter', Resource: Match.anyValue() }),
+          Match.objectLike({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 'ssm.eu-west-1.amazonaws.com' } } }),
+        ]),
+      },
+    });
+    expect(out.raw).toContain(':ssm:eu-west-1:123456789012:parameter/coder-mcp/service-token"');
+    expect(out.raw.match(/ssm:GetParameter/g)).toHaveLength(1);
+    expect(out.raw).not.toMatch(/"ssm:\*"|GetParametersByPath|parameter\/\*/);
+    out.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CODER_SESSION_TOKEN_PARAMETER: '/coder-mcp/service-token', MCP_PUBLIC_URL: 'https://mcp.example.com' }) },
+      VpcConfig: { SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], SecurityGroupIds: ['sg-0123456789abcdef0'] },
+      ReservedConcurrentExecutions: 20,
+    });
+    expect(out.raw).not.toMatch(SECRET_LOOKING);
+  });
+
+  it('puts the MCP methods behind IAM authorisation and maps the custom domain', () => {
+    out.template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'AWS_IAM' });
+    out.template.hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'mcp.example.com', SecurityPolicy: 'TLS_1_2' });
+  });
+
+  it('passes cdk-nag AwsSolutions', () => {
+    expect(out.report.pluginReports).toEqual([]);
+  });
+});
+
+it('refuses inconsistent settings with a message naming them', () => {
+  expect(() => parseSettings({ coderUrl: 'https://c.example.com', authMode: 'service' })).toThrow(/serviceTokenParameterName/);
+  expect(() => parseSettings({ coderUrl: 'not a url' })).toThrow(/coderUrl/);
+  expect(() => parseSettings({ coderUrl: 'https://c.example.com', domainName: 'x.example.com' })).toThrow(/domainName/);
+});

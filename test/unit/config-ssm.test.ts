@@ -1,0 +1,47 @@
+/** The service token from SSM Parameter Store: decrypted, cached across invocations, refreshed after the TTL, clear errors. */
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { getConfig, loadConfig, parseConfig, resetConfig, resetSsmClient } from '../../lib/config';
+
+const ssm = mockClient(SSMClient);
+const saved = { ...process.env };
+
+beforeEach(() => {
+  ssm.reset();
+  resetConfig();
+  resetSsmClient();
+  process.env = { ...saved, CODER_URL: 'https://coder.example.com', CODER_SESSION_TOKEN_PARAMETER: '/coder-mcp/service-token', MCP_CONFIG_TTL_MS: '60000' };
+  delete process.env.CODER_SESSION_TOKEN;
+});
+afterAll(() => {
+  process.env = saved;
+  resetConfig();
+});
+
+it('reads the SecureString with decryption once, and again after the TTL', async () => {
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/coder-mcp/service-token', Value: 'abcdefghij-0123456789abcdefghijkl', Type: 'SecureString' } });
+  const first = await getConfig(1_000);
+  expect(first.serviceToken).toBe('abcdefghij-0123456789abcdefghijkl');
+  await getConfig(30_000);
+  await getConfig(60_999);
+  expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+  expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({ Name: '/coder-mcp/service-token', WithDecryption: true });
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'rotated000-0123456789abcdefghijkl' } });
+  expect((await getConfig(61_001)).serviceToken).toBe('rotated000-0123456789abcdefghijkl');
+  expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+});
+
+it('names a missing parameter, and does not cache the failure', async () => {
+  ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+  await expect(getConfig(1_000)).rejects.toThrow('CODER_SESSION_TOKEN_PARAMETER: SSM parameter /coder-mcp/service-token: it does not exist in this account and region (ParameterNotFound)');
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'abcdefghij-0123456789abcdefghijkl' } });
+  expect((await getConfig(2_000)).serviceToken).toBe('abcdefghij-0123456789abcdefghijkl');
+});
+
+it('does not touch SSM without a parameter, and refuses both a token and a parameter', async () => {
+  const plain = await loadConfig({ CODER_URL: 'https://coder.example.com', CODER_SESSION_TOKEN: 'abcdefghij-0123456789abcdefghijkl' });
+  expect(plain.serviceToken).toBe('abcdefghij-0123456789abcdefghijkl');
+  expect(ssm.calls()).toHaveLength(0);
+  expect(() => parseConfig({ CODER_URL: 'https://x.example', CODER_SESSION_TOKEN: 't', CODER_SESSION_TOKEN_PARAMETER: '/p' })).toThrow(/not both/);
+  expect(() => parseConfig({ CODER_URL: 'https://x.example', CODER_SESSION_TOKEN_PARAMETER: 'bad name!' })).toThrow(/CODER_SESSION_TOKEN_PARAMETER/);
+});
