@@ -10,7 +10,8 @@ import { AppError } from './errors';
 import { parseEvent, toRequest, UnsupportedEventError, type ParsedEvent } from './http/events';
 import { coderError } from './http/respond';
 import { toResult, type ProxyResult } from './http/results';
-import { log } from './log';
+import { log, setRequestId } from './log';
+import { flushMetrics, recordInvocation } from './metrics';
 
 export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
 export type Handler = (event: unknown, context?: LambdaContext) => Promise<ProxyResult>;
@@ -35,7 +36,9 @@ async function handle(event: unknown, context: LambdaContext | undefined, config
     throw err;
   }
   const started = Date.now();
+  recordInvocation();
   const { request, basePath, requestId } = toRequest(parsed);
+  setRequestId(requestId ?? context?.awsRequestId);
   const remainingMs = context ? () => context.getRemainingTimeInMillis() : () => Infinity;
   let response: Response;
   try {
@@ -47,11 +50,11 @@ async function handle(event: unknown, context: LambdaContext | undefined, config
     response = coderError(500, 'Internal error.', message);
   }
   log('info', 'request', {
-    requestId: requestId ?? context?.awsRequestId,
     method: request.method,
     path: new URL(request.url).pathname,
     status: response.status,
     ms: Date.now() - started,
   });
+  flushMetrics();
   return toResult(parsed.kind, response);
 }

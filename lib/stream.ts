@@ -48,7 +48,9 @@ export function streamingHandler(runtime: AwsLambdaGlobal): unknown {
 
 // `awslambda` is declared by @types/aws-lambda but defined only inside the Lambda runtime.
 function lambdaRuntime(): AwsLambdaGlobal | undefined {
-  return typeof awslambda === 'undefined' ? undefined : awslambda;
+  // Other libraries may define a partial `awslambda` global; only the runtime's has streamifyResponse.
+  if (typeof awslambda === 'undefined' || typeof awslambda.streamifyResponse !== 'function') return undefined;
+  return awslambda;
 }
 
 const runtime = lambdaRuntime();

@@ -15,6 +15,7 @@ import { corsHeaders, isOriginAllowed, preflightHeaders } from '../http/origin';
 import { coderError, rpcError } from '../http/respond';
 import { AgentAccess } from '../tools/agent-access';
 import { isToolset, toolsFor } from '../tools/registry';
+import { recordTunnelEvent } from '../metrics';
 import { DEFAULT_POOL_OPTIONS, sharedPool } from '../tunnel/shared';
 import { callBudgetMs } from './deadline';
 import { createMcpServer } from './server';
@@ -78,7 +79,7 @@ async function serveMcp(
         signal,
         onUnauthorized,
       });
-      const pool = sharedPool({ ...DEFAULT_POOL_OPTIONS, ...config.tunnel });
+      const pool = sharedPool({ ...DEFAULT_POOL_OPTIONS, ...config.tunnel }, recordTunnelEvent);
       const agents = new AgentAccess({ coder, coderUrl: config.coderUrl, token: credentials.token, pool, outputCapBytes: config.outputCapBytes });
       return { signal, coder, agents, budgetMs: () => deadlineAt - Date.now() };
     },

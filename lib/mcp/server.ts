@@ -5,7 +5,9 @@
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, McpError, ErrorCode, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { DeadlineError } from '../errors';
+import { AppError, DeadlineError } from '../errors';
+import { log } from '../log';
+import { recordToolCall } from '../metrics';
 import { ANNOTATIONS, type Tool, type ToolContext } from '../tools/types';
 
 export const SERVER_NAME = 'Coder';
@@ -45,6 +47,12 @@ export function createMcpServer(opts: McpServerOptions): Server {
 }
 
 async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, clientSignal: AbortSignal): Promise<CallToolResult> {
+  const started = Date.now();
+  const done = (outcome: 'ok' | 'error', code?: string) => {
+    const ms = Date.now() - started;
+    recordToolCall(tool.name, outcome, ms);
+    log(outcome === 'ok' ? 'info' : 'warn', 'tool call', { tool: tool.name, outcome, ms, errorCode: code });
+  };
   const budget = opts.callBudgetMs();
   const deadlineAt = Date.now() + budget;
   const deadline = AbortSignal.timeout(Math.max(1, budget));
@@ -56,9 +64,11 @@ async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, client
         ? new DeadlineError(`${tool.name} did not finish within its deadline of ${budget} ms`)
         : new DeadlineError(`${tool.name} was cancelled by the client`),
     );
+    done('ok');
     // coderd's Go JSON encoder ends its output with a newline; keep it so results read the same.
     return { content: [{ type: 'text', text: `${JSON.stringify(result ?? null)}\n` }] };
   } catch (err) {
+    done('error', err instanceof AppError ? err.code : 'internal');
     return { content: [{ type: 'text', text: err instanceof Error ? err.message : String(err) }], isError: true };
   }
 }
