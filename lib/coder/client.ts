@@ -1,9 +1,12 @@
 /**
  * Typed calls to coderd's REST API as one caller. Every request carries the caller's token in
  * `Coder-Session-Token`, is bounded by a timeout and by the tool call's abort signal, and turns
- * coderd's error body into a `CoderApiError`. Connections are kept alive by Node's global fetch
- * dispatcher, which is one pool per process and so survives warm Lambda invocations.
+ * coderd's error body into a `CoderApiError`. Connections are kept alive by one agent per process
+ * (module scope), so warm Lambda invocations reuse them. node:http rather than fetch: fetch's first
+ * use costs ~20 ms of module set-up, which every cold start would pay.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { z } from 'zod';
 import WebSocket from 'ws';
 import { CoderApiError, CoderBadResponseError, CoderTimeoutError, CoderUnreachableError, type CoderValidation } from './errors';
@@ -37,6 +40,15 @@ const coderErrorBody = z.object({
 
 const MAX_ERROR_BODY = 2048;
 
+const AGENTS = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+/** What this client needs of an HTTP answer. */
+interface RawResponse {
+  status: number;
+  contentType: string | undefined;
+  text: string;
+}
+
 export class CoderClient {
   readonly baseUrl: URL;
 
@@ -57,17 +69,17 @@ export class CoderClient {
   async request<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
     const url = this.url(path, opts.query);
     const headers: Record<string, string> = { 'Coder-Session-Token': this.opts.token, Accept: 'application/json' };
-    let body: Uint8Array<ArrayBuffer> | string | undefined;
+    let body: Uint8Array | string | undefined;
     if (opts.json !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(opts.json);
     } else if (opts.body) {
       headers['Content-Type'] = opts.body.contentType;
-      body = new Uint8Array(opts.body.data);
+      body = opts.body.data;
     }
     const res = await this.send(method, url, headers, body);
     const ok = opts.okStatuses ? opts.okStatuses.includes(res.status) : res.status >= 200 && res.status < 300;
-    if (!ok) throw await this.toApiError(method, url, res);
+    if (!ok) throw this.toApiError(method, url, res);
     return this.parse(method, url, res, opts.schema);
   }
 
@@ -114,11 +126,11 @@ export class CoderClient {
     });
   }
 
-  private async send(method: string, url: URL, headers: Record<string, string>, body: BodyInit | undefined): Promise<Response> {
+  private async send(method: string, url: URL, headers: Record<string, string>, body: Uint8Array | string | undefined): Promise<RawResponse> {
     const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs);
     const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, timeout]) : timeout;
     try {
-      return await fetch(url, { method, headers, body, signal, redirect: 'manual' });
+      return await exchange(method, url, headers, body, signal);
     } catch (err) {
       if (timeout.aborted) {
         throw new CoderTimeoutError(`${method} ${redact(url)}: Coder did not answer within ${this.opts.requestTimeoutMs} ms`, { cause: err });
@@ -130,8 +142,8 @@ export class CoderClient {
     }
   }
 
-  private async parse<T>(method: string, url: URL, res: Response, schema: z.ZodType<T>): Promise<T> {
-    const text = await res.text();
+  private parse<T>(method: string, url: URL, res: RawResponse, schema: z.ZodType<T>): T {
+    const text = res.text;
     const parsed = schema.safeParse(text === '' ? undefined : safeJson(text));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -141,9 +153,8 @@ export class CoderClient {
     return parsed.data;
   }
 
-  private async toApiError(method: string, url: URL, res: Response): Promise<CoderApiError> {
-    const text = await res.text().catch(() => '');
-    return this.apiErrorFromText(method, url, res.status, res.headers.get('content-type') ?? undefined, text);
+  private toApiError(method: string, url: URL, res: RawResponse): CoderApiError {
+    return this.apiErrorFromText(method, url, res.status, res.contentType, res.text);
   }
 
   private apiErrorFromText(method: string, url: URL, status: number, contentType: string | undefined, text: string): CoderApiError {
@@ -157,6 +168,31 @@ export class CoderClient {
     const message = `unexpected non-JSON response "${contentType ?? 'none'}"`;
     return new CoderApiError(method, redact(url), status, message, text.slice(0, MAX_ERROR_BODY) || undefined, []);
   }
+}
+
+/** One HTTP exchange on the process's keep-alive agent. A reused socket the server had already closed is retried once (Node's documented pattern). */
+function exchange(method: string, url: URL, headers: Record<string, string>, body: Uint8Array | string | undefined, signal: AbortSignal, retried = false): Promise<RawResponse> {
+  const lib = url.protocol === 'https:' ? https : http;
+  const agent = url.protocol === 'https:' ? AGENTS.https : AGENTS.http;
+  return new Promise<RawResponse>((resolve, reject) => {
+    const req = lib.request(url, { method, headers: { ...headers, ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) }, agent, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const type = res.headers['content-type'];
+        resolve({ status: res.statusCode ?? 0, contentType: typeof type === 'string' ? type : undefined, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !signal.aborted) {
+        exchange(method, url, headers, body, signal, true).then(resolve, reject);
+        return;
+      }
+      reject(err);
+    });
+    req.end(body);
+  });
 }
 
 function safeJson(text: string): unknown {
@@ -175,7 +211,7 @@ function redact(url: URL): string {
 }
 
 function describeNetworkError(err: unknown): string {
-  // fetch wraps the socket error in `cause`; read it by shape, since errors from Node's internals may come from another realm.
+  // Socket errors may come wrapped in `cause`; read them by shape, since errors from Node's internals may come from another realm.
   const cause = isErrorLike(err) && isErrorLike(err.cause) ? err.cause : err;
   if (!isErrorLike(cause)) return String(cause);
   const code = typeof cause.code === 'string' ? cause.code : undefined;

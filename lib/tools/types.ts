@@ -49,12 +49,16 @@ export interface JsonObjectSchema {
 }
 
 export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
-  const inputSchema = toWireSchema(spec.input);
+  // Converted on first use (the first tools/list), not at module load: cold starts load every tool.
+  let wire: JsonObjectSchema | undefined;
   return {
     name: spec.name,
     description: spec.description,
     annotations: spec.annotations,
-    inputSchema,
+    get inputSchema() {
+      wire ??= toWireSchema(spec.input);
+      return wire;
+    },
     async call(args, ctx) {
       const parsed = spec.input.safeParse(args ?? {}, { error: describeIssue });
       if (!parsed.success) throw new InvalidArgumentError(`invalid arguments for ${spec.name}: ${formatIssues(parsed.error)}`);

@@ -1,0 +1,113 @@
+/**
+ * `npm run bench:coldstart`: bundle size, module load time and time to the first `tools/list` answer
+ * for the project's Lambda bundle and for a reference MCP Lambda (bench/reference/handler.ts) built in
+ * the same run with the same esbuild settings, over fresh Node processes alternating between the two.
+ * The project's first answer includes its real first-request work: verifying the caller's token with
+ * Coder (here the simulator on loopback).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { build, type BuildOptions } from 'esbuild';
+import { startSimulator } from '../test/sim';
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+/** The Node 22 that test/conformance installs is closer to Lambda's runtime than the machine's Node 20; BENCH_NODE overrides. */
+const NODE22 = path.join(ROOT, 'test', 'conformance', 'node_modules', '.bin', 'node');
+const NODE = process.env.BENCH_NODE ?? (existsSync(NODE22) ? NODE22 : process.execPath);
+
+const COMMON: BuildOptions = {
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  legalComments: 'none',
+  external: ['@aws-sdk/*', 'bufferutil', 'utf-8-validate'],
+};
+
+/** Runs in a fresh process: times require() and the first tools/list through the handler. */
+const CHILD = `
+const t0 = performance.now();
+const { handler } = require(process.argv[1]);
+const loaded = performance.now();
+const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+const event = { version: '2.0', rawPath: '/mcp', rawQueryString: '', body, isBase64Encoded: false,
+  headers: { host: 'bench.lambda-url.us-east-1.on.aws', 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer ' + process.env.BENCH_TOKEN },
+  requestContext: { http: { method: 'POST' }, stage: '$default', requestId: 'cold' } };
+handler(event).then((r) => {
+  const first = performance.now();
+  if (r.statusCode !== 200 || !String(r.body).includes('"tools"')) { console.error(r.statusCode, r.body); process.exit(1); }
+  process.stdout.write(JSON.stringify({ loadMs: loaded - t0, sinceStartLoadMs: loaded, firstMs: first }));
+});`;
+
+interface Sample {
+  loadMs: number;
+  firstMs: number;
+}
+
+async function sample(bundle: string, env: NodeJS.ProcessEnv): Promise<Sample> {
+  const { stdout } = await run(NODE, ['-e', CHILD, bundle], { env });
+  const parsed = JSON.parse(stdout) as { loadMs: number; firstMs: number };
+  return { loadMs: parsed.loadMs, firstMs: parsed.firstMs };
+}
+
+const median = (xs: number[]) => percentile(xs, 50);
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const out = mkdtempSync(path.join(tmpdir(), 'coldstart-'));
+  const sim = await startSimulator();
+  try {
+    const project = path.join(out, 'project.js');
+    const reference = path.join(out, 'reference.js');
+    await build({ ...COMMON, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile: project });
+    await build({ ...COMMON, entryPoints: [path.join(ROOT, 'bench', 'reference', 'handler.ts')], outfile: reference });
+    const env = { ...process.env, CODER_URL: sim.url, BENCH_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' };
+    const results: Record<'project' | 'reference', Sample[]> = { project: [], reference: [] };
+    for (let i = 0; i < RUNS; i++) {
+      // Alternate so that machine noise falls on both alike.
+      results.project.push(await sample(project, env));
+      results.reference.push(await sample(reference, env));
+    }
+    const row = (name: 'project' | 'reference', file: string) => {
+      const r = results[name];
+      return {
+        name,
+        bytes: statSync(file).size,
+        loadP50: median(r.map((s) => s.loadMs)),
+        loadP95: percentile(r.map((s) => s.loadMs), 95),
+        firstP50: median(r.map((s) => s.firstMs)),
+        firstP95: percentile(r.map((s) => s.firstMs), 95),
+      };
+    };
+    const p = row('project', project);
+    const ref = row('reference', reference);
+    const { stdout: version } = await run(NODE, ['--version']);
+    console.log(`${RUNS} fresh Node ${version.trim()} processes each, alternating; esbuild minified CJS bundles built in this run\n`);
+    console.log('handler | bundle bytes | load p50 ms | load p95 ms | first tools/list p50 ms | first tools/list p95 ms');
+    console.log('--- | --- | --- | --- | --- | ---');
+    for (const r of [p, ref]) {
+      console.log([r.name, r.bytes, r.loadP50.toFixed(1), r.loadP95.toFixed(1), r.firstP50.toFixed(1), r.firstP95.toFixed(1)].join(' | '));
+    }
+    console.log(
+      `\nratios project/reference: bundle ${(p.bytes / ref.bytes).toFixed(2)}x (target <= 1.5), load p50 ${(p.loadP50 / ref.loadP50).toFixed(2)}x (target <= 1.25), first response p50 ${(p.firstP50 / ref.firstP50).toFixed(2)}x (target <= 1.25)`,
+    );
+  } finally {
+    await sim.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
