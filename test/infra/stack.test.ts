@@ -3,9 +3,11 @@
  * streaming integration, IAM limited to the named SSM parameter, no plaintext secret, logs, alarms,
  * and cdk-nag's AwsSolutions pack with no unacknowledged finding.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -124,3 +126,21 @@ it('refuses inconsistent settings with a message naming them', () => {
   expect(() => parseSettings({ coderUrl: 'not a url' })).toThrow(/coderUrl/);
   expect(() => parseSettings({ coderUrl: 'https://c.example.com', domainName: 'x.example.com' })).toThrow(/domainName/);
 });
+
+it('synthesizes through the CDK app entry with settings from context, as `cdk synth` runs it', async () => {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-app-'));
+  try {
+    const root = path.join(__dirname, '..', '..');
+    await promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'infra', 'bin', 'app.ts')], {
+      cwd: root,
+      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ coderUrl: 'https://coder.example.com', logRetentionDays: '14' }) },
+    });
+    const template = JSON.parse(readFileSync(path.join(outdir, 'CoderMcp.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+    const groups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(groups.map((g) => g.Properties?.RetentionInDays)).toEqual([14, 14]);
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
+    expect(report.pluginReports).toEqual([]);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}, 60_000);
