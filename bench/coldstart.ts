@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { build, type BuildOptions } from 'esbuild';
+import { build } from 'esbuild';
+import { LAMBDA_BUNDLE_OPTIONS } from '../scripts/bundle-options';
 import { startSimulator } from '../test/sim';
 
 const run = promisify(execFile);
@@ -20,16 +21,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const NODE22 = path.join(ROOT, 'test', 'conformance', 'node_modules', '.bin', 'node');
 const NODE = process.env.BENCH_NODE ?? (existsSync(NODE22) ? NODE22 : process.execPath);
 
-const COMMON: BuildOptions = {
-  bundle: true,
-  minify: true,
-  sourcemap: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  legalComments: 'none',
-  external: ['@aws-sdk/*', 'bufferutil', 'utf-8-validate'],
-};
 
 /** Runs in a fresh process: times require() and the first tools/list through the handler. */
 const CHILD = `
@@ -69,8 +60,8 @@ async function main(): Promise<void> {
   try {
     const project = path.join(out, 'project.js');
     const reference = path.join(out, 'reference.js');
-    await build({ ...COMMON, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile: project });
-    await build({ ...COMMON, entryPoints: [path.join(ROOT, 'bench', 'reference', 'handler.ts')], outfile: reference });
+    await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile: project });
+    await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'bench', 'reference', 'handler.ts')], outfile: reference });
     const env = { ...process.env, CODER_URL: sim.url, BENCH_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' };
     const results: Record<'project' | 'reference', Sample[]> = { project: [], reference: [] };
     for (let i = 0; i < RUNS; i++) {

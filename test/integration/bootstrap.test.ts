@@ -24,7 +24,8 @@ function runLoop(env: Record<string, string>, cwd: string) {
       if (line) lines.push(line);
     }
   });
-  term.onExit((e) => {
+  const whenTermEnds = term.onExit;
+  whenTermEnds((e) => {
     exited = e.exitCode;
   });
   const until = async (pred: () => boolean, ms = 5000) => {

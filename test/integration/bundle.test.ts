@@ -15,7 +15,8 @@ const NODE22 = path.join(ROOT, 'test', 'conformance', 'node_modules', '.bin', 'n
 it('builds one minified handler without test code that serves /healthz', async () => {
   const out = mkdtempSync(path.join(tmpdir(), 'bundle-'));
   try {
-    const { stdout } = await run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--outdir', out], { cwd: ROOT });
+    const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const { stdout } = await run(process.execPath, [tsx, path.join(ROOT, 'scripts', 'build.ts'), '--outdir', out], { cwd: ROOT });
     expect(stdout).toMatch(/handler\.js: \d+ bytes/);
     const meta = JSON.parse(readFileSync(path.join(out, 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
     const inputs = Object.keys(meta.inputs);

@@ -21,7 +21,7 @@ afterEach(async () => {
 
 async function echo(client: Awaited<ReturnType<typeof connectClient>>, text = 'ok') {
   const res = await callTool(client, 'coder_workspace_bash', { workspace: 'admin/dev', command: `echo ${text}` });
-  expect(res.isError).toBe(false);
+  expect(res).toMatchObject({ isError: false });
   return res.json() as { output: string };
 }
 

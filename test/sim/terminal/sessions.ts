@@ -121,7 +121,8 @@ export class Sessions {
       remember(session, data);
       for (const a of session.attached) a.send(data);
     });
-    term.onExit(() => {
+    const whenTermEnds = term.onExit;
+    whenTermEnds(() => {
       // The buffered backend closes every connection when the command exits; no exit code is sent.
       if (session.orphanTimer) clearTimeout(session.orphanTimer);
       this.forget(session);
