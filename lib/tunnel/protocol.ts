@@ -30,7 +30,7 @@ D=$(mktemp -d) || exit 1
 trap 'rm -rf "$D"' EXIT HUP TERM
 cd "$HOME" 2>/dev/null
 arg() { if [ "$1" = = ]; then a=; else a=$(printf '%s' "$1" | base64 -d; echo x); a=\${a%x}; fi; }
-b64() { base64 | tr -d '\\n'; }
+if base64 -w 0 </dev/null >/dev/null 2>&1; then b64() { base64 -w 0; }; else b64() { base64 | tr -d '\\n'; }; fi
 say() { printf '${MARK} %s %s %s\\n' "$N" "$id" "$*"; }
 keep() { printf '%s kept' "$id" > "$D/last.id"; cat > "$D/last"; cat "$D/last"; }
 fetch() {
