@@ -1,12 +1,16 @@
 /**
- * The simulator's HTTP plumbing: a route table (method + path pattern → handler), coderd's error
- * bodies, JSON body parsing with zod, token authentication with coderd's 401 answers.
+ * The simulator's HTTP plumbing: a route table (method + path pattern → handler, WebSocket upgrades
+ * included), coderd's error bodies (coderd/httpapi) and path/query parameter parsing.
  */
-import type http from 'node:http';
-import { z } from 'zod';
 import type { WebSocket } from 'ws';
-import type { SimModel, SimUser } from './model';
+import type { SimUser } from './model';
 
+export interface Validation {
+  field: string;
+  detail: string;
+}
+
+/** A coderd error answer: `{"message","detail"?,"validations"?}` (codersdk.Response). */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -23,17 +27,26 @@ export interface Reply {
 }
 
 export interface RouteContext {
+  method: string;
   params: Record<string, string>;
   query: URLSearchParams;
   user: SimUser;
-  /** The raw request body (empty for GET). */
+  /** The raw request body (empty for GET and upgrades). */
   body: Buffer;
+  /** The Content-Type header as sent. */
   contentType: string;
+  /** Whether the request asked for a WebSocket upgrade. */
+  upgrade: boolean;
 }
 
 export type HttpHandler = (ctx: RouteContext) => Reply | Promise<Reply>;
-/** Runs before the upgrade (so lookups fail as plain HTTP answers, as in coderd) and returns what to do with the socket. */
-export type WsHandler = (ctx: RouteContext) => (ws: WebSocket) => void;
+/** Takes over an accepted WebSocket. */
+export type WsAttach = (ws: WebSocket) => void;
+/**
+ * Runs before the upgrade, so lookups fail as plain HTTP answers (as in coderd). Returns what to do
+ * with the socket, or a Reply when the endpoint answers this request without upgrading.
+ */
+export type WsHandler = (ctx: RouteContext) => WsAttach | Reply;
 
 interface Route {
   method: string;
@@ -44,7 +57,7 @@ interface Route {
   auth: boolean;
 }
 
-/** Paths like `/api/v2/workspaces/:id/builds`. */
+/** Paths like `/api/v2/workspaces/:id/builds`; an upgrade request matches only `ws` routes. */
 export class Router {
   private readonly routes: Route[] = [];
 
@@ -60,7 +73,7 @@ export class Router {
   delete(path: string, h: HttpHandler): void {
     this.add('DELETE', path, { http: h, auth: true });
   }
-  /** A WebSocket upgrade on GET; when the same path also has an HTTP handler, the upgrade wins for upgrade requests. */
+  /** A WebSocket endpoint (GET + upgrade). A route module adds one without touching the server. */
   ws(path: string, h: WsHandler): void {
     this.add('GET', path, { ws: h, auth: true });
   }
@@ -71,7 +84,7 @@ export class Router {
       const m = route.pattern.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};
-      route.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1] ?? '')));
+      route.keys.forEach((k, i) => (params[k] = safeDecode(m[i + 1] ?? '')));
       return { route, params };
     }
     return undefined;
@@ -87,86 +100,89 @@ export class Router {
   }
 }
 
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 export function ok(body: unknown, status = 200): Reply {
   return { status, body };
 }
 
-export const SIGNED_OUT = 'You are signed out or your session has expired. Please sign in again to continue.';
-
-export function notFound(): HttpError {
-  return new HttpError(404, { message: 'Resource not found or you do not have access to this resource' });
+export function isReply(v: unknown): v is Reply {
+  return typeof v === 'object' && v !== null && 'status' in v && 'body' in v;
 }
 
+export function fail(status: number, message: string, extra: { detail?: string; validations?: Validation[] } = {}): HttpError {
+  const body: Record<string, unknown> = { message };
+  if (extra.detail) body.detail = extra.detail;
+  if (extra.validations && extra.validations.length > 0) body.validations = extra.validations;
+  return new HttpError(status, body);
+}
+
+/** httpapi.ResourceNotFound: the same answer for "missing" and "not yours", so existence never leaks. */
+export function notFound(): HttpError {
+  return fail(404, 'Resource not found or you do not have access to this resource');
+}
+
+export function routeNotFound(): HttpError {
+  return fail(404, 'Route not found.');
+}
+
+/** httpapi.Forbidden. */
 export function forbidden(): HttpError {
-  return new HttpError(403, {
-    message: 'Forbidden.',
+  return fail(403, 'Forbidden.', {
     detail: "You don't have permission to view this content. If you believe this is a mistake, please contact your administrator or try signing in with different credentials.",
   });
 }
 
-export function badRequest(message: string, validations?: { field: string; detail: string }[], detail?: string): HttpError {
-  return new HttpError(400, { message, ...(detail ? { detail } : {}), ...(validations ? { validations } : {}) });
+export function badRequest(message: string, validations?: Validation[], detail?: string): HttpError {
+  return fail(400, message, { ...(detail ? { detail } : {}), ...(validations ? { validations } : {}) });
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export function isUuid(v: string): boolean {
+  return UUID_RE.test(v);
+}
+
+/** google/uuid's Parse error text, which coderd passes on as the detail. */
+export function uuidError(v: string): string {
+  return [36, 32, 38, 45].includes(v.length) ? 'invalid UUID format' : `invalid UUID length: ${v.length}`;
+}
+
+/** httpmw.ParseUUIDParam: 400 `Invalid UUID "x".` for a path parameter that is not a UUID. */
 export function uuidParam(ctx: RouteContext, name: string): string {
   const v = ctx.params[name] ?? '';
-  if (!UUID_RE.test(v)) throw badRequest(`Invalid UUID "${v}".`, undefined, `invalid UUID length: ${v.length}`);
+  if (!isUuid(v)) throw badRequest(`Invalid UUID "${v}".`, undefined, uuidError(v));
   return v.toLowerCase();
 }
 
-/** coderd's httpapi.Read: the body must be JSON of the expected shape. */
-export function readJson<T>(ctx: RouteContext, schema: z.ZodType<T>): T {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(ctx.body.toString('utf8') || 'null');
-  } catch (err) {
-    throw badRequest('Request body must be valid JSON.', undefined, err instanceof Error ? err.message : String(err));
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw badRequest(
-      'Validation failed.',
-      parsed.error.issues.map((i) => ({ field: i.path.join('.'), detail: i.message })),
-    );
-  }
-  return parsed.data;
+/** Go's strconv.ParseBool, for query flags such as include_deleted. */
+export function parseGoBool(v: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  return undefined;
 }
 
-/** coderd's API key middleware (httpmw/apikey.go): token from header, bearer, cookie or query. */
-export function authenticate(model: SimModel, req: http.IncomingMessage, url: URL, baseUrl: string): SimUser {
-  const token = tokenFrom(req, url);
-  const challenge = (description: string) => ({
-    'www-authenticate': `Bearer realm="coder", error="invalid_token", error_description="${description}", resource_metadata="${baseUrl}/.well-known/oauth-protected-resource"`,
-  });
-  const invalid = challenge('The access token is invalid');
-  if (!token) {
-    throw new HttpError(401, { message: SIGNED_OUT, detail: 'Cookie "coder_session_token" or query parameter must be provided.' }, invalid);
+/** coderd's `?include_deleted=` handling (coderd/workspaces.go); `field` names it in the validation. */
+export function includeDeleted(ctx: RouteContext, field: string): boolean {
+  const raw = ctx.query.get('include_deleted') ?? '';
+  if (raw === '') return false;
+  const v = parseGoBool(raw);
+  if (v === undefined) {
+    throw badRequest(`Invalid boolean value "${raw}" for "include_deleted" query param.`, [{ field, detail: 'Must be a valid boolean' }]);
   }
-  const [keyId, secret] = token.split('-');
-  if (!keyId || !secret || keyId.length !== 10 || secret.length !== 22 || token.split('-').length !== 2) {
-    throw new HttpError(401, { message: SIGNED_OUT, detail: 'Invalid API key format: must be "<id>-<secret>" with a 10-character id and a 22-character secret.' }, invalid);
-  }
-  const key = model.keys.get(keyId);
-  if (!key) throw new HttpError(401, { message: SIGNED_OUT, detail: 'API key is invalid.' }, invalid);
-  if (key.secret !== secret) throw new HttpError(401, { message: SIGNED_OUT, detail: 'API key secret is invalid.' }, invalid);
-  if (key.expiredAt) {
-    throw new HttpError(401, { message: SIGNED_OUT, detail: `API key expired at "${key.expiredAt}".` }, challenge('The access token has expired'));
-  }
-  const user = model.users.get(key.userId);
-  if (!user) throw new HttpError(401, { message: SIGNED_OUT, detail: 'API key is invalid.' }, invalid);
-  return user;
+  return v;
 }
 
-function tokenFrom(req: http.IncomingMessage, url: URL): string | undefined {
-  const cookie = req.headers.cookie?.split(/;\s*/).find((c) => c.startsWith('coder_session_token='));
-  if (cookie) return cookie.slice('coder_session_token='.length);
-  const q = url.searchParams.get('coder_session_token');
-  if (q) return q;
-  const header = req.headers['coder-session-token'];
-  if (typeof header === 'string' && header) return header;
-  const bearer = req.headers.authorization?.match(/^bearer\s+(.+)$/i)?.[1];
-  if (bearer) return bearer.trim();
-  return url.searchParams.get('access_token') ?? undefined;
+/** The `?after=<log id>` of the log endpoints (coderd/provisionerjobs.go, workspaceagents.go). */
+export function afterParam(ctx: RouteContext): number {
+  const raw = ctx.query.get('after') ?? '';
+  if (raw === '') return 0;
+  if (!/^-?\d+$/.test(raw)) throw badRequest('Query param "after" must be an integer.', [{ field: 'after', detail: 'Must be an integer' }]);
+  return Number(raw);
 }

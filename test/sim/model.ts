@@ -1,11 +1,13 @@
 /**
  * The simulator's data: users and tokens, templates and versions, workspaces with their builds,
- * agents and provisioner jobs, uploaded files. Plain objects that the route modules read and change.
+ * agents and provisioner jobs, uploaded files. Plain records that the route modules read and change;
+ * the few state changes other parts listen to (job logs, agent state) go through small functions here.
  */
 import { randomUUID } from 'node:crypto';
 
 export type Role = 'owner' | 'member';
-export type JobStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'canceled';
+export type JobStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'canceling' | 'canceled';
+export type Transition = 'start' | 'stop' | 'delete';
 
 export interface SimUser {
   id: string;
@@ -16,11 +18,12 @@ export interface SimUser {
   organization_id: string;
 }
 
+/** codersdk.ProvisionerJobLog. */
 export interface JobLog {
   id: number;
   created_at: string;
   log_source: 'provisioner' | 'provisioner_daemon';
-  log_level: 'info' | 'error';
+  log_level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   stage: string;
   output: string;
 }
@@ -34,6 +37,9 @@ export interface SimJob {
   status: JobStatus;
   error: string;
   file_id: string;
+  initiator_id: string;
+  /** The build or version the job belongs to (codersdk.ProvisionerJobInput). */
+  input: { workspace_build_id?: string; template_version_id?: string };
   logs: JobLog[];
   /** Called with each new log, and with null when the job completes. */
   watchers: Set<(log: JobLog | null) => void>;
@@ -46,28 +52,46 @@ export interface SimApp {
   url: string;
 }
 
+/** codersdk.WorkspaceAgentLog. */
+export interface AgentLog {
+  id: number;
+  created_at: string;
+  output: string;
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  source_id: string;
+}
+
 export interface SimAgent {
   id: string;
   name: string;
   resource_id: string;
   created_at: string;
+  updated_at: string;
   status: string;
   lifecycle_state: string;
+  first_connected_at: string | null;
+  last_connected_at: string | null;
+  disconnected_at: string | null;
+  started_at: string | null;
+  ready_at: string | null;
   apps: SimApp[];
-  logs: { id: number; created_at: string; output: string; level: string; source_id: string }[];
+  logs: AgentLog[];
+  /** Told about every new log and state change (the follow WebSocket of the startup logs). */
+  watchers: Set<() => void>;
 }
 
 export interface SimBuild {
   id: string;
   workspace_id: string;
   build_number: number;
-  transition: 'start' | 'stop' | 'delete';
+  transition: Transition;
   template_version_id: string;
   initiator_id: string;
   created_at: string;
   job: SimJob;
   agent: SimAgent;
   preset_id: string | null;
+  parameters: { name: string; value: string }[];
 }
 
 export interface SimWorkspace {
@@ -76,12 +100,15 @@ export interface SimWorkspace {
   owner_id: string;
   template_id: string;
   created_at: string;
+  last_used_at: string;
   builds: SimBuild[];
+  /** Set once a delete build has succeeded: gone from lists and name lookups, 410 by id. */
   deleted: boolean;
 }
 
 export interface SimParameter {
   name: string;
+  display_name: string;
   type: 'string' | 'number' | 'bool';
   default_value: string;
   description: string;
@@ -90,6 +117,7 @@ export interface SimParameter {
   required: boolean;
 }
 
+/** codersdk.Preset: its JSON keys are the Go field names (the struct has no json tags). */
 export interface SimPreset {
   ID: string;
   Name: string;
@@ -106,7 +134,9 @@ export interface SimVersion {
   organization_id: string;
   name: string;
   message: string;
+  readme: string;
   created_at: string;
+  updated_at: string;
   created_by: string;
   job: SimJob;
   parameters: SimParameter[];
@@ -122,13 +152,18 @@ export interface SimTemplate {
   icon: string;
   active_version_id: string;
   created_at: string;
+  updated_at: string;
   created_by: string;
   deleted: boolean;
 }
 
 export interface SimFile {
   id: string;
+  /** SHA-256 of the content: coderd answers a repeated upload by the same user with the same id. */
+  hash: string;
+  created_by: string;
   content_type: string;
+  /** Entry names of the archive (for the import's "*.tf" check). */
   names: string[];
 }
 
@@ -148,9 +183,10 @@ export interface Fault {
 
 export class SimModel {
   readonly org: Organization = { id: randomUUID(), name: 'coder', display_name: 'Coder' };
+  readonly startedAt = now();
   readonly users = new Map<string, SimUser>();
   /** Token id (the part before the dash) → token state. */
-  readonly keys = new Map<string, { secret: string; userId: string; expiredAt: string | null }>();
+  readonly keys = new Map<string, { secret: string; userId: string; expiresAt: Date }>();
   readonly templates = new Map<string, SimTemplate>();
   readonly versions = new Map<string, SimVersion>();
   readonly workspaces = new Map<string, SimWorkspace>();
@@ -166,8 +202,10 @@ export class SimModel {
     return this.logSeq;
   }
 
+  /** coderd matches usernames case-insensitively. */
   userByName(name: string): SimUser | undefined {
-    for (const u of this.users.values()) if (u.username === name) return u;
+    const lower = name.toLowerCase();
+    for (const u of this.users.values()) if (u.username.toLowerCase() === lower) return u;
     return undefined;
   }
 
@@ -182,11 +220,13 @@ export class SimModel {
     return undefined;
   }
 
+  /** Any build's agent (coderd keeps the agent rows of older builds), latest builds first. */
   findAgent(id: string): { ws: SimWorkspace; build: SimBuild; agent: SimAgent } | undefined {
     for (const ws of this.workspaces.values()) {
-      if (ws.deleted) continue;
-      const build = this.latestBuild(ws);
-      if (build.agent.id === id) return { ws, build, agent: build.agent };
+      for (let i = ws.builds.length - 1; i >= 0; i--) {
+        const build = ws.builds[i];
+        if (build?.agent.id === id) return { ws, build, agent: build.agent };
+      }
     }
     return undefined;
   }
@@ -200,6 +240,37 @@ export function now(): string {
   return new Date().toISOString();
 }
 
+/** Changes an agent's status or lifecycle, stamping the timestamps coderd keeps, and tells watchers. */
+export function updateAgent(agent: SimAgent, patch: { status?: string; lifecycle_state?: string }): void {
+  const at = now();
+  if (patch.status && patch.status !== agent.status) {
+    if (patch.status === 'connected') {
+      agent.first_connected_at ??= at;
+      agent.last_connected_at = at;
+    }
+    if (patch.status === 'disconnected') agent.disconnected_at = at;
+    agent.status = patch.status;
+  }
+  if (patch.lifecycle_state && patch.lifecycle_state !== agent.lifecycle_state) {
+    if (patch.lifecycle_state === 'starting') agent.started_at = at;
+    if (patch.lifecycle_state === 'ready') {
+      agent.started_at ??= at;
+      agent.ready_at = at;
+    }
+    agent.lifecycle_state = patch.lifecycle_state;
+  }
+  agent.updated_at = at;
+  for (const w of [...agent.watchers]) w();
+}
+
+/** The log source id of the startup script. */
+export const STARTUP_SCRIPT_SOURCE = '0d0d0d0d-0000-4000-8000-000000000001';
+
+export function appendAgentLog(model: SimModel, agent: SimAgent, output: string, level: AgentLog['level'] = 'info'): void {
+  agent.logs.push({ id: model.nextLogId(), created_at: now(), output, level, source_id: STARTUP_SCRIPT_SOURCE });
+  for (const w of [...agent.watchers]) w();
+}
+
 const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 export function randomAlnum(n: number): string {
@@ -207,6 +278,9 @@ export function randomAlnum(n: number): string {
   for (let i = 0; i < n; i++) s += ALNUM[Math.floor(Math.random() * ALNUM.length)];
   return s;
 }
+
+/** API keys live for a week, as coderd's default session lifetime. */
+const KEY_LIFETIME_MS = 7 * 24 * 3600 * 1000;
 
 /** A new user with a valid token in coderd's `<10-char id>-<22-char secret>` format. */
 export function createUser(model: SimModel, username: string, role: Role): SimUser {
@@ -221,6 +295,6 @@ export function createUser(model: SimModel, username: string, role: Role): SimUs
     organization_id: model.org.id,
   };
   model.users.set(user.id, user);
-  model.keys.set(keyId, { secret, userId: user.id, expiredAt: null });
+  model.keys.set(keyId, { secret, userId: user.id, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS) });
   return user;
 }

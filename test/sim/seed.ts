@@ -1,7 +1,12 @@
-/** Demo data: an owner and a member, the `docker` template, a running workspace `dev` and a stopped one. */
+/**
+ * Demo data: the organization `coder`, an owner `admin` and a member `alice`, the `docker` template
+ * (two rich parameters, one preset), a running workspace `dev` with a ready agent `main` and two
+ * apps, and a stopped workspace `stopped-ws`.
+ */
 import { randomUUID } from 'node:crypto';
-import type { JobRunner } from './jobs';
-import { createUser, now, type SimBuild, type SimModel, type SimUser, type SimVersion, type SimWorkspace } from './model';
+import { DEFAULT_APPS, newAgent } from './builds';
+import type { JobRunner, JobStep } from './jobs';
+import { appendAgentLog, createUser, now, updateAgent, type SimBuild, type SimModel, type SimTemplate, type SimUser, type SimVersion, type SimWorkspace, type Transition } from './model';
 
 export interface Demo {
   user: SimUser;
@@ -16,24 +21,39 @@ export interface Demo {
   stoppedWorkspaceName: string;
 }
 
-export function seed(model: SimModel, jobs: JobRunner): Demo {
-  const user = createUser(model, 'admin', 'owner');
-  const member = createUser(model, 'alice', 'member');
-  const fileId = randomUUID();
-  model.files.set(fileId, { id: fileId, content_type: 'application/x-tar', names: ['main.tf'] });
+const IMPORT_LOGS: JobStep[] = [
+  { stage: 'Setting up', output: '' },
+  { stage: 'Parsing template parameters', output: 'Terraform 1.9.8' },
+  { stage: 'Detecting persistent resources', output: 'Initializing the backend...' },
+  { stage: 'Cleaning Up', output: '' },
+];
 
-  const version: SimVersion = {
-    id: randomUUID(),
+function buildLogs(up: boolean): JobStep[] {
+  return [
+    { stage: 'Setting up', output: '' },
+    { stage: 'Planning infrastructure', output: 'Terraform 1.9.8' },
+    { stage: up ? 'Starting workspace' : 'Stopping workspace', output: `docker_container.workspace[0]: ${up ? 'Creation' : 'Destruction'} complete after 1s` },
+    { stage: 'Cleaning Up', output: '' },
+  ];
+}
+
+function dockerVersion(model: SimModel, jobs: JobRunner, admin: SimUser, fileId: string): SimVersion {
+  const id = randomUUID();
+  return {
+    id,
     template_id: null,
     organization_id: model.org.id,
-    name: 'sim_initial',
+    name: 'dazzling_lovelace',
     message: 'Initial version',
+    readme: '# Docker\n\nDevelop in a Docker container.',
     created_at: now(),
-    created_by: user.id,
-    job: jobs.finishedJob('template_version_import', fileId, ['Initializing the backend...', 'Terraform plan']),
+    updated_at: now(),
+    created_by: admin.id,
+    job: jobs.finishedJob('template_version_import', fileId, admin.id, { template_version_id: id }, IMPORT_LOGS),
     parameters: [
       {
         name: 'region',
+        display_name: 'Region',
         type: 'string',
         default_value: 'us-east',
         description: 'Where the workspace runs.',
@@ -44,7 +64,7 @@ export function seed(model: SimModel, jobs: JobRunner): Demo {
         mutable: false,
         required: false,
       },
-      { name: 'cpu', type: 'number', default_value: '2', description: 'CPU cores.', options: [], mutable: true, required: false },
+      { name: 'cpu', display_name: 'CPU cores', type: 'number', default_value: '2', description: 'CPU cores.', options: [], mutable: true, required: false },
     ],
     presets: [
       {
@@ -61,8 +81,16 @@ export function seed(model: SimModel, jobs: JobRunner): Demo {
       },
     ],
   };
+}
+
+export function seed(model: SimModel, jobs: JobRunner): Demo {
+  const user = createUser(model, 'admin', 'owner');
+  const member = createUser(model, 'alice', 'member');
+  const fileId = randomUUID();
+  model.files.set(fileId, { id: fileId, hash: '', created_by: user.id, content_type: 'application/x-tar', names: ['main.tf'] });
+  const version = dockerVersion(model, jobs, user, fileId);
   model.versions.set(version.id, version);
-  const template = {
+  const template: SimTemplate = {
     id: randomUUID(),
     organization_id: model.org.id,
     name: 'docker',
@@ -71,14 +99,15 @@ export function seed(model: SimModel, jobs: JobRunner): Demo {
     icon: '/icon/docker.png',
     active_version_id: version.id,
     created_at: now(),
+    updated_at: now(),
     created_by: user.id,
     deleted: false,
   };
   model.templates.set(template.id, template);
   version.template_id = template.id;
 
-  const running = workspace(model, jobs, user, template.id, version.id, 'dev', 'start');
-  const stopped = workspace(model, jobs, user, template.id, version.id, 'stopped-ws', 'stop');
+  const running = seedWorkspace(model, jobs, user, version, 'dev', 'start');
+  const stopped = seedWorkspace(model, jobs, user, version, 'stopped-ws', 'stop');
   const agent = model.latestBuild(running).agent;
   return {
     user,
@@ -94,41 +123,33 @@ export function seed(model: SimModel, jobs: JobRunner): Demo {
   };
 }
 
-function workspace(model: SimModel, jobs: JobRunner, owner: SimUser, templateId: string, versionId: string, name: string, transition: 'start' | 'stop'): SimWorkspace {
-  const ws: SimWorkspace = { id: randomUUID(), name, owner_id: owner.id, template_id: templateId, created_at: now(), builds: [], deleted: false };
+/** A workspace whose only build has already finished: running with a ready agent, or stopped. */
+function seedWorkspace(model: SimModel, jobs: JobRunner, owner: SimUser, version: SimVersion, name: string, transition: Transition): SimWorkspace {
+  const at = now();
+  const ws: SimWorkspace = { id: randomUUID(), name, owner_id: owner.id, template_id: version.template_id ?? '', created_at: at, last_used_at: at, builds: [], deleted: false };
   const up = transition === 'start';
+  const id = randomUUID();
   const build: SimBuild = {
-    id: randomUUID(),
+    id,
     workspace_id: ws.id,
     build_number: 1,
     transition,
-    template_version_id: versionId,
+    template_version_id: version.id,
     initiator_id: owner.id,
-    created_at: now(),
-    job: jobs.finishedJob('workspace_build', randomUUID(), ['Terraform apply', 'docker_container.workspace: Creation complete']),
-    agent: {
-      id: randomUUID(),
-      name: 'main',
-      resource_id: randomUUID(),
-      created_at: now(),
-      status: up ? 'connected' : 'disconnected',
-      lifecycle_state: up ? 'ready' : 'off',
-      apps: [
-        { id: randomUUID(), slug: 'code-server', display_name: 'VS Code Web', url: 'http://localhost:13337' },
-        { id: randomUUID(), slug: 'jupyter', display_name: '', url: 'http://localhost:8888' },
-      ],
-      logs: up
-        ? ['Cloning dotfiles...', 'Installing code-server', 'startup script finished'].map((output) => ({
-            id: model.nextLogId(),
-            created_at: now(),
-            output,
-            level: 'info',
-            source_id: '00000000-0000-0000-0000-000000000000',
-          }))
-        : [],
-    },
+    created_at: at,
+    job: jobs.finishedJob('workspace_build', version.job.file_id, owner.id, { workspace_build_id: id }, buildLogs(up)),
+    agent: newAgent(undefined, up, DEFAULT_APPS),
     preset_id: null,
+    parameters: [
+      { name: 'region', value: 'us-east' },
+      { name: 'cpu', value: '2' },
+    ],
   };
+  if (up) {
+    updateAgent(build.agent, { status: 'connected', lifecycle_state: 'starting' });
+    for (const line of ['Cloning dotfiles...', 'Installing code-server', 'startup script finished']) appendAgentLog(model, build.agent, line);
+    updateAgent(build.agent, { lifecycle_state: 'ready' });
+  }
   ws.builds.push(build);
   model.workspaces.set(ws.id, ws);
   return ws;

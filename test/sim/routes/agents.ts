@@ -1,9 +1,13 @@
-/** Workspace agents (state and startup logs), the app host, and build info. */
+/**
+ * Workspace agents: `GET /workspaceagents/{id}` and the startup logs, as a JSON array or with
+ * `?follow` a WebSocket whose text frames each carry an ARRAY of logs, closed once the agent has
+ * left the created/starting lifecycle states (coderd's end of startup logs).
+ */
 import type { WebSocket } from 'ws';
-import { notFound, ok, uuidParam, type RouteContext, type Router } from '../http';
+import { afterParam, notFound, ok, uuidParam, type RouteContext, type Router } from '../http';
 import type { SimAgent, SimModel } from '../model';
-import { agentJson } from '../render';
-import { canSee } from './workspaces';
+import { agentJson } from '../render/workspaces';
+import { canSee } from './access';
 
 function visibleAgent(model: SimModel, ctx: RouteContext): SimAgent {
   const found = model.findAgent(uuidParam(ctx, 'id'));
@@ -13,31 +17,36 @@ function visibleAgent(model: SimModel, ctx: RouteContext): SimAgent {
 
 const STARTING = new Set(['created', 'starting']);
 
-export function agentRoutes(router: Router, model: SimModel, baseUrl: () => string): void {
+export function agentRoutes(router: Router, model: SimModel): void {
   router.get('/api/v2/workspaceagents/:id', (ctx) => ok(agentJson(visibleAgent(model, ctx))));
-  router.get('/api/v2/workspaceagents/:id/logs', (ctx) => ok(visibleAgent(model, ctx).logs));
+  router.get('/api/v2/workspaceagents/:id/logs', (ctx) => {
+    const agent = visibleAgent(model, ctx);
+    const after = afterParam(ctx);
+    return ok(agent.logs.filter((l) => l.id > after));
+  });
   router.ws('/api/v2/workspaceagents/:id/logs', (ctx) => {
     const agent = visibleAgent(model, ctx);
-    return (ws) => followAgentLogs(agent, ws);
+    const after = afterParam(ctx);
+    if (!ctx.query.has('follow')) return ok(agent.logs.filter((l) => l.id > after));
+    return (ws) => followAgentLogs(agent, after, ws);
   });
-  router.get('/api/v2/applications/host', () => ok({ host: model.appHost }));
-  router.get('/api/v2/buildinfo', () => ok({ version: 'v2.99.0-sim', external_url: 'https://github.com/coder/coder', dashboard_url: baseUrl(), workspace_proxy: false, agent_api_version: '2.0', provisioner_api_version: '1.0', upgrade_message: '', deployment_id: model.org.id, telemetry: false }), { auth: false });
 }
 
-/** Sends the logs as JSON arrays and closes once the agent has left created/starting. */
-function followAgentLogs(agent: SimAgent, ws: WebSocket): void {
-  let sent = 0;
+/** Sends what is new on every change of the agent, and closes once its startup is over. */
+function followAgentLogs(agent: SimAgent, after: number, ws: WebSocket): void {
+  let sentUpTo = after;
   const flush = () => {
-    if (agent.logs.length > sent) {
-      ws.send(JSON.stringify(agent.logs.slice(sent)));
-      sent = agent.logs.length;
+    const fresh = agent.logs.filter((l) => l.id > sentUpTo);
+    if (fresh.length > 0 && ws.readyState === ws.OPEN) {
+      ws.send(JSON.stringify(fresh));
+      sentUpTo = fresh[fresh.length - 1]?.id ?? sentUpTo;
     }
     if (!STARTING.has(agent.lifecycle_state)) {
-      clearInterval(timer);
+      agent.watchers.delete(flush);
       ws.close(1000);
     }
   };
-  const timer = setInterval(flush, 50);
-  ws.on('close', () => clearInterval(timer));
+  agent.watchers.add(flush);
+  ws.on('close', () => agent.watchers.delete(flush));
   flush();
 }

@@ -1,175 +1,132 @@
-/** Templates, template versions (import jobs, parameters, presets, logs) and file uploads. */
+/**
+ * Templates (coderd/templates.go): list with `q=`, get, get by organization and name, create from an
+ * imported version, promote a version (`PATCH /templates/{id}/versions`) and delete.
+ */
 import { randomUUID } from 'node:crypto';
-import { extract } from 'tar-stream';
 import { z } from 'zod';
-import { parseQuery } from '../filters';
-import { badRequest, forbidden, HttpError, notFound, ok, readJson, uuidParam, type RouteContext, type Router } from '../http';
-import type { JobRunner } from '../jobs';
-import { now, randomAlnum, type SimModel, type SimTemplate, type SimVersion } from '../model';
-import { parameterJson, templateJson, versionJson } from '../render';
-import { streamJobLogs } from './logstream';
+import { Checks, goUuid, isZero, readJson, ZERO_UUID } from '../body';
+import { parseTemplateQuery, type TemplateFilter } from '../filters';
+import { badRequest, fail, notFound, ok, uuidParam, type RouteContext, type Router } from '../http';
+import { now, type SimModel, type SimTemplate } from '../model';
+import { displayNameValid, nameValid } from '../names';
+import { templateJson } from '../render/templates';
+import { requireOwner, resolveOrg } from './access';
 
-const MAX_FILE = 10 * 1024 * 1024;
-const TEMPLATE_KEYS = ['name', 'exact_name', 'deprecated', 'has-ai-task', 'author', 'organization'] as const;
-
-const versionBody = z.object({
-  name: z.string().optional(),
-  message: z.string().optional(),
-  template_id: z.string().optional(),
-  storage_method: z.literal('file'),
-  file_id: z.string(),
-  provisioner: z.literal('terraform'),
-  tags: z.record(z.string(), z.string()).optional(),
-});
 const templateBody = z.object({
-  name: z.string(),
-  display_name: z.string().optional(),
-  description: z.string().optional(),
-  icon: z.string().optional(),
-  template_version_id: z.string(),
+  name: z.string().default(''),
+  display_name: z.string().default(''),
+  description: z.string().default(''),
+  icon: z.string().default(''),
+  template_version_id: goUuid.optional(),
 });
 
-function requireOwner(ctx: RouteContext): void {
-  if (ctx.user.roles !== 'owner') throw forbidden();
-}
-
-function liveTemplate(model: SimModel, id: string): SimTemplate {
-  const t = model.templates.get(id);
+/** httpmw.ExtractTemplateParam: deleted templates are not found. */
+export function liveTemplate(model: SimModel, ctx: RouteContext): SimTemplate {
+  const t = model.templates.get(uuidParam(ctx, 'id'));
   if (!t || t.deleted) throw notFound();
   return t;
 }
 
-function version(model: SimModel, id: string): SimVersion {
-  const v = model.versions.get(id);
-  if (!v) throw notFound();
-  return v;
+function matches(t: SimTemplate, f: TemplateFilter): boolean {
+  const name = t.name.toLowerCase();
+  if (t.deleted !== f.deleted) return false;
+  if (f.exactName && name !== f.exactName) return false;
+  if (f.name && !name.includes(f.name)) return false;
+  // coderd matches a bare word against the display name; the simulator accepts the name too (older coderd did).
+  if (f.displayName && !t.display_name.toLowerCase().includes(f.displayName) && !name.includes(f.displayName)) return false;
+  if (f.ids.length > 0 && !f.ids.includes(t.id)) return false;
+  if (f.deprecated === true) return false;
+  return true;
 }
 
-export function templateRoutes(router: Router, model: SimModel, jobs: JobRunner): void {
+export function templateRoutes(router: Router, model: SimModel): void {
   router.get('/api/v2/templates', (ctx) => {
-    const { terms, words } = parseQuery(ctx.query.get('q') ?? '', TEMPLATE_KEYS, 'template');
-    let list = [...model.templates.values()].filter((t) => !t.deleted);
-    const exact = terms.get('exact_name');
-    if (exact) list = list.filter((t) => t.name === exact);
-    const name = terms.get('name') ?? words.join(' ');
-    if (name) list = list.filter((t) => t.name.includes(name) || t.display_name.toLowerCase().includes(name.toLowerCase()));
+    const { filter, errors } = parseTemplateQuery(ctx.query.get('q') ?? '');
+    if (errors.length > 0) throw badRequest('Invalid template search query.', errors);
+    const list = [...model.templates.values()].filter((t) => matches(t, filter)).sort((a, b) => a.name.localeCompare(b.name));
     return ok(list.map((t) => templateJson(model, t)));
   });
-  router.get('/api/v2/templates/:id', (ctx) => ok(templateJson(model, liveTemplate(model, uuidParam(ctx, 'id')))));
+  router.get('/api/v2/templates/:id', (ctx) => ok(templateJson(model, liveTemplate(model, ctx))));
+  router.get('/api/v2/organizations/:org/templates/:name', (ctx) => {
+    resolveOrg(model, ctx.params.org ?? '');
+    const name = (ctx.params.name ?? '').toLowerCase();
+    const t = [...model.templates.values()].find((x) => !x.deleted && x.name.toLowerCase() === name);
+    if (!t) throw notFound();
+    return ok(templateJson(model, t));
+  });
 
   router.delete('/api/v2/templates/:id', (ctx) => {
-    const t = liveTemplate(model, uuidParam(ctx, 'id'));
+    const t = liveTemplate(model, ctx);
     requireOwner(ctx);
     if (model.liveWorkspaces().some((w) => w.template_id === t.id)) {
       throw badRequest('All workspaces must be deleted before a template can be removed.');
     }
     t.deleted = true;
+    t.updated_at = now();
     return ok({ message: 'Template has been deleted!' });
   });
 
   router.patch('/api/v2/templates/:id/versions', (ctx) => {
-    const t = liveTemplate(model, uuidParam(ctx, 'id'));
+    const t = liveTemplate(model, ctx);
     requireOwner(ctx);
-    const { id } = readJson(ctx, z.object({ id: z.string() }));
-    const v = model.versions.get(id);
-    if (!v) throw notFound();
-    if (v.template_id !== t.id) throw badRequest('The provided template version doesn\'t belong to the specified template.');
-    if (v.job.status !== 'succeeded') throw badRequest('The provided template version has failed to import or has not finished importing.');
+    const { id } = readJson(ctx, z.object({ id: goUuid.optional() }), 'codersdk.UpdateActiveTemplateVersion');
+    new Checks().expect(!isZero(id), 'id', 'required', id ?? ZERO_UUID).done();
+    const v = model.versions.get(id ?? '');
+    if (!v) throw fail(404, 'Template version not found.');
+    if (v.template_id !== t.id) throw badRequest("The provided template version doesn't belong to the specified template.");
+    if (v.job.status !== 'succeeded') {
+      throw fail(403, 'Only versions that have been built successfully can be promoted.', { detail: `Attempted to promote a version with a ${v.job.status} build` });
+    }
     t.active_version_id = v.id;
+    t.updated_at = now();
     return ok({ message: 'Updated the active template version!' });
   });
 
-  router.get('/api/v2/templateversions/:id', (ctx) => ok(versionJson(model, version(model, uuidParam(ctx, 'id')))));
-  router.get('/api/v2/templateversions/:id/rich-parameters', (ctx) => {
-    const v = version(model, uuidParam(ctx, 'id'));
-    if (v.job.status !== 'succeeded') throw badRequest('Template version job has not finished');
-    return ok(v.parameters.map(parameterJson));
-  });
-  router.get('/api/v2/templateversions/:id/presets', (ctx) => ok(version(model, uuidParam(ctx, 'id')).presets));
-  router.get('/api/v2/templateversions/:id/logs', (ctx) => ok(version(model, uuidParam(ctx, 'id')).job.logs));
-  router.ws('/api/v2/templateversions/:id/logs', (ctx) => {
-    const { job } = version(model, uuidParam(ctx, 'id'));
-    return (ws) => streamJobLogs(job, ws);
-  });
-
-  router.post('/api/v2/organizations/:org/templateversions', (ctx) => {
-    requireOwner(ctx);
-    if (ctx.params.org !== model.org.id) throw notFound();
-    const body = readJson(ctx, versionBody);
-    const file = model.files.get(body.file_id);
-    if (!file) throw badRequest('File not found.', [{ field: 'file_id', detail: 'file not found' }]);
-    if (body.template_id) liveTemplate(model, body.template_id);
-    const v: SimVersion = {
-      id: randomUUID(),
-      template_id: body.template_id ?? null,
-      organization_id: model.org.id,
-      name: body.name ?? `sim_${randomAlnum(8).toLowerCase()}`,
-      message: body.message ?? '',
-      created_at: now(),
-      created_by: ctx.user.id,
-      job: jobs.newJob('template_version_import', file.id),
-      parameters: [],
-      presets: [],
-    };
-    model.versions.set(v.id, v);
-    const hasTerraform = file.names.some((n) => n.endsWith('.tf') || n.endsWith('.tf.json'));
-    jobs.run(v.job, {
-      outputs: ['Initializing the backend...', 'Terraform plan'],
-      ...(hasTerraform ? {} : { failWith: 'No Terraform files (*.tf) found in the uploaded archive.' }),
-    });
-    return ok(versionJson(model, v), 201);
-  });
-
-  router.post('/api/v2/organizations/:org/templates', (ctx) => {
-    requireOwner(ctx);
-    if (ctx.params.org !== model.org.id) throw notFound();
-    const body = readJson(ctx, templateBody);
-    const v = model.versions.get(body.template_version_id);
-    if (!v) throw notFound();
-    if (v.job.status !== 'succeeded') throw badRequest('The provided template version has failed to import or has not finished importing.');
-    if ([...model.templates.values()].some((t) => !t.deleted && t.name === body.name)) {
-      throw new HttpError(409, { message: `Template with name "${body.name}" already exists.`, validations: [{ field: 'name', detail: 'This value is already in use and should be unique.' }] });
-    }
-    const t: SimTemplate = {
-      id: randomUUID(),
-      organization_id: model.org.id,
-      name: body.name,
-      display_name: body.display_name ?? '',
-      description: body.description ?? '',
-      icon: body.icon ?? '',
-      active_version_id: v.id,
-      created_at: now(),
-      created_by: ctx.user.id,
-      deleted: false,
-    };
-    model.templates.set(t.id, t);
-    v.template_id = t.id;
-    return ok(templateJson(model, t), 201);
-  });
-
-  router.post('/api/v2/files', async (ctx) => {
-    if (ctx.contentType !== 'application/x-tar' && ctx.contentType !== 'application/zip') {
-      throw badRequest(`Unsupported content type header "${ctx.contentType}".`);
-    }
-    if (ctx.body.length > MAX_FILE) throw new HttpError(413, { message: 'File is too large.' });
-    const names = ctx.contentType === 'application/x-tar' ? await tarNames(ctx.body) : [];
-    const id = randomUUID();
-    model.files.set(id, { id, content_type: ctx.contentType, names });
-    return ok({ hash: id }, 201);
-  });
+  router.post('/api/v2/organizations/:org/templates', (ctx) => createTemplate(ctx, model));
 }
 
-function tarNames(data: Buffer): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const names: string[] = [];
-    const ex = extract();
-    ex.on('entry', (header, stream, next) => {
-      names.push(header.name);
-      stream.on('end', next);
-      stream.resume();
-    });
-    ex.on('finish', () => resolve(names));
-    ex.on('error', (err: Error) => reject(badRequest('Failed to read the uploaded tar file.', undefined, err.message)));
-    ex.end(data);
-  });
+function createTemplate(ctx: RouteContext, model: SimModel) {
+  const org = resolveOrg(model, ctx.params.org ?? '');
+  const body = readJson(ctx, templateBody, 'codersdk.CreateTemplateRequest');
+  new Checks()
+    .expect(nameValid(body.name), 'name', 'template_name', body.name)
+    .expect(displayNameValid(body.display_name), 'display_name', 'template_display_name', body.display_name)
+    .expect(body.description.length < 128, 'description', 'lt', body.description)
+    .expect(!isZero(body.template_version_id), 'template_version_id', 'required', body.template_version_id ?? ZERO_UUID)
+    .done();
+  requireOwner(ctx);
+  const lower = body.name.toLowerCase();
+  if ([...model.templates.values()].some((t) => !t.deleted && t.name.toLowerCase() === lower)) {
+    throw fail(409, `Template with name "${body.name}" already exists.`, { validations: [{ field: 'name', detail: 'This value is already in use and should be unique.' }] });
+  }
+  const versionId = body.template_version_id ?? ZERO_UUID;
+  const v = model.versions.get(versionId);
+  if (!v) {
+    throw fail(404, `Template version "${versionId}" does not exist.`, { validations: [{ field: 'template_version_id', detail: 'Template version does not exist' }] });
+  }
+  if (v.template_id) {
+    throw badRequest(`Template version ${versionId} is already part of a template`, [{ field: 'template_version_id', detail: 'Template version is already part of a template' }]);
+  }
+  // A simulator rule (not found in coderd's handler): a template needs a version that imported successfully.
+  if (v.job.status !== 'succeeded') {
+    throw badRequest('The provided template version has failed to import or has not finished importing.', [{ field: 'template_version_id', detail: `Template version import job is ${v.job.status}` }]);
+  }
+  const at = now();
+  const t: SimTemplate = {
+    id: randomUUID(),
+    organization_id: org.id,
+    name: body.name,
+    display_name: body.display_name,
+    description: body.description,
+    icon: body.icon,
+    active_version_id: v.id,
+    created_at: at,
+    updated_at: at,
+    created_by: ctx.user.id,
+    deleted: false,
+  };
+  model.templates.set(t.id, t);
+  v.template_id = t.id;
+  v.updated_at = at;
+  return ok(templateJson(model, t), 201);
 }
