@@ -10,6 +10,9 @@ export interface DeadlineInputs {
   marginMs: number;
 }
 
+/** coderd ends every MCP tool handler after 5 minutes; a longer MCP_TOOL_TIMEOUT_MS does not lift that. */
+export const CODERD_HANDLER_CAP_MS = 5 * 60_000;
+
 export function callBudgetMs({ toolTimeoutMs, remainingMs, marginMs }: DeadlineInputs): number {
-  return Math.max(0, Math.min(toolTimeoutMs, remainingMs - marginMs));
+  return Math.max(0, Math.min(toolTimeoutMs, CODERD_HANDLER_CAP_MS, remainingMs - marginMs));
 }

@@ -36,8 +36,11 @@ function startServer(): Promise<string> {
   });
 }
 
+/** Short enough that a test can outlast it; the re-attach tests come back well within it. */
+const ORPHAN_TIMEOUT_MS = 1500;
+
 beforeEach(async () => {
-  sim = await startSimulator();
+  sim = await startSimulator({ orphanTimeoutMs: ORPHAN_TIMEOUT_MS });
   const url = await startServer();
   client = new Client({ name: 'freeze-test', version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
@@ -77,6 +80,22 @@ it('re-attaches to the same PTY session after a freeze during which the socket w
 });
 
 it('replaces a session that expired during the freeze, and the call succeeds', async () => {
+  await bash('echo warm');
+  const [before] = sim.pty.sessions();
+  server.kill('SIGSTOP');
+  // The socket goes while the container is frozen; the orphaned session then times out on the agent, as coderd's does after 5 minutes.
+  expect(sim.pty.dropSockets()).toBe(1);
+  await pause(ORPHAN_TIMEOUT_MS + 500);
+  expect(sim.pty.sessions()).toHaveLength(0);
+  server.kill('SIGCONT');
+  expect((await bash('echo replaced')).output).toBe('replaced');
+  const after = sim.pty.sessions();
+  expect(after).toHaveLength(1);
+  // The same reconnect id starts a new PTY on the agent, as coderd does for an id it no longer knows.
+  expect(after[0]?.pid).not.toBe(before?.pid);
+});
+
+it('replaces a session killed during the freeze, and the call succeeds', async () => {
   await bash('echo warm');
   const [before] = sim.pty.sessions();
   server.kill('SIGSTOP');

@@ -45,6 +45,13 @@ describe('coder_workspace_bash', () => {
     expect(res.output).toBe('a b|$(x)|tick|\n2');
   });
 
+  it('runs multi-line commands, never reads a leading dash as a shell option, and passes undecodable output as U+FFFD', async () => {
+    expect(await bash('echo one\necho two')).toEqual({ output: 'one\ntwo', exit_code: 0 });
+    // Were the command handed to sh as an argument, "-c"/"-e" would be taken as options; it is a script's text instead.
+    expect(await bash('-e 2>/dev/null; echo "rc=$?"')).toEqual({ output: 'rc=127', exit_code: 0 });
+    expect(await bash("printf 'a\\377b'")).toEqual({ output: 'a\ufffdb', exit_code: 0 });
+  });
+
   it('returns 124 with Coder\'s note when the command outlives its timeout', async () => {
     const res = await bash('echo started; sleep 5; echo never', { timeout_ms: 400 });
     expect(res.exit_code).toBe(124);

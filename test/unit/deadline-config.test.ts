@@ -7,6 +7,10 @@ describe('callBudgetMs', () => {
   it('takes the tool timeout when the invocation has time', () => {
     expect(callBudgetMs({ toolTimeoutMs: 300_000, remainingMs: Infinity, marginMs: 1000 })).toBe(300_000);
   });
+  it('never exceeds coderd\'s 5-minute handler cap, whatever the configured tool timeout', () => {
+    expect(callBudgetMs({ toolTimeoutMs: 900_000, remainingMs: Infinity, marginMs: 1000 })).toBe(300_000);
+    expect(callBudgetMs({ toolTimeoutMs: 60_000, remainingMs: Infinity, marginMs: 1000 })).toBe(60_000);
+  });
   it('stays inside the Lambda remaining time minus the margin', () => {
     expect(callBudgetMs({ toolTimeoutMs: 300_000, remainingMs: 29_000, marginMs: 1000 })).toBe(28_000);
   });
