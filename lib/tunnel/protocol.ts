@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Tools the loop needs on the agent; a missing one is named in the error. */
-export const REQUIRED_TOOLS = ['base64', 'cat', 'head', 'tail', 'wc', 'mkdir', 'mv', 'rm', 'mktemp', 'sha256sum', 'timeout', 'nohup', 'sed', 'tr', 'stty', 'sleep', 'ls'];
+export const REQUIRED_TOOLS = ['base64', 'cat', 'cp', 'head', 'tail', 'wc', 'mkdir', 'mv', 'rm', 'mktemp', 'sha256sum', 'timeout', 'nohup', 'sed', 'tr', 'stty', 'sleep', 'ls'];
 
 export const MARK = '__CMCP';
 
@@ -81,7 +81,9 @@ op_hash() {
   arg "$1"; p=$a
   if [ -f "$p" ]; then h=$(sha256sum < "$p") || { say err "$(errno "$p")"; return; }; say ok "\${h%% *}"; elif [ -e "$p" ]; then say err EISDIR; else say ok -; fi
 }
-tmpfor() { case $1 in */*) d=\${1%/*};; *) d=.;; esac; [ -z "$d" ] && d=/; mkdir -p "$d" 2>/dev/null || return 1; t="$d/.cmcp-$N-$id"; }
+# The temporary file sits beside the target (rename stays on one file system) and starts as a copy of an existing
+# target, so its mode survives the replacement: editing an executable script keeps it executable.
+tmpfor() { case $1 in */*) d=\${1%/*};; *) d=.;; esac; [ -z "$d" ] && d=/; mkdir -p "$d" 2>/dev/null || return 1; t="$d/.cmcp-$N-$id"; [ -f "$1" ] && cp -p "$1" "$t" 2>/dev/null; return 0; }
 place() {
   if [ -n "$3" ]; then
     if [ -f "$1" ]; then h=$(sha256sum < "$1"); h=\${h%% *}; else h=-; fi

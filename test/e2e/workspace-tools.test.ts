@@ -2,7 +2,7 @@
  * The workspace tools through the MCP SDK client and the local server, against real files and real
  * commands in the simulator's workspace (a real PTY running /bin/sh in a temporary home).
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { clearResolutions } from '../../lib/tools/agent-access';
@@ -138,6 +138,19 @@ describe('files', () => {
     expect(tooMuch).toMatchObject({ isError: true, text: 'limit must be 1048576 or less, got 2000000' });
     const notB64 = await callTool(client, 'coder_workspace_write_file', { workspace: WS, path: path.join(home, 'y'), content: 'not base64!' });
     expect(notB64).toMatchObject({ isError: true, text: expect.stringMatching(/content: must be base64-encoded/) });
+  });
+
+  it('keeps the mode of a file it replaces, so an edited script stays executable', async () => {
+    const script = path.join(home, 'tool.sh');
+    writeFileSync(script, '#!/bin/sh\necho v1\n');
+    chmodSync(script, 0o750);
+    const written = await callTool(client, 'coder_workspace_write_file', { workspace: WS, path: script, content: Buffer.from('#!/bin/sh\necho v2\n').toString('base64') });
+    expect(written.isError).toBe(false);
+    expect(statSync(script).mode & 0o777).toBe(0o750);
+    const edited = await callTool(client, 'coder_workspace_edit_file', { workspace: WS, path: script, edits: [{ search: 'v2', replace: 'v3' }] });
+    expect(edited.isError).toBe(false);
+    expect(statSync(script).mode & 0o777).toBe(0o750);
+    expect(await bash(script)).toEqual({ output: 'v3', exit_code: 0 });
   });
 
   it('guesses the MIME type from the extension', async () => {
