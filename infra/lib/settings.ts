@@ -39,6 +39,20 @@ export const settingsSchema = z
     message: 'authMode "service" needs serviceTokenParameterName',
     path: ['serviceTokenParameterName'],
   })
+  .superRefine((s, ctx) => {
+    // In caller mode API Gateway lets every request through unauthenticated and the function acts for
+    // callers without a token with the service token: anonymous callers would act as the service user.
+    if (s.authMode === 'service') return;
+    for (const key of ['serviceTokenParameterName', 'serviceTokenKmsKeyArn'] as const) {
+      if (s[key] === undefined) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message:
+          'needs authMode "service": in caller mode the API has no authorisation in front of the function, so a service token would let anonymous callers act as the service user',
+      });
+    }
+  })
   .refine((s) => !s.vpcId || (s.subnetIds.length > 0 && s.securityGroupId && s.availabilityZones.length === s.subnetIds.length), {
     message: 'a VPC placement needs subnetIds, one availabilityZones entry per subnet, and securityGroupId',
     path: ['vpcId'],

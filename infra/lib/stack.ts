@@ -14,7 +14,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { Settings } from './settings';
+import { parseSettings, type Settings } from './settings';
 
 const ROOT = path.join(__dirname, '..', '..');
 /** Longest tool call (coderd's 5-minute cap) plus room to answer; streaming REST APIs allow up to 15 minutes. */
@@ -31,7 +31,9 @@ export class CoderMcpStack extends Stack {
 
   constructor(scope: Construct, id: string, props: CoderMcpStackProps) {
     super(scope, id, props);
-    const s = props.settings;
+    // Validated again: props may be built by hand, and a service token without IAM in front would serve anonymous callers.
+    const s = parseSettings(props.settings);
+    const tokenParameter = s.authMode === 'service' ? s.serviceTokenParameterName : undefined;
     const logGroup = new logs.LogGroup(this, 'FunctionLogs', { retention: retention(s.logRetentionDays), removalPolicy: RemovalPolicy.RETAIN });
     const role = new iam.Role(this, 'FunctionRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
@@ -47,7 +49,7 @@ export class CoderMcpStack extends Stack {
         reason: "Lambda's VPC network interface actions (ec2:CreateNetworkInterface and friends) do not support resource-level permissions",
       });
     }
-    if (s.serviceTokenParameterName) this.grantParameter(role, s);
+    if (tokenParameter) this.grantParameter(role, tokenParameter, s);
 
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       entry: path.join(ROOT, 'lib', 'stream.ts'),
@@ -72,7 +74,7 @@ export class CoderMcpStack extends Stack {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         CODER_URL: s.coderUrl,
-        ...(s.serviceTokenParameterName ? { CODER_SESSION_TOKEN_PARAMETER: s.serviceTokenParameterName } : {}),
+        ...(tokenParameter ? { CODER_SESSION_TOKEN_PARAMETER: tokenParameter } : {}),
         MCP_ALLOWED_ORIGINS: s.allowedOrigins.join(','),
         MCP_OUTPUT_CAP_BYTES: String(s.outputCapBytes),
         TUNNEL_MAX_CHANNELS_PER_AGENT: String(s.maxChannelsPerAgent),
@@ -86,8 +88,7 @@ export class CoderMcpStack extends Stack {
     this.alarms();
   }
 
-  private grantParameter(role: iam.Role, s: Settings): void {
-    const name = s.serviceTokenParameterName ?? '';
+  private grantParameter(role: iam.Role, name: string, s: Settings): void {
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:GetParameter'],

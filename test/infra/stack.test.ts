@@ -111,8 +111,17 @@ describe('service-token deployment with VPC, custom domain and reserved concurre
     expect(out.raw).not.toMatch(SECRET_LOOKING);
   });
 
-  it('puts the MCP methods behind IAM authorisation and maps the custom domain', () => {
-    out.template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'AWS_IAM' });
+  it('puts every MCP method behind IAM authorisation, leaving open only preflight, metadata and health', () => {
+    const [mcp] = Object.keys(out.template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'mcp', ParentId: { 'Fn::GetAtt': [Match.anyValue(), 'RootResourceId'] } } }));
+    const methods = Object.values(out.template.findResources('AWS::ApiGateway::Method', { Properties: { ResourceId: { Ref: mcp } } }));
+    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'OPTIONS', 'POST']);
+    for (const m of methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS')) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+    for (const m of Object.values(out.template.findResources('AWS::ApiGateway::Method', { Properties: { AuthorizationType: 'NONE' } }))) {
+      expect(m.Properties.HttpMethod === 'OPTIONS' || m.Properties.ResourceId.Ref !== mcp).toBe(true);
+    }
+  });
+
+  it('maps the custom domain', () => {
     out.template.hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'mcp.example.com', SecurityPolicy: 'TLS_1_2' });
   });
 
@@ -123,8 +132,20 @@ describe('service-token deployment with VPC, custom domain and reserved concurre
 
 it('refuses inconsistent settings with a message naming them', () => {
   expect(() => parseSettings({ coderUrl: 'https://c.example.com', authMode: 'service' })).toThrow(/serviceTokenParameterName/);
+  // Caller mode has no authorisation in API Gateway: a service token there would serve anonymous callers.
+  expect(() => parseSettings({ coderUrl: 'https://c.example.com', serviceTokenParameterName: '/coder-mcp/service-token' })).toThrow(
+    /serviceTokenParameterName: needs authMode "service".*anonymous callers act as the service user/,
+  );
+  expect(() =>
+    parseSettings({ coderUrl: 'https://c.example.com', authMode: 'caller', serviceTokenKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }),
+  ).toThrow(/serviceTokenKmsKeyArn: needs authMode "service"/);
   expect(() => parseSettings({ coderUrl: 'not a url' })).toThrow(/coderUrl/);
   expect(() => parseSettings({ coderUrl: 'https://c.example.com', domainName: 'x.example.com' })).toThrow(/domainName/);
+});
+
+it('never hands the function a service token in caller mode, even from hand-built settings', () => {
+  const settings = { ...parseSettings({ coderUrl: 'https://c.example.com' }), serviceTokenParameterName: '/coder-mcp/service-token' };
+  expect(() => new CoderMcpStack(new App(), 'HandBuilt', { settings, env: ENV })).toThrow(/needs authMode "service"/);
 });
 
 it('synthesizes through the CDK app entry with settings from context, as `cdk synth` runs it', async () => {
