@@ -31,8 +31,7 @@ async function main(): Promise<void> {
       ? 'Callers without a token act as the CODER_SESSION_TOKEN user; send "Authorization: Bearer <token>" to act as yourself.'
       : 'Callers must send their own Coder token: "Authorization: Bearer <token>" or "Coder-Session-Token: <token>".',
   );
-  console.log('\nClient configuration (Claude Code: `claude mcp add --transport http coder ' + mcpUrl + '`; Cursor / VS Code mcp.json):');
-  console.log(JSON.stringify({ mcpServers: { coder: { type: 'http', url: mcpUrl } } }, null, 2));
+  printClientConfig(mcpUrl, !config.serviceToken);
 
   const stop = async () => {
     await server.close();
@@ -41,6 +40,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/** Ready-to-paste configuration for the common MCP clients; a token header only where callers must bring one. */
+function printClientConfig(mcpUrl: string, needsToken: boolean): void {
+  const headers = needsToken ? { headers: { Authorization: 'Bearer ${env:CODER_TOKEN}' } } : {};
+  const server = { type: 'http', url: mcpUrl, ...headers };
+  const claudeHeader = needsToken ? ' --header "Authorization: Bearer $CODER_TOKEN"' : '';
+  console.log(`\nClaude Code:\n  claude mcp add --transport http coder ${mcpUrl}${claudeHeader}`);
+  console.log(`\nCursor (~/.cursor/mcp.json):\n${JSON.stringify({ mcpServers: { coder: server } }, null, 2)}`);
+  console.log(`\nVS Code (.vscode/mcp.json):\n${JSON.stringify({ servers: { coder: server } }, null, 2)}`);
+  console.log(`\nMCP Inspector: npx @modelcontextprotocol/inspector, transport "Streamable HTTP", URL ${mcpUrl}${needsToken ? ', header Authorization: Bearer <token>' : ''}`);
 }
 
 main().catch((err: unknown) => {

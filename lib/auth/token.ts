@@ -10,12 +10,12 @@ export interface Credentials {
   source: 'caller' | 'service';
 }
 
+/** coderd's order (httpmw.APITokenFromRequest): its own header before `Authorization: Bearer`. */
 export function callerToken(headers: Headers): string | undefined {
-  const auth = headers.get('authorization');
-  const bearer = auth?.match(/^bearer\s+(.+)$/i)?.[1]?.trim();
-  if (bearer) return bearer;
   const session = headers.get('coder-session-token')?.trim();
-  return session || undefined;
+  if (session) return session;
+  const bearer = headers.get('authorization')?.match(/^bearer\s+(.+)$/i)?.[1]?.trim();
+  return bearer || undefined;
 }
 
 export function resolveCredentials(headers: Headers, serviceToken: string | undefined): Credentials | undefined {

@@ -34,6 +34,7 @@ export type WorkspaceAgent = z.infer<typeof agentSchema>;
 
 export const jobSchema = z.looseObject({
   status: z.string(),
+  error: z.string().nullish(),
   completed_at: z.string().nullish(),
 });
 

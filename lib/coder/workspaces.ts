@@ -51,12 +51,30 @@ export async function ensureStarted(coder: CoderClient, ws: Workspace): Promise<
       `workspace ${JSON.stringify(ws.name)} must be started; was unable to autostart as the last build job is ${JSON.stringify(build.status)}, expected "stopped"`,
     );
   }
-  const started = await coder.request('POST', `/api/v2/workspaces/${ws.id}/builds`, { json: { transition: 'start' }, schema: buildSchema });
-  if (!started.job.completed_at) {
-    // The follow stream closes when the job finishes; it is coderd's own completion signal.
-    await coder.readJsonStream(`/api/v2/workspacebuilds/${started.id}/logs`, { follow: 'true' }, logSchema);
-  }
+  const started = await coder
+    .request('POST', `/api/v2/workspaces/${ws.id}/builds`, { json: { transition: 'start' }, schema: buildSchema })
+    .catch((err: unknown) => {
+      throw prefixed(err, 'failed to start workspace');
+    });
+  if (!started.job.completed_at) await waitForBuild(coder, started.id);
   return coder.get(`/api/v2/workspaces/${ws.id}`, workspaceSchema);
+}
+
+/** Follows the build's logs until coderd closes the stream (its completion signal), then checks how the job ended. */
+async function waitForBuild(coder: CoderClient, buildId: string): Promise<void> {
+  try {
+    await coder.readJsonStream(`/api/v2/workspacebuilds/${buildId}/logs`, { follow: 'true' }, logSchema);
+    const { job } = await coder.get(`/api/v2/workspacebuilds/${buildId}`, buildSchema);
+    if (job.status === 'failed') throw new ResourceError(job.error || 'the start build failed');
+    if (job.status === 'canceled') throw new ResourceError('the start build was canceled');
+  } catch (err) {
+    throw prefixed(err, 'failed to wait for build completion');
+  }
+}
+
+function prefixed(err: unknown, prefix: string): unknown {
+  if (err instanceof Error) err.message = `${prefix}: ${err.message}`;
+  return err;
 }
 
 export interface WorkspaceAndAgent {
@@ -71,8 +89,7 @@ export async function findWorkspaceAndAgent(coder: CoderClient, input: string): 
     const workspace = await ensureStarted(coder, await resolveWorkspace(coder, workspaceRef));
     return { workspace, agent: pickAgent(workspace, agentRef) };
   } catch (err) {
-    if (err instanceof Error) err.message = `failed to find workspace: ${err.message}`;
-    throw err;
+    throw prefixed(err, 'failed to find workspace');
   }
 }
 

@@ -43,6 +43,10 @@ it('starts against the simulator and serves an MCP client without further setup'
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let printed = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
   const [, url] = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/, 20_000);
   const client = new Client({ name: 'start-test', version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url ?? '')));
@@ -54,6 +58,12 @@ it('starts against the simulator and serves an MCP client without further setup'
     const content = res.content as { type: string; text: string }[];
     const list = JSON.parse(content[0]?.text ?? '[]') as { name: string }[];
     expect(list.map((w) => w.name)).toContain('dev');
+    // It said it uses the simulator, and printed pasteable configurations: Cursor's key is mcpServers, VS Code's is
+    // servers; against the simulator no token header is needed.
+    expect(printed).toMatch(/using the local Coder simulator/);
+    expect(printed).toMatch(/"mcpServers"/);
+    expect(printed).toMatch(/"servers"/);
+    expect(printed).not.toMatch(/"headers"|--header/);
   } finally {
     await client.close();
   }

@@ -166,6 +166,14 @@ describe('Lambda Function URL', () => {
     expect((bodyOf(res).result as { tools: { name: string }[] }).tools.map((t) => t.name)).toEqual(['fetch', 'search']);
   });
 
+  it('decodes a base64 body (Function URLs encode bodies they do not recognise as text)', async () => {
+    const call = rpc('tools/call', { name: 'coder_get_authenticated_user', arguments: {} });
+    const res = (await handler(v2Event('function-url.json', { body: call, base64: true }))) as HttpResult;
+    expect(res.statusCode).toBe(200);
+    const result = bodyOf(res).result as { content: { text: string }[] };
+    expect(JSON.parse(result.content[0]?.text ?? '')).toMatchObject({ username: sim.demo.user.username });
+  });
+
   it('puts the metadata URL at the origin when there is no prefix', async () => {
     const res = await handler(v2Event('function-url.json', { body: INIT, auth: false }));
     expect(res.headers['www-authenticate']).toContain(

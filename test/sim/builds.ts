@@ -60,6 +60,9 @@ export interface BuildSpec {
 }
 
 export class Builds {
+  /** Errors the next builds fail with, one per build (a test's injected provisioner failure). */
+  readonly failNext: string[] = [];
+
   constructor(
     private readonly model: SimModel,
     private readonly jobs: JobRunner,
@@ -86,8 +89,10 @@ export class Builds {
     ws.builds.push(build);
     ws.last_used_at = build.created_at;
     const old = previous?.agent;
+    const failWith = this.failNext.shift();
     this.jobs.run(build.job, {
       steps: STEPS[spec.transition],
+      ...(failWith ? { failWith } : {}),
       onRunning: () => {
         if (!up && old && old.lifecycle_state !== 'off') updateAgent(old, { lifecycle_state: 'shutting_down' });
       },

@@ -4,6 +4,7 @@
  * The test double of Coder, and the default backend of `npm start`. Never part of the Lambda bundle.
  * This file wires the pieces together and holds the control surface tests use.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { Builds } from './builds';
@@ -67,6 +68,10 @@ export interface Simulator {
   /** The answer of GET /api/v2/applications/host ("" = not configured). */
   setAppHost(host: string): void;
   setAgentState(agentId: string, s: { status?: string; lifecycle_state?: string }): void;
+  /** Replaces the agent's coder_app entries (an empty list: an agent without apps). */
+  setAgentApps(agentId: string, apps: { slug: string; display_name: string; url: string }[]): void;
+  /** The next workspace build's provisioner job fails with this error. */
+  failNextBuild(error: string): void;
   /** authcheck action "ssh" (and the PTY endpoint) refuse this user while denied. */
   denySsh(username: string, denied: boolean): void;
   /** The next `times` (default 1) matching requests get `status` with `body`; a string body is sent as HTML. */
@@ -82,12 +87,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const model = new SimModel();
   const jobs = new JobRunner(model, opts.buildStepMs ?? 50);
   const demo = seed(model, jobs);
+  const builds = new Builds(model, jobs);
   const sessions = new Sessions(opts.orphanTimeoutMs ?? 300_000);
   const knobs: TerminalKnobs = { latencyMs: opts.latencyMs ?? 0, handshakeDelayMs: opts.handshakeDelayMs ?? 0, refuse: false, dials: 0, sockets: new Map() };
   let baseUrl = '';
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const deps: ServerDeps = {
-    router: buildRouter(model, jobs, sessions, knobs, () => baseUrl),
+    router: buildRouter(model, builds, jobs, sessions, knobs, () => baseUrl),
     model,
     wss,
     baseUrl: () => baseUrl,
@@ -122,6 +128,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       if (!found) throw new Error(`simulator: no agent ${agentId}`);
       updateAgent(found.agent, s);
     },
+    setAgentApps: (agentId, apps) => {
+      const found = model.findAgent(agentId);
+      if (!found) throw new Error(`simulator: no agent ${agentId}`);
+      found.agent.apps = apps.map((a) => ({ ...a, id: randomUUID() }));
+    },
+    failNextBuild: (error) => {
+      builds.failNext.push(error);
+    },
     denySsh: (username, denied) => {
       if (denied) model.sshDenied.add(username);
       else model.sshDenied.delete(username);
@@ -146,9 +160,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 }
 
 /** Every endpoint, one route module per area; a new module (a new WebSocket endpoint too) registers here. */
-function buildRouter(model: SimModel, jobs: JobRunner, sessions: Sessions, knobs: TerminalKnobs, baseUrl: () => string): Router {
+function buildRouter(model: SimModel, builds: Builds, jobs: JobRunner, sessions: Sessions, knobs: TerminalKnobs, baseUrl: () => string): Router {
   const router = new Router();
-  const builds = new Builds(model, jobs);
   userRoutes(router, model);
   workspaceRoutes(router, model, builds);
   buildRoutes(router, model, builds);
