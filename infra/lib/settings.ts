@@ -15,8 +15,15 @@ export const settingsSchema = z
     coderUrl: z.url({ protocol: /^https?$/ }),
     /** SSM SecureString holding a Coder token for callers that bring none. */
     serviceTokenParameterName: z.string().regex(/^\/[\w./-]+$/, 'must be an SSM parameter name such as /coder-mcp/service-token').optional(),
-    /** KMS key that encrypts that parameter, when it is not the AWS-managed aws/ssm key. */
-    serviceTokenKmsKeyArn: z.string().startsWith('arn:').optional(),
+    /**
+     * Customer-managed KMS key that encrypts that parameter; unset = the AWS-managed aws/ssm key. A key ARN,
+     * never an alias: IAM matches KMS resources by key ARN, so a statement on an alias ARN never applies.
+     */
+    serviceTokenKmsKeyArn: z
+      .string()
+      .refine((v) => !/^arn:aws[a-z-]*:kms:[^:]*:[^:]*:alias\//.test(v), 'must be a key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not an alias ARN: IAM policies match KMS keys by key ARN only')
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'must be a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab')
+      .optional(),
     /** `caller`: callers send their own Coder token. `service`: API Gateway authorises callers with IAM and the service token acts for them. */
     authMode: z.enum(['caller', 'service']).default('caller'),
     allowedOrigins: list,

@@ -1,7 +1,8 @@
 /**
  * One stack: the MCP Lambda (bundled with the local esbuild, arm64, current Node.js runtime) behind an
  * API Gateway REST API in response-streaming mode, with throttling, access logs, log retention,
- * alarms, and a role that may read exactly the one SSM parameter named in the settings.
+ * alarms, and a role that may read exactly the one SSM parameter named in the settings (and decrypt with
+ * exactly its customer-managed key, when it has one).
  */
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
@@ -95,10 +96,13 @@ export class CoderMcpStack extends Stack {
         resources: [Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') })],
       }),
     );
+    // The AWS-managed aws/ssm key's own policy lets SSM decrypt for any principal allowed ssm:GetParameter,
+    // so it needs no statement (and IAM could not name it: KMS resources are key ARNs, never aliases).
+    if (!s.serviceTokenKmsKeyArn) return;
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['kms:Decrypt'],
-        resources: [s.serviceTokenKmsKeyArn ?? Stack.of(this).formatArn({ service: 'kms', resource: 'alias', resourceName: 'aws/ssm' })],
+        resources: [s.serviceTokenKmsKeyArn],
         conditions: { StringEquals: { 'kms:ViaService': `ssm.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );

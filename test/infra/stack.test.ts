@@ -28,6 +28,23 @@ function synth(input: SettingsInput) {
   return { template: Template.fromStack(stack), report, raw, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 }
 
+/** Asserts the function role's permissions exactly: no managed or inline policies, one policy with exactly these statements. */
+function expectFunctionRoleStatements(template: Template, statements: object[]): void {
+  const lambdaTrust = { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } };
+  const roles = template.findResources('AWS::IAM::Role', { Properties: lambdaTrust });
+  const [roleId = '', ...others] = Object.keys(roles);
+  expect(others).toEqual([]);
+  expect(roles[roleId]?.Properties).toEqual({ AssumeRolePolicyDocument: expect.anything() });
+  expect(Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } }))).toHaveLength(1);
+  template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: roleId }], PolicyDocument: { Statement: statements.map((st) => Match.exact({ Effect: 'Allow', ...st })) } });
+}
+
+const WRITE_LOGS = { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FunctionLogs'), 'Arn'] } };
+const READ_PARAMETER = {
+  Action: 'ssm:GetParameter',
+  Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:123456789012:parameter/coder-mcp/service-token']] },
+};
+
 describe('default deployment (callers bring their own Coder token)', () => {
   const out = synth({ coderUrl: 'https://coder.example.com', allowedOrigins: 'https://ai.example.com' });
   afterAll(() => out.cleanup());
@@ -67,6 +84,7 @@ describe('default deployment (callers bring their own Coder token)', () => {
   });
 
   it('grants no SSM or KMS access when no parameter is named, and carries no secret', () => {
+    expectFunctionRoleStatements(out.template, [WRITE_LOGS]);
     expect(out.raw).not.toMatch(/ssm:GetParameter|kms:Decrypt/);
     expect(out.raw).not.toMatch(SECRET_LOOKING);
   });
@@ -91,16 +109,17 @@ describe('service-token deployment with VPC, custom domain and reserved concurre
   });
   afterAll(() => out.cleanup());
 
-  it('lets the role read and decrypt exactly the named parameter', () => {
-    out.template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'ssm:GetParameter', Resource: Match.anyValue() }),
-          Match.objectLike({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 'ssm.eu-west-1.amazonaws.com' } } }),
-        ]),
+  it('lets the role read exactly the named parameter, with no KMS statement for the AWS-managed key', () => {
+    // The aws/ssm key policy already allows decryption through SSM; an alias ARN in IAM would match nothing.
+    expectFunctionRoleStatements(out.template, [
+      WRITE_LOGS,
+      {
+        Action: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        Resource: '*',
       },
-    });
-    expect(out.raw).toContain(':ssm:eu-west-1:123456789012:parameter/coder-mcp/service-token"');
+      READ_PARAMETER,
+    ]);
+    expect(out.raw).not.toMatch(/kms:|alias\/aws\/ssm/);
     expect(out.raw.match(/ssm:GetParameter/g)).toHaveLength(1);
     expect(out.raw).not.toMatch(/"ssm:\*"|GetParametersByPath|parameter\/\*/);
     out.template.hasResourceProperties('AWS::Lambda::Function', {
@@ -128,6 +147,33 @@ describe('service-token deployment with VPC, custom domain and reserved concurre
   it('passes cdk-nag AwsSolutions', () => {
     expect(out.report.pluginReports).toEqual([]);
   });
+});
+
+describe('service-token deployment with a customer-managed KMS key', () => {
+  const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const out = synth({ coderUrl: 'https://coder.example.com', authMode: 'service', serviceTokenParameterName: '/coder-mcp/service-token', serviceTokenKmsKeyArn: KEY });
+  afterAll(() => out.cleanup());
+
+  it('lets the role decrypt with exactly that key, and only through SSM', () => {
+    expectFunctionRoleStatements(out.template, [
+      WRITE_LOGS,
+      READ_PARAMETER,
+      { Action: 'kms:Decrypt', Resource: KEY, Condition: { StringEquals: { 'kms:ViaService': 'ssm.eu-west-1.amazonaws.com' } } },
+    ]);
+  });
+
+  it('passes cdk-nag AwsSolutions', () => {
+    expect(out.report.pluginReports).toEqual([]);
+  });
+});
+
+it('refuses a KMS alias, or anything but a key ARN, for the parameter key', () => {
+  const service = { coderUrl: 'https://c.example.com', authMode: 'service', serviceTokenParameterName: '/coder-mcp/service-token' };
+  expect(() => parseSettings({ ...service, serviceTokenKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/coder-mcp' })).toThrow(
+    /serviceTokenKmsKeyArn: must be a key ARN .*not an alias ARN/,
+  );
+  expect(() => parseSettings({ ...service, serviceTokenKmsKeyArn: 'arn:aws:s3:::bucket' })).toThrow(/serviceTokenKmsKeyArn: must be a KMS key ARN/);
+  expect(parseSettings({ ...service, serviceTokenKmsKeyArn: 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd' }).serviceTokenKmsKeyArn).toMatch(/key\/mrk-/);
 });
 
 it('refuses inconsistent settings with a message naming them', () => {
