@@ -39,6 +39,11 @@ export const settingsSchema = z
     subnetIds: list,
     availabilityZones: list,
     securityGroupId: z.string().startsWith('sg-').optional(),
+    /** SNS topic every alarm notifies; unset = alarms only change state (watch them in CloudWatch). */
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:coder-mcp-alarms')
+      .optional(),
     domainName: z.string().optional(),
     certificateArn: z.string().startsWith('arn:').optional(),
   })

@@ -9,11 +9,13 @@ import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aw
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { parseSettings, type Settings } from './settings';
 
@@ -21,6 +23,8 @@ const ROOT = path.join(__dirname, '..', '..');
 /** Longest tool call (coderd's 5-minute cap) plus room to answer; streaming REST APIs allow up to 15 minutes. */
 const FUNCTION_TIMEOUT = Duration.minutes(5).plus(Duration.seconds(30));
 const INTEGRATION_TIMEOUT = Duration.minutes(6);
+/** The duration alarm's share of the timeout: above any legitimate call (a 5-minute tool call and its answer), below a timeout. */
+const DURATION_ALARM_FRACTION = 0.98;
 
 export interface CoderMcpStackProps extends StackProps {
   settings: Settings;
@@ -86,7 +90,7 @@ export class CoderMcpStack extends Stack {
     });
 
     this.api = this.restApi(s);
-    this.alarms();
+    this.alarms(s);
   }
 
   private grantParameter(role: iam.Role, name: string, s: Settings): void {
@@ -121,7 +125,8 @@ export class CoderMcpStack extends Stack {
   private restApi(s: Settings): apigw.RestApi {
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: retention(s.logRetentionDays), removalPolicy: RemovalPolicy.RETAIN });
     const api = new apigw.RestApi(this, 'Api', {
-      restApiName: 'coder-mcp',
+      // Unique per stack: the 5xx alarm's ApiName dimension would otherwise count every copy of this stack in the account.
+      restApiName: this.stackName,
       description: 'Coder MCP server (streamable HTTP) in front of the coder-mcp Lambda',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,
@@ -171,25 +176,31 @@ export class CoderMcpStack extends Stack {
     return api;
   }
 
-  private alarms(): void {
-    const fiveXx = this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
-    new cloudwatch.Alarm(this, 'Api5xx', { metric: fiveXx, threshold: 5, evaluationPeriods: 1, alarmDescription: 'The MCP API answered 5xx more than 5 times in 5 minutes' });
-    new cloudwatch.Alarm(this, 'Throttles', {
+  private alarms(s: Settings): void {
+    const action = s.alarmTopicArn ? new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', s.alarmTopicArn)) : undefined;
+    const alarm = (id: string, props: Pick<cloudwatch.AlarmProps, 'metric' | 'threshold' | 'alarmDescription'>) => {
+      // No data means no traffic, not trouble.
+      const a = new cloudwatch.Alarm(this, id, { ...props, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING });
+      if (action) a.addAlarmAction(action);
+    };
+    alarm('Api5xx', {
+      metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 5,
+      alarmDescription: 'The MCP API answered 5xx more than 5 times in 5 minutes',
+    });
+    alarm('Throttles', {
       metric: this.fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 1,
-      evaluationPeriods: 1,
       alarmDescription: 'The MCP function was throttled (reserved concurrency or account limit)',
     });
-    new cloudwatch.Alarm(this, 'DurationNearTimeout', {
+    alarm('DurationNearTimeout', {
       metric: this.fn.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: FUNCTION_TIMEOUT.toMilliseconds() * 0.9,
-      evaluationPeriods: 1,
-      alarmDescription: 'An invocation ran within 10% of the function timeout',
+      threshold: Math.round(FUNCTION_TIMEOUT.toMilliseconds() * DURATION_ALARM_FRACTION),
+      alarmDescription: `An invocation ran within ${Math.round((1 - DURATION_ALARM_FRACTION) * 100)}% of the function timeout, longer than any tool call and its answer should take`,
     });
-    new cloudwatch.Alarm(this, 'FunctionErrors', {
+    alarm('FunctionErrors', {
       metric: this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 1,
-      evaluationPeriods: 1,
       alarmDescription: 'The MCP function failed (not a tool error: an unhandled fault)',
     });
   }

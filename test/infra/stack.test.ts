@@ -17,14 +17,14 @@ import { CoderMcpStack } from '../../infra/lib/stack';
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 const SECRET_LOOKING = /[A-Za-z0-9]{10}-[A-Za-z0-9]{22}/;
 
-function synth(input: SettingsInput) {
+function synth(input: SettingsInput, id = 'CoderMcp') {
   const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-'));
   const app = new App({ outdir });
-  const stack = new CoderMcpStack(app, 'CoderMcp', { settings: parseSettings(input), env: ENV });
+  const stack = new CoderMcpStack(app, id, { settings: parseSettings(input), env: ENV });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
-  const raw = readFileSync(path.join(assembly.directory, 'CoderMcp.template.json'), 'utf8');
+  const raw = readFileSync(path.join(assembly.directory, `${id}.template.json`), 'utf8');
   return { template: Template.fromStack(stack), report, raw, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 }
 
@@ -81,6 +81,20 @@ describe('default deployment (callers bring their own Coder token)', () => {
     for (const metric of ['5XXError', 'Throttles', 'Duration', 'Errors']) {
       out.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric });
     }
+  });
+
+  it('alarms on duration only above any legitimate call, treats missing data as fine, and notifies no one unless asked', () => {
+    out.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    out.template.allResourcesProperties('AWS::CloudWatch::Alarm', { TreatMissingData: 'notBreaching', AlarmActions: Match.absent() });
+    const [duration] = Object.values(out.template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Duration' } }));
+    // A tool call may take coderd's full 5 minutes; the function times out at 330 s.
+    expect(duration?.Properties.Threshold).toBeGreaterThanOrEqual(0.97 * 330_000);
+    expect(duration?.Properties.Threshold).toBeLessThan(330_000);
+  });
+
+  it('names the REST API after the stack, so the 5xx alarm watches this API only', () => {
+    out.template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'CoderMcp' });
+    out.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Dimensions: [{ Name: 'ApiName', Value: 'CoderMcp' }] });
   });
 
   it('grants no SSM or KMS access when no parameter is named, and carries no secret', () => {
@@ -149,10 +163,23 @@ describe('service-token deployment with VPC, custom domain and reserved concurre
   });
 });
 
-describe('service-token deployment with a customer-managed KMS key', () => {
+describe('service-token deployment with a customer-managed KMS key and an alarm topic, as a second stack', () => {
   const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-  const out = synth({ coderUrl: 'https://coder.example.com', authMode: 'service', serviceTokenParameterName: '/coder-mcp/service-token', serviceTokenKmsKeyArn: KEY });
+  const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:coder-mcp-alarms';
+  const out = synth(
+    { coderUrl: 'https://coder.example.com', authMode: 'service', serviceTokenParameterName: '/coder-mcp/service-token', serviceTokenKmsKeyArn: KEY, alarmTopicArn: TOPIC },
+    'CoderMcpStaging',
+  );
   afterAll(() => out.cleanup());
+
+  it('notifies the topic from every alarm', () => {
+    out.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    out.template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [TOPIC], TreatMissingData: 'notBreaching' });
+  });
+
+  it('has its own API name in the 5xx alarm', () => {
+    out.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Dimensions: [{ Name: 'ApiName', Value: 'CoderMcpStaging' }] });
+  });
 
   it('lets the role decrypt with exactly that key, and only through SSM', () => {
     expectFunctionRoleStatements(out.template, [
@@ -187,6 +214,7 @@ it('refuses inconsistent settings with a message naming them', () => {
   ).toThrow(/serviceTokenKmsKeyArn: needs authMode "service"/);
   expect(() => parseSettings({ coderUrl: 'not a url' })).toThrow(/coderUrl/);
   expect(() => parseSettings({ coderUrl: 'https://c.example.com', domainName: 'x.example.com' })).toThrow(/domainName/);
+  expect(() => parseSettings({ coderUrl: 'https://c.example.com', alarmTopicArn: 'coder-mcp-alarms' })).toThrow(/alarmTopicArn: must be an SNS topic ARN/);
 });
 
 it('never hands the function a service token in caller mode, even from hand-built settings', () => {
