@@ -5,7 +5,7 @@
  * exactly its customer-managed key, when it has one).
  */
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -23,6 +23,7 @@ const ROOT = path.join(__dirname, '..', '..');
 /** Longest tool call (coderd's 5-minute cap) plus room to answer; streaming REST APIs allow up to 15 minutes. */
 const FUNCTION_TIMEOUT = Duration.minutes(5).plus(Duration.seconds(30));
 const INTEGRATION_TIMEOUT = Duration.minutes(6);
+const STAGE = 'prod';
 /** The duration alarm's share of the timeout: above any legitimate call (a 5-minute tool call and its answer), below a timeout. */
 const DURATION_ALARM_FRACTION = 0.98;
 
@@ -131,7 +132,7 @@ export class CoderMcpStack extends Stack {
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,
       deployOptions: {
-        stageName: 'prod',
+        stageName: STAGE,
         throttlingRateLimit: s.throttleRatePerSecond,
         throttlingBurstLimit: s.throttleBurst,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
@@ -155,6 +156,13 @@ export class CoderMcpStack extends Stack {
         ? { domainName: { domainName: s.domainName, certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', s.certificateArn), securityPolicy: apigw.SecurityPolicy.TLS_1_2 } }
         : {}),
     });
+    this.executionLogs(api, s);
+    if (api.domainName) {
+      new CfnOutput(this, 'CustomDomainTarget', {
+        description: `Regional target for ${api.domainName.domainName}: point its CNAME (or Route 53 alias) here`,
+        value: api.domainName.domainNameAliasDomainName,
+      });
+    }
     const integration = new apigw.LambdaIntegration(this.fn, {
       proxy: true,
       timeout: INTEGRATION_TIMEOUT,
@@ -174,6 +182,19 @@ export class CoderMcpStack extends Stack {
     api.root.addResource('healthz').addMethod('GET', integration, { requestValidator: validator });
     this.suppressApiFindings(api, s);
     return api;
+  }
+
+  /**
+   * ERROR-level execution logs go to a group named by API Gateway, which it creates on first use with no
+   * retention. Created here first (before the stage that writes to it) so the retention applies.
+   */
+  private executionLogs(api: apigw.RestApi, s: Settings): void {
+    const group = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${api.restApiId}/${STAGE}`,
+      retention: retention(s.logRetentionDays),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    api.deploymentStage.node.addDependency(group);
   }
 
   private alarms(s: Settings): void {

@@ -76,11 +76,25 @@ describe('default deployment (callers bring their own Coder token)', () => {
   });
 
   it('keeps logs for the configured time and alarms on 5xx, throttles, errors and duration near the timeout', () => {
-    out.template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    out.template.resourceCountIs('AWS::Logs::LogGroup', 3);
     out.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     for (const metric of ['5XXError', 'Throttles', 'Duration', 'Errors']) {
       out.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric });
     }
+  });
+
+  it("creates API Gateway's execution log group with retention before the stage that logs to it", () => {
+    const [api] = Object.keys(out.template.findResources('AWS::ApiGateway::RestApi'));
+    const groups = out.template.findResources('AWS::Logs::LogGroup', {
+      Properties: { LogGroupName: { 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: api }, '/prod']] }, RetentionInDays: 30 },
+    });
+    const [group = '', ...others] = Object.keys(groups);
+    expect(others).toEqual([]);
+    out.template.hasResource('AWS::ApiGateway::Stage', { Properties: { StageName: 'prod' }, DependsOn: Match.arrayWith([group]) });
+  });
+
+  it('has no custom domain output without a custom domain', () => {
+    expect(Object.keys(out.template.findOutputs('CustomDomainTarget'))).toEqual([]);
   });
 
   it('alarms on duration only above any legitimate call, treats missing data as fine, and notifies no one unless asked', () => {
@@ -154,8 +168,10 @@ describe('service-token deployment with VPC, custom domain and reserved concurre
     }
   });
 
-  it('maps the custom domain', () => {
+  it('maps the custom domain and outputs the regional target for its DNS record', () => {
     out.template.hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'mcp.example.com', SecurityPolicy: 'TLS_1_2' });
+    const [domain] = Object.keys(out.template.findResources('AWS::ApiGateway::DomainName'));
+    out.template.hasOutput('CustomDomainTarget', { Value: { 'Fn::GetAtt': [domain, 'RegionalDomainName'] } });
   });
 
   it('passes cdk-nag AwsSolutions', () => {
@@ -232,7 +248,7 @@ it('synthesizes through the CDK app entry with settings from context, as `cdk sy
     });
     const template = JSON.parse(readFileSync(path.join(outdir, 'CoderMcp.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
     const groups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(groups.map((g) => g.Properties?.RetentionInDays)).toEqual([14, 14]);
+    expect(groups.map((g) => g.Properties?.RetentionInDays)).toEqual([14, 14, 14]);
     const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
     expect(report.pluginReports).toEqual([]);
   } finally {
