@@ -25,6 +25,7 @@ const envSchema = z.object({
   CODER_REQUEST_TIMEOUT_MS: positiveInt(30_000),
   MCP_TOOL_TIMEOUT_MS: positiveInt(5 * 60_000),
   MCP_DEADLINE_MARGIN_MS: positiveInt(1_000),
+  MCP_INTEGRATION_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   MCP_AUTH_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
   MCP_OUTPUT_CAP_BYTES: positiveInt(1 << 20),
   TUNNEL_MAX_CHANNELS_PER_AGENT: positiveInt(2),
@@ -49,6 +50,11 @@ export interface Config {
   coderRequestTimeoutMs: number;
   toolTimeoutMs: number;
   deadlineMarginMs: number;
+  /**
+   * How long the front door (API Gateway's streaming integration: a 5-minute idle cut, and this handler
+   * writes its answer only at the end) waits for an answer; undefined = no bound beyond the others.
+   */
+  integrationTimeoutMs: number | undefined;
   /** How long a token that Coder accepted is trusted without asking again. */
   authCacheMs: number;
   /** Most command output returned per call (a Lambda answer cannot exceed 6 MB). */
@@ -79,6 +85,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     coderRequestTimeoutMs: e.CODER_REQUEST_TIMEOUT_MS,
     toolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
     deadlineMarginMs: e.MCP_DEADLINE_MARGIN_MS,
+    integrationTimeoutMs: e.MCP_INTEGRATION_TIMEOUT_MS,
     authCacheMs: e.MCP_AUTH_CACHE_MS,
     outputCapBytes: e.MCP_OUTPUT_CAP_BYTES,
     tunnel: { maxChannelsPerAgent: e.TUNNEL_MAX_CHANNELS_PER_AGENT, idleMs: e.TUNNEL_IDLE_MS, probeAfterIdleMs: e.TUNNEL_PROBE_AFTER_MS },

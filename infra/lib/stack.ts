@@ -23,6 +23,11 @@ const ROOT = path.join(__dirname, '..', '..');
 /** Longest tool call (coderd's 5-minute cap) plus room to answer; streaming REST APIs allow up to 15 minutes. */
 const FUNCTION_TIMEOUT = Duration.minutes(5).plus(Duration.seconds(30));
 const INTEGRATION_TIMEOUT = Duration.minutes(6);
+/**
+ * What the handler budgets for the integration: the streaming REST API cuts a response idle for 5 minutes,
+ * and the handler writes its answer only once, at the end, so a tool call must end well inside that.
+ */
+const HANDLER_INTEGRATION_TIMEOUT = Duration.seconds(290);
 const STAGE = 'prod';
 /** The duration alarm's share of the timeout: above any legitimate call (a 5-minute tool call and its answer), below a timeout. */
 const DURATION_ALARM_FRACTION = 0.98;
@@ -85,6 +90,7 @@ export class CoderMcpStack extends Stack {
         MCP_OUTPUT_CAP_BYTES: String(s.outputCapBytes),
         TUNNEL_MAX_CHANNELS_PER_AGENT: String(s.maxChannelsPerAgent),
         TUNNEL_IDLE_MS: String(s.tunnelIdleMs),
+        MCP_INTEGRATION_TIMEOUT_MS: String(HANDLER_INTEGRATION_TIMEOUT.toMilliseconds()),
         ...(s.domainName ? { MCP_PUBLIC_URL: `https://${s.domainName}` } : {}),
       },
       ...this.vpcPlacement(s),

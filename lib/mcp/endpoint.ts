@@ -70,7 +70,7 @@ async function serveMcp(
     version: ctx.version,
     tools: toolsFor(toolset),
     callBudgetMs: () =>
-      callBudgetMs({ toolTimeoutMs: config.toolTimeoutMs, remainingMs: ctx.remainingMs(), marginMs: config.deadlineMarginMs }),
+      callBudgetMs({ toolTimeoutMs: config.toolTimeoutMs, remainingMs: ctx.remainingMs(), marginMs: config.deadlineMarginMs, integrationTimeoutMs: config.integrationTimeoutMs }),
     context: (signal, deadlineAt) => {
       const coder = new CoderClient({
         baseUrl: config.coderUrl,

@@ -55,7 +55,15 @@ describe('default deployment (callers bring their own Coder token)', () => {
       Architectures: ['arm64'],
       Handler: 'index.handler',
       Timeout: 330,
-      Environment: { Variables: Match.objectLike({ CODER_URL: 'https://coder.example.com', NODE_OPTIONS: '--enable-source-maps', MCP_ALLOWED_ORIGINS: 'https://ai.example.com' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          CODER_URL: 'https://coder.example.com',
+          NODE_OPTIONS: '--enable-source-maps',
+          MCP_ALLOWED_ORIGINS: 'https://ai.example.com',
+          // Inside API Gateway's 5-minute idle cut on the streaming integration.
+          MCP_INTEGRATION_TIMEOUT_MS: '290000',
+        }),
+      },
     });
   });
 

@@ -14,6 +14,13 @@ describe('callBudgetMs', () => {
   it('stays inside the Lambda remaining time minus the margin', () => {
     expect(callBudgetMs({ toolTimeoutMs: 300_000, remainingMs: 29_000, marginMs: 1000 })).toBe(28_000);
   });
+  it('stays inside the API Gateway integration timeout minus the margin when one is set', () => {
+    // API Gateway's streaming integration cuts an idle answer at 5 minutes; the stack sets 290 s.
+    expect(callBudgetMs({ toolTimeoutMs: 300_000, remainingMs: Infinity, marginMs: 1000, integrationTimeoutMs: 290_000 })).toBe(289_000);
+    expect(callBudgetMs({ toolTimeoutMs: 300_000, remainingMs: 100_000, marginMs: 1000, integrationTimeoutMs: 290_000 })).toBe(99_000);
+    expect(callBudgetMs({ toolTimeoutMs: 60_000, remainingMs: Infinity, marginMs: 1000, integrationTimeoutMs: 290_000 })).toBe(60_000);
+    expect(callBudgetMs({ toolTimeoutMs: 300_000, remainingMs: Infinity, marginMs: 1000, integrationTimeoutMs: undefined })).toBe(300_000);
+  });
   it('is zero, never negative, when no time is left', () => {
     expect(callBudgetMs({ toolTimeoutMs: 300_000, remainingMs: 500, marginMs: 1000 })).toBe(0);
   });
@@ -29,6 +36,12 @@ describe('parseConfig', () => {
       maxBodyBytes: 4 * 1024 * 1024,
       toolTimeoutMs: 300_000,
     });
+  });
+  it('reads the optional integration timeout, with no default', () => {
+    expect(parseConfig({ CODER_URL: 'https://x.example' }).integrationTimeoutMs).toBeUndefined();
+    expect(parseConfig({ CODER_URL: 'https://x.example', MCP_INTEGRATION_TIMEOUT_MS: '290000' }).integrationTimeoutMs).toBe(290_000);
+    expect(() => parseConfig({ CODER_URL: 'https://x.example', MCP_INTEGRATION_TIMEOUT_MS: '-5' })).toThrow(/MCP_INTEGRATION_TIMEOUT_MS/);
+    expect(() => parseConfig({ CODER_URL: 'https://x.example', MCP_INTEGRATION_TIMEOUT_MS: 'soon' })).toThrow(/MCP_INTEGRATION_TIMEOUT_MS/);
   });
   it('names the missing or malformed setting', () => {
     expect(() => parseConfig({})).toThrow(/CODER_URL/);
