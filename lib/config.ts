@@ -2,10 +2,12 @@
  * Runtime settings: the environment, plus the service token from SSM Parameter Store when
  * CODER_SESSION_TOKEN_PARAMETER names one (a SecureString, decrypted). Read once per container,
  * refreshed after MCP_CONFIG_TTL_MS, validated with zod; a missing or malformed setting fails with a
- * message that names it. The SSM client is loaded only when a parameter is used.
+ * message that names it. A failed refresh keeps the last good configuration (only a first read fails).
+ * The SSM client is loaded only when a parameter is used.
  */
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { log } from './log';
 
 const csv = z
   .string()
@@ -93,26 +95,40 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 }
 
 let cached: { config: Promise<Config>; until: number } | undefined;
+/** The last configuration that loaded: served when a refresh fails, so an SSM outage does not fail every request. */
+let lastGood: Config | undefined;
 
 /** The configuration for this invocation: cached per container, read again after its TTL. */
 export function getConfig(now = Date.now()): Promise<Config> {
   if (cached && cached.until > now) return cached.config;
-  const config = loadConfig(process.env);
-  cached = { config, until: Number.POSITIVE_INFINITY };
-  // A failed read is not cached: the next invocation tries again.
-  config.then(
+  const fallback = lastGood;
+  const config: Promise<Config> = loadConfig(process.env).then(
     (c) => {
+      lastGood = c;
       if (cached?.config === config) cached.until = now + c.ttlMs;
+      return c;
     },
-    () => {
+    (err: unknown) => {
+      // A failed read is not cached: the next invocation tries again.
       if (cached?.config === config) cached = undefined;
+      if (!fallback) throw err;
+      log('warn', 'configuration refresh failed; serving the last good configuration and retrying on the next invocation', { error: describeFailure(err) });
+      return fallback;
     },
   );
+  cached = { config, until: Number.POSITIVE_INFINITY };
   return config;
+}
+
+/** Our own messages name the setting and the SSM error kind, never a value; anything else is named by its class only. */
+function describeFailure(err: unknown): string {
+  if (err instanceof ConfigError) return err.message;
+  return err instanceof Error ? err.name : 'unknown error';
 }
 
 export function resetConfig(): void {
   cached = undefined;
+  lastGood = undefined;
 }
 
 /** The environment, with the service token resolved from SSM when a parameter is named. */

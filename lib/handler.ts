@@ -6,7 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { handleRequest } from './app';
 import { getConfig, type Config } from './config';
-import { AppError } from './errors';
+import { AppError, ConfigError } from './errors';
 import { parseEvent, toRequest, UnsupportedEventError, type ParsedEvent } from './http/events';
 import { coderError } from './http/respond';
 import { toResult, type ProxyResult } from './http/results';
@@ -44,10 +44,7 @@ async function handle(event: unknown, context: LambdaContext | undefined, config
   try {
     response = await handleRequest(request, { basePath, remainingMs }, await config());
   } catch (err) {
-    // Only configuration and programming faults land here; never echo anything but our own message.
-    const message = err instanceof AppError ? err.message : 'internal error';
-    log('error', 'request failed', { requestId, error: message });
-    response = coderError(500, 'Internal error.', message);
+    response = failed(err, requestId);
   }
   log('info', 'request', {
     method: request.method,
@@ -57,4 +54,15 @@ async function handle(event: unknown, context: LambdaContext | undefined, config
   });
   flushMetrics();
   return toResult(parsed.kind, response);
+}
+
+/**
+ * Only configuration and programming faults land here. The detail (which may name the SSM parameter or
+ * a setting) goes to the log for operators; callers, who may not be authenticated yet, get a generic answer.
+ */
+function failed(err: unknown, requestId: string | undefined): Response {
+  const detail = err instanceof AppError ? err.message : err instanceof Error ? err.name : 'unknown error';
+  log('error', 'request failed', { requestId, error: detail });
+  if (err instanceof ConfigError) return coderError(500, 'Internal error.', 'the server is misconfigured; see its logs');
+  return coderError(500, 'Internal error.', 'internal error; see the server logs');
 }

@@ -1,7 +1,8 @@
-/** The service token from SSM Parameter Store: decrypted, cached across invocations, refreshed after the TTL, clear errors. */
+/** The service token from SSM Parameter Store: decrypted, cached across invocations, refreshed after the TTL (keeping the last good one when a refresh fails), clear errors. */
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { getConfig, loadConfig, parseConfig, resetConfig, resetSsmClient } from '../../lib/config';
+import { captureOutput } from '../helpers/capture-output';
 
 const ssm = mockClient(SSMClient);
 const saved = { ...process.env };
@@ -36,6 +37,34 @@ it('names a missing parameter, and does not cache the failure', async () => {
   await expect(getConfig(1_000)).rejects.toThrow('CODER_SESSION_TOKEN_PARAMETER: SSM parameter /coder-mcp/service-token: it does not exist in this account and region (ParameterNotFound)');
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'abcdefghij-0123456789abcdefghijkl' } });
   expect((await getConfig(2_000)).serviceToken).toBe('abcdefghij-0123456789abcdefghijkl');
+});
+
+it('keeps serving the last good configuration when a refresh fails, warns without the token, and retries on later invocations', async () => {
+  const TOKEN = 'abcdefghij-0123456789abcdefghijkl';
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: TOKEN } });
+  expect((await getConfig(1_000)).serviceToken).toBe(TOKEN);
+
+  ssm.on(GetParameterCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+  process.env.LOG_LEVEL = 'warn';
+  const output = captureOutput();
+  try {
+    expect((await getConfig(61_001)).serviceToken).toBe(TOKEN);
+    // Not cached as fresh: the next invocation asks SSM again.
+    expect((await getConfig(61_002)).serviceToken).toBe(TOKEN);
+  } finally {
+    output.restore();
+  }
+  expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
+  const warnings = output.all.filter((l) => l.includes('configuration refresh failed'));
+  expect(warnings).toHaveLength(2);
+  expect(warnings[0]).toContain('/coder-mcp/service-token');
+  expect(warnings[0]).toContain('ThrottlingException');
+  expect(output.all.join('')).not.toContain(TOKEN);
+
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'rotated000-0123456789abcdefghijkl' } });
+  expect((await getConfig(61_003)).serviceToken).toBe('rotated000-0123456789abcdefghijkl');
+  await getConfig(100_000);
+  expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(4);
 });
 
 it('does not touch SSM without a parameter, and refuses both a token and a parameter', async () => {
