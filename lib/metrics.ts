@@ -6,8 +6,10 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { PoolEvent } from './tunnel/pool';
 
+const OPTIONS = { namespace: 'CoderMcp', serviceName: 'coder-mcp' };
 const inLambda = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
-const metrics = inLambda ? new Metrics({ namespace: 'CoderMcp', serviceName: 'coder-mcp' }) : undefined;
+/** The invocation's metrics without a tool dimension (tunnel events), published at its end. */
+const metrics = inLambda ? new Metrics(OPTIONS) : undefined;
 let coldStart = true;
 
 const TUNNEL_METRIC: Record<PoolEvent, string> = {
@@ -18,14 +20,19 @@ const TUNNEL_METRIC: Record<PoolEvent, string> = {
   queue_wait: 'TunnelQueueWaits',
 };
 
-/** One tool call: count, errors and latency, with the tool as a dimension. Published at once. */
+/**
+ * One tool call: count, errors and latency, all three with the tool as a dimension, published at once.
+ * Its own Metrics instance, not `singleMetric()`: a single metric is flushed (and its dimensions
+ * cleared) as soon as its first metric is added, so the other two would go out without `tool`.
+ */
 export function recordToolCall(tool: string, outcome: 'ok' | 'error', ms: number): void {
-  if (!metrics) return;
-  const single = metrics.singleMetric();
-  single.addDimension('tool', tool);
-  single.addMetric('ToolCalls', MetricUnit.Count, 1);
-  single.addMetric('ToolErrors', MetricUnit.Count, outcome === 'error' ? 1 : 0);
-  single.addMetric('ToolLatency', MetricUnit.Milliseconds, ms);
+  if (!inLambda) return;
+  const call = new Metrics(OPTIONS);
+  call.addDimension('tool', tool);
+  call.addMetric('ToolCalls', MetricUnit.Count, 1);
+  call.addMetric('ToolErrors', MetricUnit.Count, outcome === 'error' ? 1 : 0);
+  call.addMetric('ToolLatency', MetricUnit.Milliseconds, ms);
+  call.publishStoredMetrics();
 }
 
 export function recordTunnelEvent(event: PoolEvent): void {
@@ -38,7 +45,10 @@ export function recordInvocation(): void {
   coldStart = false;
 }
 
-/** Writes the invocation's stored metrics; Lambda freezes the container after the handler returns. */
+/**
+ * Writes the invocation's stored metrics; Lambda freezes the container after the handler returns.
+ * Only when there are some: Powertools would otherwise print a plain-text warning on every such invocation.
+ */
 export function flushMetrics(): void {
-  metrics?.publishStoredMetrics();
+  if (metrics?.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
