@@ -5,12 +5,17 @@
  * message, and 100 ms more per WebSocket handshake. Prints p50/p95 per call, dials per 1000 calls,
  * and the floor: the round trips a warm call cannot avoid (one authcheck, one PTY) times 40 ms.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { clearVerified } from '../lib/auth/verified';
 import { parseConfig } from '../lib/config';
 import { makeHandler, type Handler } from '../lib/handler';
 import { clearResolutions } from '../lib/tools/agent-access';
 import { resetSharedPool } from '../lib/tunnel/shared';
-import { startSimulator, type Simulator } from '../test/sim';
+import type { SimReply, SimRequest } from './sim-process';
+
+// Two JSON log lines per call would bury the table; warnings and errors still show.
+process.env.LOG_LEVEL ??= 'warn';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 const WARMUP = 5;
@@ -42,31 +47,66 @@ async function call(handler: Handler, token: string, id: number): Promise<number
   return ms;
 }
 
+/** The simulator runs in its own process, as coderd and the agent run apart from the Lambda. */
+interface SimHandle {
+  url: string;
+  token: string;
+  dials(): Promise<number>;
+  close(): void;
+}
+
+async function startSimProcess(): Promise<SimHandle> {
+  const child: ChildProcess = fork(path.join(__dirname, 'sim-process.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, SIM_LATENCY_MS: String(ONE_WAY_MS), SIM_HANDSHAKE_MS: String(HANDSHAKE_MS) },
+  });
+  // Replies come in request order: one waiter per request.
+  const waiters: ((reply: SimReply) => void)[] = [];
+  child.on('message', (reply: SimReply) => waiters.shift()?.(reply));
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`simulator process exited with ${code}`))));
+  const nextReply = () => Promise.race([new Promise<SimReply>((resolve) => waiters.push(resolve)), exited]);
+  const ask = (request: SimRequest) => child.send(request);
+  const ready = await nextReply();
+  if (ready.kind !== 'ready') throw new Error('simulator process: expected its ready message');
+  return {
+    url: ready.url,
+    token: ready.token,
+    dials: async () => {
+      const reply = nextReply();
+      ask('dials');
+      const answer = await reply;
+      if (answer.kind !== 'dials') throw new Error('simulator process: expected a dial count');
+      return answer.dials;
+    },
+    close: () => ask('close'),
+  };
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-async function run(sim: Simulator, handler: Handler, mode: 'pooled' | 'per-call') {
+async function run(sim: SimHandle, handler: Handler, mode: 'pooled' | 'per-call') {
   resetSharedPool();
-  const token = sim.demo.user.token;
+  const token = sim.token;
   for (let i = 0; i < WARMUP; i++) {
     if (mode === 'per-call') resetSharedPool();
     await call(handler, token, i);
   }
-  const dialsBefore = sim.pty.dials();
+  const dialsBefore = await sim.dials();
   const times: number[] = [];
   for (let i = 0; i < CALLS; i++) {
     if (mode === 'per-call') resetSharedPool();
     times.push(await call(handler, token, 1000 + i));
   }
-  const dials = sim.pty.dials() - dialsBefore;
+  const dials = (await sim.dials()) - dialsBefore;
   resetSharedPool();
   return { mode, p50: percentile(times, 50), p95: percentile(times, 95), dialsPer1000: (dials * 1000) / CALLS };
 }
 
 async function main(): Promise<void> {
-  const sim = await startSimulator({ latencyMs: ONE_WAY_MS, handshakeDelayMs: HANDSHAKE_MS });
+  const sim = await startSimProcess();
   const config = parseConfig({ CODER_URL: sim.url });
   const handler = makeHandler(() => config);
   clearVerified();
@@ -84,7 +124,7 @@ async function main(): Promise<void> {
     console.log(`\nper-call p50 / pooled p50 = ${(perCall.p50 / pooled.p50).toFixed(2)}x (target >= 3x); pooled p50 / floor = ${(pooled.p50 / floor).toFixed(2)} (target <= 1.25); pooled dials per 1000 warm calls = ${pooled.dialsPer1000.toFixed(0)} (target <= 1)`);
   } finally {
     resetSharedPool();
-    await sim.close();
+    sim.close();
   }
 }
 

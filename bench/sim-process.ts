@@ -1,0 +1,27 @@
+/**
+ * The Coder simulator in a process of its own, for the benchmarks: coderd and the agent never run in
+ * the Lambda's process, so their CPU work must not queue on the handler's event loop (nor the
+ * handler's on theirs). The parent talks to it over the IPC channel of `child_process.fork`.
+ */
+import { startSimulator } from '../test/sim';
+
+/** What the parent may ask; anything else is ignored. */
+export type SimRequest = 'dials' | 'close';
+export type SimReply = { kind: 'ready'; url: string; token: string } | { kind: 'dials'; dials: number };
+
+async function main(): Promise<void> {
+  const sim = await startSimulator({ latencyMs: Number(process.env.SIM_LATENCY_MS ?? 0), handshakeDelayMs: Number(process.env.SIM_HANDSHAKE_MS ?? 0) });
+  const reply = (message: SimReply) => process.send?.(message);
+  process.on('message', (request: unknown) => {
+    if (request === 'dials') reply({ kind: 'dials', dials: sim.pty.dials() });
+    if (request === 'close') void sim.close().then(() => process.exit(0));
+  });
+  // Never outlive the benchmark, however it ends.
+  process.on('disconnect', () => void sim.close().then(() => process.exit(0)));
+  reply({ kind: 'ready', url: sim.url, token: sim.demo.user.token });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
