@@ -1,7 +1,8 @@
 /** Builds an in-memory tar archive from a name → content map (what coder_upload_tar_file sends to Coder). */
-import { pack } from 'tar-stream';
 
 export async function buildTar(files: Record<string, string>): Promise<Uint8Array> {
+  // Loaded on the first upload, not at cold start (esbuild defers a dynamically imported module's evaluation).
+  const { pack } = await import('tar-stream');
   const archive = pack();
   const chunks: Buffer[] = [];
   archive.on('data', (chunk: unknown) => {

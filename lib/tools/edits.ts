@@ -3,7 +3,6 @@
  * rule that a search string must match exactly once unless `replace_all` is set, and the unified diff
  * of the result.
  */
-import { createTwoFilesPatch } from 'diff';
 import { InvalidArgumentError } from '../errors';
 
 export interface Edit {
@@ -40,7 +39,9 @@ function occurrences(haystack: string, needle: string): number {
   return n;
 }
 
-export function unifiedDiff(path: string, before: string, after: string): string {
+export async function unifiedDiff(path: string, before: string, after: string): Promise<string> {
+  // Loaded on the first edit, not at cold start (esbuild defers a dynamically imported module's evaluation).
+  const { createTwoFilesPatch } = await import('diff');
   const patch = createTwoFilesPatch(path, path, before, after, undefined, undefined, { context: 3 });
   // Drop the "Index:" and "====" banner lines; keep ---/+++ and the hunks.
   const start = patch.indexOf('--- ');

@@ -38,7 +38,7 @@ async function editFiles(channel: AgentChannel, files: FileEdits[], signal: Abor
   const results = [];
   for (const p of planned) {
     await write(channel, p.path, Buffer.from(p.after, 'utf8'), signal, p.hash);
-    results.push({ path: p.path, diff: unifiedDiff(p.path, p.before, p.after) });
+    results.push({ path: p.path, diff: await unifiedDiff(p.path, p.before, p.after) });
   }
   return results;
 }

@@ -1,6 +1,7 @@
 /** The service token from SSM Parameter Store: decrypted, cached across invocations, refreshed after the TTL (keeping the last good one when a refresh fails), clear errors. */
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import type * as ConfigModule from '../../lib/config';
 import { getConfig, loadConfig, parseConfig, resetConfig, resetSsmClient } from '../../lib/config';
 import { captureOutput } from '../helpers/capture-output';
 
@@ -73,4 +74,36 @@ it('does not touch SSM without a parameter, and refuses both a token and a param
   expect(ssm.calls()).toHaveLength(0);
   expect(() => parseConfig({ CODER_URL: 'https://x.example', CODER_SESSION_TOKEN: 't', CODER_SESSION_TOKEN_PARAMETER: '/p' })).toThrow(/not both/);
   expect(() => parseConfig({ CODER_URL: 'https://x.example', CODER_SESSION_TOKEN_PARAMETER: 'bad name!' })).toThrow(/CODER_SESSION_TOKEN_PARAMETER/);
+});
+
+it('does not even load the SSM client module unless a parameter is used', async () => {
+  let loads = 0;
+  const fake = {
+    SSMClient: class {
+      send(): Promise<unknown> {
+        return Promise.resolve({ Parameter: { Value: 'abcdefghij-0123456789abcdefghijkl' } });
+      }
+    },
+    GetParameterCommand: class {},
+  };
+  let config: typeof ConfigModule | undefined;
+  jest.isolateModules(() => {
+    // Counts every load of the SDK module by this fresh copy of lib/config (an eager import would count at require time).
+    jest.doMock('@aws-sdk/client-ssm', () => {
+      loads += 1;
+      return fake;
+    });
+    config = require('../../lib/config');
+  });
+  try {
+    expect(loads).toBe(0);
+    await config?.loadConfig({ CODER_URL: 'https://coder.example.com', CODER_SESSION_TOKEN: 'abcdefghij-0123456789abcdefghijkl' });
+    expect(loads).toBe(0);
+    // Control: with a parameter the module is loaded, so the count above is meaningful.
+    const withParameter = await config?.loadConfig({ CODER_URL: 'https://coder.example.com', CODER_SESSION_TOKEN_PARAMETER: '/coder-mcp/service-token' });
+    expect(withParameter?.serviceToken).toBe('abcdefghij-0123456789abcdefghijkl');
+    expect(loads).toBe(1);
+  } finally {
+    jest.dontMock('@aws-sdk/client-ssm');
+  }
 });

@@ -61,8 +61,8 @@ describe('edits', () => {
   it('replaces every match with replace_all, applying edits in order', () => {
     expect(applyEdits('/f', text, [{ search: 'beta', replace: 'b', replace_all: true }, { search: 'b\nb', replace: 'bb' }])).toBe('alpha\nbb\ngamma $& $1\n');
   });
-  it('makes a unified diff and refuses non-UTF-8 files', () => {
-    expect(unifiedDiff('/f', 'a\nb\n', 'a\nc\n')).toMatch(/^--- \/f\n\+\+\+ \/f\n@@ -1,2 \+1,2 @@\n a\n-b\n\+c\n$/);
+  it('makes a unified diff and refuses non-UTF-8 files', async () => {
+    await expect(unifiedDiff('/f', 'a\nb\n', 'a\nc\n')).resolves.toMatch(/^--- \/f\n\+\+\+ \/f\n@@ -1,2 \+1,2 @@\n a\n-b\n\+c\n$/);
     expect(() => decodeText('/bin', Buffer.from([0xff, 0xfe, 0x00]))).toThrow(/not UTF-8/);
   });
 });
