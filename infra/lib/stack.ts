@@ -1,8 +1,8 @@
 /**
- * One stack: the MCP Lambda (bundled with the local esbuild, arm64, current Node.js runtime) behind an
- * API Gateway REST API in response-streaming mode, with throttling, access logs, log retention,
- * alarms, and a role that may read exactly the one SSM parameter named in the settings (and decrypt with
- * exactly its customer-managed key, when it has one).
+ * One stack: the MCP Lambda (bundled with the local esbuild and the project's bundle settings, arm64,
+ * current Node.js runtime) behind an API Gateway REST API in response-streaming mode, with throttling,
+ * access and execution logs with retention, alarms, and a role that may read exactly the one SSM
+ * parameter named in the settings (and decrypt with exactly its customer-managed key, when it has one).
  */
 import * as path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
@@ -17,6 +17,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { LAMBDA_BUNDLE, LAMBDA_NODE_OPTIONS } from '../../scripts/bundle-options';
 import { parseSettings, type Settings } from './settings';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -29,6 +30,7 @@ const INTEGRATION_TIMEOUT = Duration.minutes(6);
  */
 const HANDLER_INTEGRATION_TIMEOUT = Duration.seconds(290);
 const STAGE = 'prod';
+const OUTPUT_FORMAT: Record<'cjs' | 'esm', nodejs.OutputFormat> = { cjs: nodejs.OutputFormat.CJS, esm: nodejs.OutputFormat.ESM };
 /** The duration alarm's share of the timeout: above any legitimate call (a 5-minute tool call and its answer), below a timeout. */
 const DURATION_ALARM_FRACTION = 0.98;
 
@@ -74,16 +76,18 @@ export class CoderMcpStack extends Stack {
       reservedConcurrentExecutions: s.reservedConcurrency,
       projectRoot: ROOT,
       depsLockFilePath: path.join(ROOT, 'package-lock.json'),
+      // The same esbuild settings as `npm run build` (scripts/bundle-options.ts), with the local esbuild.
       bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourcemap,
+        target: LAMBDA_BUNDLE.target,
+        format: OUTPUT_FORMAT[LAMBDA_BUNDLE.format],
+        externalModules: [...LAMBDA_BUNDLE.external],
+        esbuildArgs: { '--legal-comments': LAMBDA_BUNDLE.legalComments },
         forceDockerBundling: false,
-        // The Node.js runtime ships AWS SDK v3; ws's native speedups are optional.
-        externalModules: ['@aws-sdk/*', 'bufferutil', 'utf-8-validate'],
       },
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
         CODER_URL: s.coderUrl,
         ...(tokenParameter ? { CODER_SESSION_TOKEN_PARAMETER: tokenParameter } : {}),
         MCP_ALLOWED_ORIGINS: s.allowedOrigins.join(','),

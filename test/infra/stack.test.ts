@@ -11,8 +11,11 @@ import { promisify } from 'node:util';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { build } from 'esbuild';
+import { z } from 'zod';
 import { parseSettings, type SettingsInput } from '../../infra/lib/settings';
 import { CoderMcpStack } from '../../infra/lib/stack';
+import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_NODE_OPTIONS } from '../../scripts/bundle-options';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 const SECRET_LOOKING = /[A-Za-z0-9]{10}-[A-Za-z0-9]{22}/;
@@ -25,7 +28,7 @@ function synth(input: SettingsInput, id = 'CoderMcp') {
   const assembly = app.synth();
   const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
   const raw = readFileSync(path.join(assembly.directory, `${id}.template.json`), 'utf8');
-  return { template: Template.fromStack(stack), report, raw, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+  return { template: Template.fromStack(stack), report, raw, directory: assembly.directory, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 }
 
 /** Asserts the function role's permissions exactly: no managed or inline policies, one policy with exactly these statements. */
@@ -50,6 +53,7 @@ describe('default deployment (callers bring their own Coder token)', () => {
   afterAll(() => out.cleanup());
 
   it('bundles the handler into an arm64 function on a current Node.js runtime with source maps', () => {
+    expect(LAMBDA_NODE_OPTIONS).toContain('--enable-source-maps');
     out.template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -58,13 +62,26 @@ describe('default deployment (callers bring their own Coder token)', () => {
       Environment: {
         Variables: Match.objectLike({
           CODER_URL: 'https://coder.example.com',
-          NODE_OPTIONS: '--enable-source-maps',
+          NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
           MCP_ALLOWED_ORIGINS: 'https://ai.example.com',
           // Inside API Gateway's 5-minute idle cut on the streaming integration.
           MCP_INTEGRATION_TIMEOUT_MS: '290000',
         }),
       },
     });
+  });
+
+  it('deploys the very bundle `npm run build` makes, from the shared esbuild settings', async () => {
+    const [fn] = Object.values(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
+    const key = z.string().regex(/^[0-9a-f]{64}\.zip$/).parse(fn?.Properties.Code.S3Key);
+    const deployed = readFileSync(path.join(out.directory, `asset.${key.replace(/\.zip$/, '')}`, 'index.js'), 'utf8');
+    const built = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(__dirname, '..', '..', 'lib', 'stream.ts')], outfile: 'handler.js', write: false });
+    const js = built.outputFiles.find((f) => f.path.endsWith('handler.js'))?.text ?? '';
+    // Equal but for the source map's file name in the last line.
+    const body = (code: string) => code.replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
+    expect(js.length).toBeGreaterThan(100_000);
+    expect(body(deployed)).toBe(body(js));
+    expect(deployed).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
   });
 
   it('serves the routes through a streaming REST API integration with throttling and JSON access logs', () => {
