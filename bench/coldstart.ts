@@ -3,7 +3,8 @@
  * for the project's Lambda bundle and for a reference MCP Lambda (bench/reference/handler.ts) built in
  * the same run with the same esbuild settings, over fresh Node processes alternating between the two.
  * The project's first answer includes its real first-request work: verifying the caller's token with
- * Coder (here the simulator on loopback).
+ * Coder (here the simulator on loopback). Both run with the NODE_OPTIONS the deployed function has
+ * (source maps enabled, which makes Node read each bundle's map at load), so the comparison is fair.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { LAMBDA_BUNDLE_OPTIONS } from '../scripts/bundle-options';
+import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_NODE_OPTIONS } from '../scripts/bundle-options';
 import { startSimulator } from '../test/sim';
 
 const run = promisify(execFile);
@@ -20,7 +21,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 /** The Node 22 that test/conformance installs is closer to Lambda's runtime than the machine's Node 20; BENCH_NODE overrides. */
 const NODE22 = path.join(ROOT, 'test', 'conformance', 'node_modules', '.bin', 'node');
 const NODE = process.env.BENCH_NODE ?? (existsSync(NODE22) ? NODE22 : process.execPath);
-
 
 /** Runs in a fresh process: times require() and the first tools/list through the handler. */
 const CHILD = `
@@ -62,7 +62,8 @@ async function main(): Promise<void> {
     const reference = path.join(out, 'reference.js');
     await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile: project });
     await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'bench', 'reference', 'handler.ts')], outfile: reference });
-    const env = { ...process.env, CODER_URL: sim.url, BENCH_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' };
+    // As infra/lib/stack.ts starts the function: the same NODE_OPTIONS for the project and the reference.
+    const env = { ...process.env, NODE_OPTIONS: LAMBDA_NODE_OPTIONS, CODER_URL: sim.url, BENCH_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' };
     const results: Record<'project' | 'reference', Sample[]> = { project: [], reference: [] };
     for (let i = 0; i < RUNS; i++) {
       // Alternate so that machine noise falls on both alike.
@@ -83,14 +84,17 @@ async function main(): Promise<void> {
     const p = row('project', project);
     const ref = row('reference', reference);
     const { stdout: version } = await run(NODE, ['--version']);
-    console.log(`${RUNS} fresh Node ${version.trim()} processes each, alternating; esbuild minified CJS bundles built in this run\n`);
+    console.log(`${RUNS} fresh Node ${version.trim()} processes each, alternating, NODE_OPTIONS=${LAMBDA_NODE_OPTIONS}; esbuild minified CJS bundles with source maps built in this run\n`);
     console.log('handler | bundle bytes | load p50 ms | load p95 ms | first tools/list p50 ms | first tools/list p95 ms');
     console.log('--- | --- | --- | --- | --- | ---');
     for (const r of [p, ref]) {
       console.log([r.name, r.bytes, r.loadP50.toFixed(1), r.loadP95.toFixed(1), r.firstP50.toFixed(1), r.firstP95.toFixed(1)].join(' | '));
     }
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
     console.log(
-      `\nratios project/reference: bundle ${(p.bytes / ref.bytes).toFixed(2)}x (target <= 1.5), load p50 ${(p.loadP50 / ref.loadP50).toFixed(2)}x (target <= 1.25), first response p50 ${(p.firstP50 / ref.firstP50).toFixed(2)}x (target <= 1.25)`,
+      `\nratios project/reference: bundle ${ratio(p.bytes, ref.bytes)} (target <= 1.5), ` +
+        `load p50 ${ratio(p.loadP50, ref.loadP50)} p95 ${ratio(p.loadP95, ref.loadP95)} (target <= 1.25), ` +
+        `first response p50 ${ratio(p.firstP50, ref.firstP50)} p95 ${ratio(p.firstP95, ref.firstP95)} (target <= 1.25)`,
     );
   } finally {
     await sim.close();
