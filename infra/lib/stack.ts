@@ -48,21 +48,7 @@ export class CoderMcpStack extends Stack {
     const s = parseSettings(props.settings);
     const tokenParameter = s.authMode === 'service' ? s.serviceTokenParameterName : undefined;
     const logGroup = new logs.LogGroup(this, 'FunctionLogs', { retention: retention(s.logRetentionDays), removalPolicy: RemovalPolicy.RETAIN });
-    const role = new iam.Role(this, 'FunctionRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    logGroup.grantWrite(role);
-    if (s.vpcId) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-          resources: ['*'],
-        }),
-      );
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: "Lambda's VPC network interface actions (ec2:CreateNetworkInterface and friends) do not support resource-level permissions",
-      });
-    }
-    if (tokenParameter) this.grantParameter(role, tokenParameter, s);
+    const role = this.functionRole(s, logGroup, tokenParameter);
 
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       entry: path.join(ROOT, 'lib', 'stream.ts'),
@@ -102,6 +88,26 @@ export class CoderMcpStack extends Stack {
 
     this.api = this.restApi(s);
     this.alarms(s);
+  }
+
+  /** Everything the function may do: write its logs, attach to the VPC when placed in one, read the service token. */
+  private functionRole(s: Settings, logGroup: logs.LogGroup, tokenParameter: string | undefined): iam.Role {
+    const role = new iam.Role(this, 'FunctionRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    if (s.vpcId) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          resources: ['*'],
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: "Lambda's VPC network interface actions (ec2:CreateNetworkInterface and friends) do not support resource-level permissions",
+      });
+    }
+    if (tokenParameter) this.grantParameter(role, tokenParameter, s);
+    return role;
   }
 
   private grantParameter(role: iam.Role, name: string, s: Settings): void {
