@@ -1,9 +1,10 @@
 /**
- * The deployed entry point behind API Gateway's REST API in response-streaming mode
- * (`responseTransferMode: STREAM`): up to 15 minutes and 200 MB instead of 29 s and 6 MB buffered.
- * It wraps the same handler and writes its proxy result through Lambda's `HttpResponseStream`
- * (a JSON prelude with status and headers, then the body). The `awslambda` global exists only in
- * the Lambda Node.js runtime; elsewhere the buffered handler is exported unchanged.
+ * The Lambda bundle's entry points. `streamHandler` is what the CDK stack deploys behind API Gateway's
+ * REST API in response-streaming mode (`responseTransferMode: STREAM`): up to 15 minutes and 200 MB
+ * instead of 29 s and 6 MB buffered. It wraps the same handler and writes its proxy result through
+ * Lambda's `HttpResponseStream` (a JSON prelude with status and headers, then the body). `handler`
+ * returns plain proxy results, for HTTP APIs, Function URLs in BUFFERED mode and buffered REST APIs.
+ * The `awslambda` global exists only in the Lambda Node.js runtime; elsewhere both are the buffered handler.
  */
 import type { Writable } from 'node:stream';
 import { handler as buffered, type LambdaContext } from './handler';
@@ -54,4 +55,5 @@ function lambdaRuntime(): AwsLambdaGlobal | undefined {
 }
 
 const runtime = lambdaRuntime();
-export const handler = runtime ? streamingHandler(runtime) : buffered;
+export const streamHandler = runtime ? streamingHandler(runtime) : buffered;
+export const handler = buffered;

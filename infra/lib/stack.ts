@@ -52,7 +52,7 @@ export class CoderMcpStack extends Stack {
 
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       entry: path.join(ROOT, 'lib', 'stream.ts'),
-      handler: 'handler',
+      handler: 'streamHandler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: s.memoryMb,

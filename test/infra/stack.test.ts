@@ -57,7 +57,7 @@ describe('default deployment (callers bring their own Coder token)', () => {
     out.template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
-      Handler: 'index.handler',
+      Handler: 'index.streamHandler',
       Timeout: 330,
       Environment: {
         Variables: Match.objectLike({
@@ -72,7 +72,7 @@ describe('default deployment (callers bring their own Coder token)', () => {
   });
 
   it('deploys the very bundle `npm run build` makes, from the shared esbuild settings', async () => {
-    const [fn] = Object.values(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
+    const [fn] = Object.values(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
     const key = z.string().regex(/^[0-9a-f]{64}\.zip$/).parse(fn?.Properties.Code.S3Key);
     const deployed = readFileSync(path.join(out.directory, `asset.${key.replace(/\.zip$/, '')}`, 'index.js'), 'utf8');
     const built = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(__dirname, '..', '..', 'lib', 'stream.ts')], outfile: 'handler.js', write: false });

@@ -26,7 +26,9 @@ it('builds one minified handler without test code that serves /healthz', async (
 
     const script = `
       process.env.CODER_URL = 'https://coder.example.com';
-      const { handler } = require(${JSON.stringify(path.join(out, 'handler.js'))});
+      const { handler, streamHandler } = require(${JSON.stringify(path.join(out, 'handler.js'))});
+      // Outside the Lambda runtime the streaming entry falls back to the buffered one.
+      if (streamHandler !== handler) throw new Error('streamHandler should be the buffered handler outside Lambda');
       handler({ version: '2.0', rawPath: '/healthz', rawQueryString: '', headers: { host: 'x.lambda-url.us-east-1.on.aws' },
         requestContext: { http: { method: 'GET' }, stage: '$default', requestId: 'r' }, isBase64Encoded: false })
         .then((r) => process.stdout.write(JSON.stringify(r)));`;
