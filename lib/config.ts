@@ -15,6 +15,10 @@ const csv = z
   .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = z
+  .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
 
 const envSchema = z.object({
   CODER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://coder.example.com' }),
@@ -33,6 +37,8 @@ const envSchema = z.object({
   TUNNEL_MAX_CHANNELS_PER_AGENT: positiveInt(2),
   TUNNEL_IDLE_MS: positiveInt(10 * 60_000),
   TUNNEL_PROBE_AFTER_MS: positiveInt(5_000),
+  MCP_STREAM_RESPONSES: flag,
+  MCP_PROGRESS_INTERVAL_MS: positiveInt(10_000),
 });
 
 export interface Config {
@@ -63,6 +69,13 @@ export interface Config {
   outputCapBytes: number;
   /** The agent channel pool: channels per agent and identity, idle eviction, and the idle gap after which a channel is pinged before use. */
   tunnel: { maxChannelsPerAgent: number; idleMs: number; probeAfterIdleMs: number };
+  /**
+   * The entry point streams answers (the deployed REST API, `npm start`): a tool call that carries a
+   * progress token is then answered as SSE, with progress notifications while it runs.
+   */
+  streamResponses: boolean;
+  /** How often a long tool call reports that it is still running (which also keeps a streamed answer from idling out). */
+  progressIntervalMs: number;
 }
 
 /** Environment-only configuration (no SSM): synchronous, for scripts and tests. */
@@ -91,6 +104,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     authCacheMs: e.MCP_AUTH_CACHE_MS,
     outputCapBytes: e.MCP_OUTPUT_CAP_BYTES,
     tunnel: { maxChannelsPerAgent: e.TUNNEL_MAX_CHANNELS_PER_AGENT, idleMs: e.TUNNEL_IDLE_MS, probeAfterIdleMs: e.TUNNEL_PROBE_AFTER_MS },
+    streamResponses: e.MCP_STREAM_RESPONSES,
+    progressIntervalMs: e.MCP_PROGRESS_INTERVAL_MS,
   };
 }
 

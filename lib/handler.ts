@@ -1,6 +1,7 @@
 /**
  * The Lambda entry point: an API Gateway (REST v1, HTTP API v2) or Function URL event becomes a Web
- * `Request`, the app answers it, and the `Response` goes back as the proxy result of the same shape.
+ * `Request`, the app answers it, and the `Response` goes back as the proxy result of the same shape
+ * (`handler`), or as it is to an entry point that streams its body (`respond`, used by lib/stream.ts).
  * Nothing here outlives the invocation except module-scope caches (config, verified tokens).
  */
 import type { Context } from 'aws-lambda';
@@ -8,7 +9,7 @@ import { handleRequest } from './app';
 import { getConfig, type Config } from './config';
 import { AppError, ConfigError } from './errors';
 import { parseEvent, toRequest, UnsupportedEventError, type ParsedEvent } from './http/events';
-import { coderError } from './http/respond';
+import { coderError, json } from './http/respond';
 import { toResult, type ProxyResult } from './http/results';
 import { log, setRequestId } from './log';
 import { flushMetrics, recordInvocation } from './metrics';
@@ -16,22 +17,43 @@ import { flushMetrics, recordInvocation } from './metrics';
 export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
 export type Handler = (event: unknown, context?: LambdaContext) => Promise<ProxyResult>;
 
-/** The deployed entry point: configuration from the environment, read once per container. */
+/** The app's answer before it becomes a proxy result: entry points that stream write its body as it comes. */
+export interface Answer {
+  kind: ParsedEvent['kind'];
+  response: Response;
+}
+export type Responder = (event: unknown, context?: LambdaContext) => Promise<Answer>;
+
+/** Configuration from the environment, read once per container. */
+export const respond: Responder = makeResponder(() => getConfig());
+
+/** The buffered entry point: the whole answer as one proxy result. */
 export const handler: Handler = makeHandler(() => getConfig());
 
-/** A handler with its own configuration source, for the local server and tests. */
-export function makeHandler(config: () => Config | Promise<Config>): Handler {
-  return (event, context) => handle(event, context, config);
+/** A responder with its own configuration source, for the local server and tests. */
+export function makeResponder(config: () => Config | Promise<Config>): Responder {
+  return (event, context) => answer(event, context, config);
 }
 
-async function handle(event: unknown, context: LambdaContext | undefined, config: () => Config | Promise<Config>): Promise<ProxyResult> {
+/** A buffered handler with its own configuration source. Metrics are flushed once the body is complete. */
+export function makeHandler(config: () => Config | Promise<Config>): Handler {
+  const respondWith = makeResponder(config);
+  return async (event, context) => {
+    const { kind, response } = await respondWith(event, context);
+    const result = await toResult(kind, response);
+    flushMetrics();
+    return result;
+  };
+}
+
+async function answer(event: unknown, context: LambdaContext | undefined, config: () => Config | Promise<Config>): Promise<Answer> {
   let parsed: ParsedEvent;
   try {
     parsed = parseEvent(event);
   } catch (err) {
     if (err instanceof UnsupportedEventError) {
       log('error', 'unsupported event', { requestId: context?.awsRequestId });
-      return { statusCode: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: err.message }), isBase64Encoded: false };
+      return { kind: 'http', response: json(400, { message: err.message }) };
     }
     throw err;
   }
@@ -46,14 +68,14 @@ async function handle(event: unknown, context: LambdaContext | undefined, config
   } catch (err) {
     response = failed(err, requestId);
   }
+  // For a streamed answer this is the time to its first byte.
   log('info', 'request', {
     method: request.method,
     path: new URL(request.url).pathname,
     status: response.status,
     ms: Date.now() - started,
   });
-  flushMetrics();
-  return toResult(parsed.kind, response);
+  return { kind: parsed.kind, response };
 }
 
 /**

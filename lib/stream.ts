@@ -1,14 +1,15 @@
 /**
  * The Lambda bundle's entry points. `streamHandler` is what the CDK stack deploys behind API Gateway's
  * REST API in response-streaming mode (`responseTransferMode: STREAM`): up to 15 minutes and 200 MB
- * instead of 29 s and 6 MB buffered. It wraps the same handler and writes its proxy result through
- * Lambda's `HttpResponseStream` (a JSON prelude with status and headers, then the body). `handler`
- * returns plain proxy results, for HTTP APIs, Function URLs in BUFFERED mode and buffered REST APIs.
- * The `awslambda` global exists only in the Lambda Node.js runtime; elsewhere both are the buffered handler.
+ * instead of 29 s and 6 MB buffered. It writes the app's answer through Lambda's `HttpResponseStream`
+ * (a JSON prelude with status and headers, then the body as it is produced, so the events of an SSE
+ * answer reach the client while the tool runs). `handler` returns plain proxy results, for HTTP APIs,
+ * Function URLs in BUFFERED mode and buffered REST APIs. The `awslambda` global exists only in the
+ * Lambda Node.js runtime; elsewhere both are the buffered handler.
  */
 import type { Writable } from 'node:stream';
-import { handler as buffered, type LambdaContext } from './handler';
-import type { ProxyResult } from './http/results';
+import { handler as buffered, respond as defaultRespond, type LambdaContext, type Responder } from './handler';
+import { flushMetrics } from './metrics';
 
 interface ResponseMetadata extends Record<string, unknown> {
   statusCode: number;
@@ -21,29 +22,61 @@ export interface AwsLambdaGlobal {
   HttpResponseStream: { from(stream: Writable, metadata: ResponseMetadata): Writable };
 }
 
-/** Status, headers and cookies for the stream's prelude; multi-value headers are folded as HTTP allows. */
-export function preludeOf(result: ProxyResult): ResponseMetadata {
-  const headers: Record<string, string> = { ...result.headers };
-  let cookies = 'cookies' in result ? result.cookies : undefined;
-  if ('multiValueHeaders' in result) {
-    for (const [k, values] of Object.entries(result.multiValueHeaders)) {
-      if (k.toLowerCase() === 'set-cookie') cookies = values;
-      else headers[k] = values.join(', ');
-    }
-  }
-  delete headers['set-cookie'];
-  return { statusCode: result.statusCode, headers, ...(cookies && cookies.length > 0 ? { cookies } : {}) };
+/** Status, headers and cookies for the stream's prelude. The length is the stream's business, not a header's. */
+export function preludeOf(response: Response): ResponseMetadata {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    if (key !== 'set-cookie' && key !== 'content-length') headers[key] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  return { statusCode: response.status, headers, ...(cookies.length > 0 ? { cookies } : {}) };
 }
 
-export function streamingHandler(runtime: AwsLambdaGlobal): unknown {
+export function streamingHandler(runtime: AwsLambdaGlobal, respondWith: Responder = defaultRespond): unknown {
   return runtime.streamifyResponse(async (event, responseStream, context) => {
-    const result = await buffered(event, context);
-    const out = runtime.HttpResponseStream.from(responseStream, preludeOf(result));
-    out.write(Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
+    const { response } = await respondWith(event, context);
+    const out = runtime.HttpResponseStream.from(responseStream, preludeOf(response));
+    try {
+      await pipeBody(response, out);
+    } finally {
+      flushMetrics();
+    }
+  });
+}
+
+/** Copies the body chunk by chunk, honouring back-pressure; if the client goes away the body is cancelled, which ends the MCP request. */
+async function pipeBody(response: Response, out: Writable): Promise<void> {
+  const reader = response.body?.getReader();
+  try {
+    for (;;) {
+      const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
+      if (chunk.done) break;
+      if (!out.write(chunk.value)) await drained(out);
+    }
     await new Promise<void>((resolve, reject) => {
       out.on('error', reject);
       out.end(resolve);
     });
+  } catch (err) {
+    await reader?.cancel(err).catch(() => undefined);
+    throw err;
+  }
+}
+
+function drained(out: Writable): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      out.off('drain', onDrain);
+      out.off('error', done);
+      out.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the response stream closed'));
+    out.once('drain', onDrain);
+    out.once('error', done);
+    out.once('close', onClose);
   });
 }
 

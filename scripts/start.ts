@@ -4,7 +4,7 @@
  * the local Coder simulator with demo data and says so. Prints a client configuration ready to paste.
  */
 import { parseConfig } from '../lib/config';
-import { makeHandler } from '../lib/handler';
+import { makeResponder } from '../lib/handler';
 import { startLocalServer } from '../lib/local/server';
 import { startSimulator, type Simulator } from '../test/sim';
 
@@ -19,8 +19,10 @@ async function main(): Promise<void> {
     console.log(`No Coder deployment configured (CODER_URL is not set): using the local Coder simulator at ${sim.url}`);
     console.log(`  demo user "${sim.demo.user.username}", template "docker", running workspace "${sim.demo.workspaceName}"`);
   }
+  // The local server writes answers as they come, like the deployed streaming entry: progress reaches clients.
+  env.MCP_STREAM_RESPONSES ??= 'true';
   let config = parseConfig(env);
-  const server = await startLocalServer({ handler: makeHandler(() => config), port });
+  const server = await startLocalServer({ respond: makeResponder(() => config), port });
   // Browser-based clients (the MCP Inspector) call from the server's own origin; the port is known only now.
   const origins = [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`];
   config = parseConfig({ ...env, MCP_ALLOWED_ORIGINS: [env.MCP_ALLOWED_ORIGINS, ...origins].filter(Boolean).join(',') });

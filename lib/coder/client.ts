@@ -83,8 +83,8 @@ export class CoderClient {
     return this.parse(method, url, res, opts.schema);
   }
 
-  /** Reads a coderd WebSocket that sends one JSON value per frame until the server closes it. */
-  async readJsonStream<T>(path: string, query: Record<string, string | undefined>, schema: z.ZodType<T>): Promise<T[]> {
+  /** Reads a coderd WebSocket that sends one JSON value per frame until the server closes it; `onItem` sees each as it arrives. */
+  async readJsonStream<T>(path: string, query: Record<string, string | undefined>, schema: z.ZodType<T>, onItem?: (item: T) => void): Promise<T[]> {
     const url = this.url(path, query);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const signal = this.opts.signal;
@@ -115,6 +115,7 @@ export class CoderClient {
         const parsed = schema.safeParse(safeJson(data.toString()));
         if (!parsed.success) return fail(new CoderBadResponseError(`GET ${redact(url)}: unexpected log message from Coder`));
         items.push(parsed.data);
+        onItem?.(parsed.data);
       });
       ws.on('error', (err) => fail(new CoderUnreachableError(`GET ${redact(url)}: ${err.message}`, { cause: err })));
       ws.on('close', (code, reason) => {

@@ -89,7 +89,8 @@ export const presetSchema = z.looseObject({
   Description: z.string().nullish(),
 });
 
-export const logSchema = z.looseObject({ output: z.string() });
+/** codersdk.ProvisionerJobLog (and WorkspaceAgentLog): the tools return `output`; `stage` labels progress. */
+export const logSchema = z.looseObject({ output: z.string(), stage: z.string().optional() });
 export const agentLogBatchSchema = z.array(logSchema);
 
 export const uploadResponseSchema = z.looseObject({ hash: z.string() });

@@ -7,6 +7,7 @@ import { CoderApiError } from './errors';
 import { agentSchema, buildSchema, logSchema, workspaceSchema, type Workspace, type WorkspaceAgent } from './schemas';
 import { ResourceError } from '../errors';
 import { isUuid } from './uuid';
+import { NO_PROGRESS, type Progress } from '../mcp/progress';
 
 /** `agent.workspace.owner` (Coder Connect) → `owner/workspace.agent`; otherwise every `--` → `/`. */
 export function normalizeWorkspaceInput(input: string): string {
@@ -41,7 +42,7 @@ export async function resolveWorkspace(coder: CoderClient, identifier: string): 
 }
 
 /** Starts a stopped workspace and waits for its build, or says why it cannot be started (contract §2.2 step 3). */
-export async function ensureStarted(coder: CoderClient, ws: Workspace): Promise<Workspace> {
+export async function ensureStarted(coder: CoderClient, ws: Workspace, progress: Progress = NO_PROGRESS): Promise<Workspace> {
   const build = ws.latest_build;
   if (build.transition === 'start') return ws;
   if (build.transition === 'delete') throw new ResourceError(`workspace ${JSON.stringify(ws.name)} is deleted`);
@@ -51,19 +52,20 @@ export async function ensureStarted(coder: CoderClient, ws: Workspace): Promise<
       `workspace ${JSON.stringify(ws.name)} must be started; was unable to autostart as the last build job is ${JSON.stringify(build.status)}, expected "stopped"`,
     );
   }
+  progress.report(`workspace ${JSON.stringify(ws.name)} is stopped; starting it`);
   const started = await coder
     .request('POST', `/api/v2/workspaces/${ws.id}/builds`, { json: { transition: 'start' }, schema: buildSchema })
     .catch((err: unknown) => {
       throw prefixed(err, 'failed to start workspace');
     });
-  if (!started.job.completed_at) await waitForBuild(coder, started.id);
+  if (!started.job.completed_at) await waitForBuild(coder, started.id, (log) => progress.report(`starting ${JSON.stringify(ws.name)}: ${log.output}`));
   return coder.get(`/api/v2/workspaces/${ws.id}`, workspaceSchema);
 }
 
 /** Follows the build's logs until coderd closes the stream (its completion signal), then checks how the job ended. */
-async function waitForBuild(coder: CoderClient, buildId: string): Promise<void> {
+async function waitForBuild(coder: CoderClient, buildId: string, onLog: (log: { output: string }) => void): Promise<void> {
   try {
-    await coder.readJsonStream(`/api/v2/workspacebuilds/${buildId}/logs`, { follow: 'true' }, logSchema);
+    await coder.readJsonStream(`/api/v2/workspacebuilds/${buildId}/logs`, { follow: 'true' }, logSchema, onLog);
     const { job } = await coder.get(`/api/v2/workspacebuilds/${buildId}`, buildSchema);
     if (job.status === 'failed') throw new ResourceError(job.error || 'the start build failed');
     if (job.status === 'canceled') throw new ResourceError('the start build was canceled');
@@ -83,10 +85,10 @@ export interface WorkspaceAndAgent {
 }
 
 /** `[owner/]workspace[.agent]` → the workspace (auto-started) and one agent; errors read `failed to find workspace: ...`. */
-export async function findWorkspaceAndAgent(coder: CoderClient, input: string): Promise<WorkspaceAndAgent> {
+export async function findWorkspaceAndAgent(coder: CoderClient, input: string, progress: Progress = NO_PROGRESS): Promise<WorkspaceAndAgent> {
   try {
     const [workspaceRef = '', agentRef] = normalizeWorkspaceInput(input).split('.');
-    const workspace = await ensureStarted(coder, await resolveWorkspace(coder, workspaceRef));
+    const workspace = await ensureStarted(coder, await resolveWorkspace(coder, workspaceRef), progress);
     return { workspace, agent: pickAgent(workspace, agentRef) };
   } catch (err) {
     throw prefixed(err, 'failed to find workspace');
@@ -136,13 +138,17 @@ export function agentReadiness(agent: Pick<WorkspaceAgent, 'status' | 'lifecycle
 }
 
 /** Waits until the agent is connected and started. A ready agent costs exactly one GET. */
-export async function waitForAgent(coder: CoderClient, agentId: string, signal: AbortSignal): Promise<WorkspaceAgent> {
+export async function waitForAgent(coder: CoderClient, agentId: string, signal: AbortSignal, progress: Progress = NO_PROGRESS): Promise<WorkspaceAgent> {
   const started = Date.now();
+  let last = '';
   for (;;) {
     const agent = await coder.get(`/api/v2/workspaceagents/${agentId}`, agentSchema);
     const state = agentReadiness(agent);
     if (state === 'ready') return agent;
     if (state === 'shutting_down') throw new ResourceError('agent not ready: agent is shutting down');
+    const now = `waiting for agent ${JSON.stringify(agent.name)}: ${agent.status}, ${agent.lifecycle_state}`;
+    if (now !== last) progress.report(now);
+    last = now;
     await sleep(agentPollInterval(Date.now() - started), signal);
   }
 }

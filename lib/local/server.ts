@@ -1,16 +1,18 @@
 /**
  * The local server behind `npm start` and the end-to-end tests: each Node HTTP request becomes an
  * HTTP API (payload v2) event and goes through the same Lambda handler, so local runs exercise the
- * deployed code path. It listens on loopback only and refuses foreign Host headers (DNS rebinding).
+ * deployed code path; like the deployed streaming entry, it writes the answer's body as it comes (the
+ * events of an SSE answer arrive while the tool runs). It listens on loopback only and refuses
+ * foreign Host headers (DNS rebinding).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Handler, LambdaContext } from '../handler';
-import { isTextContentType, type ProxyResult } from '../http/results';
+import type { LambdaContext, Responder } from '../handler';
+import { isTextContentType } from '../http/results';
 
 export interface LocalServerOptions {
-  handler: Handler;
+  respond: Responder;
   port?: number;
   host?: string;
   /** Emulated Lambda timeout; when set, the handler sees the remaining time as a deployed one would. */
@@ -61,8 +63,8 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse, opts: 
   const context: LambdaContext | undefined = opts.invocationTimeoutMs
     ? { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => started + (opts.invocationTimeoutMs ?? 0) - Date.now() }
     : undefined;
-  const result = await opts.handler(toHttpApiEvent(req, body), context);
-  writeResult(res, result);
+  const { response } = await opts.respond(toHttpApiEvent(req, body), context);
+  await writeResponse(res, response);
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -117,14 +119,23 @@ export function toHttpApiEvent(req: http.IncomingMessage, body: Buffer) {
   };
 }
 
-function writeResult(res: http.ServerResponse, result: ProxyResult): void {
-  const headers: Record<string, string | string[]> = { ...result.headers };
-  if ('cookies' in result && result.cookies) headers['set-cookie'] = result.cookies;
-  const body = Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
-  delete headers['content-length'];
-  delete headers['transfer-encoding'];
-  res.writeHead(result.statusCode, { ...headers, 'content-length': String(body.length) });
-  res.end(body);
+async function writeResponse(res: http.ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    if (key !== 'set-cookie' && key !== 'content-length' && key !== 'transfer-encoding') headers[key] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  res.writeHead(response.status, headers);
+  const reader = response.body?.getReader();
+  // A client that goes away cancels the body, which ends the MCP request behind it.
+  res.once('close', () => void reader?.cancel().catch(() => undefined));
+  for (;;) {
+    const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
+    if (chunk.done) break;
+    if (!res.write(chunk.value)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+  }
+  res.end();
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

@@ -18,6 +18,7 @@ import { isToolset, toolsFor } from '../tools/registry';
 import { recordTunnelEvent } from '../metrics';
 import { DEFAULT_POOL_OPTIONS, sharedPool } from '../tunnel/shared';
 import { callBudgetMs } from './deadline';
+import { asksForProgress } from './progress';
 import { createMcpServer } from './server';
 
 export interface EndpointContext {
@@ -49,11 +50,11 @@ export async function handleMcp(request: Request, ctx: EndpointContext): Promise
   let coderRejectedToken = false;
   const response = await serveMcp(request, ctx, toolset, credentials, () => {
     coderRejectedToken = true;
-  });
-  if (coderRejectedToken) {
     forgetVerified(fingerprint(ctx.config.coderUrl, credentials.token));
-    return tokenRejected(credentials, ctx)(cors);
-  }
+  });
+  // A JSON answer is complete here and can still become the 401 that sends OAuth clients to sign in again;
+  // a streamed one has begun, so the tool's own result carries Coder's refusal.
+  if (coderRejectedToken) return tokenRejected(credentials, ctx)(cors);
   for (const [k, v] of Object.entries(cors)) response.headers.set(k, v);
   return response;
 }
@@ -71,7 +72,8 @@ async function serveMcp(
     tools: toolsFor(toolset),
     callBudgetMs: () =>
       callBudgetMs({ toolTimeoutMs: config.toolTimeoutMs, remainingMs: ctx.remainingMs(), marginMs: config.deadlineMarginMs, integrationTimeoutMs: config.integrationTimeoutMs }),
-    context: (signal, deadlineAt) => {
+    progressIntervalMs: config.progressIntervalMs,
+    context: (signal, deadlineAt, progress) => {
       const coder = new CoderClient({
         baseUrl: config.coderUrl,
         token: credentials.token,
@@ -80,21 +82,48 @@ async function serveMcp(
         onUnauthorized,
       });
       const pool = sharedPool({ ...DEFAULT_POOL_OPTIONS, ...config.tunnel }, recordTunnelEvent);
-      const agents = new AgentAccess({ coder, coderUrl: config.coderUrl, token: credentials.token, pool, outputCapBytes: config.outputCapBytes });
-      return { signal, coder, agents, budgetMs: () => deadlineAt - Date.now() };
+      const agents = new AgentAccess({ coder, coderUrl: config.coderUrl, token: credentials.token, pool, outputCapBytes: config.outputCapBytes, progress });
+      return { signal, coder, agents, budgetMs: () => deadlineAt - Date.now(), progress };
     },
   });
+  // JSON answers by default (as coderd); SSE only where progress can reach the client while the call runs.
+  const streamed = config.streamResponses && (await asksForProgress(request, config.maxBodyBytes));
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
-    enableJsonResponse: true,
+    enableJsonResponse: !streamed,
     maxRequestBodySize: config.maxBodyBytes,
   });
+  let response: Response;
   try {
     await server.connect(transport);
-    return await transport.handleRequest(withDefaultAccept(request));
-  } finally {
+    response = await transport.handleRequest(withDefaultAccept(request));
+  } catch (err) {
     await server.close();
+    throw err;
   }
+  if (!response.headers.get('content-type')?.startsWith('text/event-stream') || !response.body) {
+    await server.close();
+    return response;
+  }
+  return closedAtEnd(response, response.body, () => server.close());
+}
+
+/** An SSE answer is still being written when we return it: the server (and its transport) close once the body ends or is cancelled. */
+function closedAtEnd(response: Response, body: ReadableStream<Uint8Array>, close: () => Promise<void>): Response {
+  const reader = body.getReader();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await reader.read();
+      if (!chunk.done) return controller.enqueue(chunk.value);
+      controller.close();
+      await close();
+    },
+    async cancel(reason) {
+      await reader.cancel(reason);
+      await close();
+    },
+  });
+  return new Response(stream, { status: response.status, headers: response.headers });
 }
 
 /**

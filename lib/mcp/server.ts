@@ -11,6 +11,7 @@ import { AppError, DeadlineError } from '../errors';
 import { log } from '../log';
 import { recordToolCall } from '../metrics';
 import { ANNOTATIONS, type Tool, type ToolContext } from '../tools/types';
+import { progressReporter, type Progress } from './progress';
 
 export const SERVER_NAME = 'Coder';
 export const INSTRUCTIONS = 'Coder MCP Server providing workspace and template management tools';
@@ -20,8 +21,10 @@ export interface McpServerOptions {
   tools: readonly Tool[];
   /** Budget for one tool call, computed when the call starts. */
   callBudgetMs: () => number;
-  /** Tool context for one call, given the call's abort signal and its deadline (epoch ms). */
-  context: (signal: AbortSignal, deadlineAt: number) => ToolContext;
+  /** Tool context for one call, given the call's abort signal, its deadline (epoch ms) and its progress reporter. */
+  context: (signal: AbortSignal, deadlineAt: number, progress: Progress) => ToolContext;
+  /** How often long calls say they are still running, to clients that asked for progress. */
+  progressIntervalMs: number;
 }
 
 /**
@@ -53,12 +56,13 @@ export function createMcpServer(opts: McpServerOptions): Server {
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const tool = byName.get(req.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `unknown tool ${JSON.stringify(req.params.name)}`);
-    return runTool(tool, req.params.arguments, opts, extra.signal);
+    const progress = progressReporter(req.params._meta?.progressToken, extra.sendNotification, opts.progressIntervalMs);
+    return runTool(tool, req.params.arguments, opts, extra.signal, progress);
   });
   return server;
 }
 
-async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, clientSignal: AbortSignal): Promise<CallToolResult> {
+async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, clientSignal: AbortSignal, progress: Progress): Promise<CallToolResult> {
   const started = Date.now();
   const done = (outcome: 'ok' | 'error', code?: string) => {
     const ms = Date.now() - started;
@@ -71,7 +75,7 @@ async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, client
   const signal = AbortSignal.any([clientSignal, deadline]);
   try {
     if (budget <= 0) throw new DeadlineError('no time is left in this invocation to run the tool; retry the call');
-    const result = await raceAbort(tool.call(args, opts.context(signal, deadlineAt)), signal, () =>
+    const result = await raceAbort(tool.call(args, opts.context(signal, deadlineAt, progress)), signal, () =>
       deadline.aborted
         ? new DeadlineError(`${tool.name} did not finish within its deadline of ${budget} ms`)
         : new DeadlineError(`${tool.name} was cancelled by the client`),

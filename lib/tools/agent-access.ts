@@ -11,6 +11,7 @@ import { InvalidArgumentError, PermissionError } from '../errors';
 import type { AgentChannel } from '../tunnel/channel';
 import { TunnelDialError } from '../tunnel/errors';
 import type { TunnelPool } from '../tunnel/pool';
+import type { Progress } from '../mcp/progress';
 
 export interface ResolvedAgent {
   workspaceId: string;
@@ -35,6 +36,8 @@ export interface AgentAccessOptions {
   token: string;
   pool: TunnelPool;
   outputCapBytes: number;
+  /** Where an auto-start or an agent wait reports what it is waiting for. */
+  progress: Progress;
 }
 
 export class AgentAccess {
@@ -78,8 +81,8 @@ export class AgentAccess {
   private async resolve(key: string, workspace: string, signal: AbortSignal): Promise<ResolvedAgent> {
     const hit = resolved.get(key);
     if (hit && hit.until > Date.now()) return hit.value;
-    const { workspace: ws, agent } = await findWorkspaceAndAgent(this.opts.coder, workspace);
-    await waitForAgent(this.opts.coder, agent.id, signal);
+    const { workspace: ws, agent } = await findWorkspaceAndAgent(this.opts.coder, workspace, this.opts.progress);
+    await waitForAgent(this.opts.coder, agent.id, signal, this.opts.progress);
     const value: ResolvedAgent = {
       workspaceId: ws.id,
       workspaceName: ws.name,

@@ -17,8 +17,8 @@ export const workspacePortForward = defineTool({
     // coderd declares the port as a JSON "number"; a fractional value is refused like Go's int unmarshalling does.
     port: z.number().min(1).max(65535).refine(Number.isInteger, 'must be a whole number').describe('The port inside the workspace.'),
   }),
-  handler: async ({ workspace, port }, { coder }) => {
-    const found = await findWorkspaceAndAgent(coder, workspace);
+  handler: async ({ workspace, port }, { coder, progress }) => {
+    const found = await findWorkspaceAndAgent(coder, workspace, progress);
     const { host } = await coder.get('/api/v2/applications/host', appHostSchema);
     if (!host) throw new ResourceError('no app host for forwarding has been configured');
     const label = `${port}--${found.agent.name}--${found.workspace.name}--${found.workspace.owner_name}`;
@@ -32,8 +32,8 @@ export const workspaceListApps = defineTool({
   description: "List the apps (coder_app) of a workspace's agent, with their URLs.",
   annotations: 'read',
   input: z.object({ workspace: workspaceArg }),
-  handler: async ({ workspace }, { coder }) => {
-    const { agent } = await findWorkspaceAndAgent(coder, workspace);
+  handler: async ({ workspace }, { coder, progress }) => {
+    const { agent } = await findWorkspaceAndAgent(coder, workspace, progress);
     const apps = (agent.apps ?? []).map((a) => ({ name: a.display_name || a.slug, url: a.url ?? '' }));
     return { apps: apps.length > 0 ? apps : null };
   },

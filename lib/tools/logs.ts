@@ -3,10 +3,16 @@ import { z } from 'zod';
 import { agentLogBatchSchema, logSchema } from '../coder/schemas';
 import { requireUuid } from '../coder/uuid';
 import { defineTool } from './types';
+import type { Progress } from '../mcp/progress';
 
 /** coderd's tools return the output lines, or null when there are none (a nil Go slice). */
 function outputs(logs: { output: string }[]): string[] | null {
   return logs.length > 0 ? logs.map((l) => l.output) : null;
+}
+
+/** A client watching a build or import sees each log line as it is written. */
+function asProgress(progress: Progress): (log: { stage?: string | undefined; output: string }) => void {
+  return (log) => progress.report([log.stage, log.output].filter(Boolean).join(': '));
 }
 
 export const getWorkspaceAgentLogs = defineTool({
@@ -26,9 +32,9 @@ export const getWorkspaceBuildLogs = defineTool({
     'Get the logs of a workspace build. Waits until the build finishes, so it is the way to watch a start, stop or delete to its end.',
   annotations: 'read',
   input: z.object({ workspace_build_id: z.string().describe('ID of the workspace build.') }),
-  handler: async ({ workspace_build_id }, { coder }) => {
+  handler: async ({ workspace_build_id }, { coder, progress }) => {
     const id = requireUuid('workspace_build_id', workspace_build_id);
-    return outputs(await coder.readJsonStream(`/api/v2/workspacebuilds/${id}/logs`, { follow: 'true' }, logSchema));
+    return outputs(await coder.readJsonStream(`/api/v2/workspacebuilds/${id}/logs`, { follow: 'true' }, logSchema, asProgress(progress)));
   },
 });
 
@@ -37,8 +43,8 @@ export const getTemplateVersionLogs = defineTool({
   description: 'Get the import logs of a template version. Waits until the import finishes.',
   annotations: 'read',
   input: z.object({ template_version_id: z.string().describe('ID of the template version.') }),
-  handler: async ({ template_version_id }, { coder }) => {
+  handler: async ({ template_version_id }, { coder, progress }) => {
     const id = requireUuid('template_version_id', template_version_id);
-    return outputs(await coder.readJsonStream(`/api/v2/templateversions/${id}/logs`, { follow: 'true' }, logSchema));
+    return outputs(await coder.readJsonStream(`/api/v2/templateversions/${id}/logs`, { follow: 'true' }, logSchema, asProgress(progress)));
   },
 });

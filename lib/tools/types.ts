@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { CoderClient } from '../coder/client';
 import type { AgentAccess } from './agent-access';
+import type { Progress } from '../mcp/progress';
 import { InvalidArgumentError } from '../errors';
 
 /** coderd's three annotation classes (contract §1.2); all four hints are always sent. */
@@ -24,6 +25,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Milliseconds left until the call's deadline. */
   budgetMs: () => number;
+  /** Progress notifications for a client that asked for them (a no-op for others). */
+  progress: Progress;
 }
 
 export interface ToolSpec<S extends z.ZodObject> {

@@ -26,14 +26,16 @@ redirect big output to a file and read it with coder_workspace_read_file.`,
     timeout_ms: z.number().int().min(1).default(DEFAULT_TIMEOUT_MS).describe('Time limit in milliseconds (default 60000, capped at 300000 and by the call deadline).'),
     background: z.boolean().optional().describe('Start the command in the background with nohup; it keeps running after the call returns.'),
   }),
-  handler: async (args, { agents, signal, budgetMs }) => {
+  handler: async (args, { agents, signal, budgetMs, progress }) => {
     if (!args.workspace) throw new InvalidArgumentError('workspace name cannot be empty');
     if (!args.command) throw new InvalidArgumentError('command cannot be empty');
     const timeoutMs = Math.max(1, Math.min(args.timeout_ms, 300_000, budgetMs() - RESULT_MARGIN_MS));
     const background = args.background === true;
-    const result = await agents.run(args.workspace, signal, (channel) =>
-      exec(channel, { command: args.command, timeoutMs, background, capBytes: agents.opts.outputCapBytes }, signal),
-    );
+    // The output comes back when the command ends; until then a client that asked hears that it still runs.
+    const stopBeats = progress.keepAlive('the command');
+    const result = await agents
+      .run(args.workspace, signal, (channel) => exec(channel, { command: args.command, timeoutMs, background, capBytes: agents.opts.outputCapBytes }, signal))
+      .finally(stopBeats);
     let output = result.output.toString('utf8').trim();
     if (result.totalBytes > result.output.length) {
       output += `\n[output truncated: showing the first ${result.output.length} of ${result.totalBytes} bytes; redirect the output to a file and read it in parts]`;

@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { clearVerified } from '../../lib/auth/verified';
 import { parseConfig, type Config } from '../../lib/config';
-import { makeHandler } from '../../lib/handler';
+import { makeResponder } from '../../lib/handler';
 import { startLocalServer, type LocalServer } from '../../lib/local/server';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../sim';
 
@@ -36,10 +36,11 @@ export interface StackOptions {
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   clearVerified();
   const sim = await startSimulator({ buildStepMs: 20, ...opts.sim });
-  const env: Record<string, string> = { CODER_URL: opts.coderUrl ?? sim.url, ...opts.env };
+  // The local server streams answers as the deployed entry does.
+  const env: Record<string, string> = { CODER_URL: opts.coderUrl ?? sim.url, MCP_STREAM_RESPONSES: 'true', ...opts.env };
   if (opts.serviceToken) env.CODER_SESSION_TOKEN = sim.demo.user.token;
   let config = parseConfig(env);
-  const server = await startLocalServer({ handler: makeHandler(() => config), invocationTimeoutMs: opts.invocationTimeoutMs });
+  const server = await startLocalServer({ respond: makeResponder(() => config), invocationTimeoutMs: opts.invocationTimeoutMs });
   if (opts.allowOwnOrigin) {
     // The port is known only once the server listens; the handler reads the config per request.
     config = parseConfig({ ...env, MCP_ALLOWED_ORIGINS: `http://127.0.0.1:${server.port},http://localhost:${server.port}` });

@@ -1,0 +1,56 @@
+/**
+ * MCP progress (spec: basic/utilities/progress): a request that carries `_meta.progressToken` may get
+ * `notifications/progress` while it runs. Those reach a client only over SSE, so the endpoint answers
+ * such a tool call as an event stream when the entry point streams; tools report through a `Progress`.
+ */
+import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+
+const progressCall = z.looseObject({
+  method: z.literal('tools/call'),
+  params: z.looseObject({ _meta: z.looseObject({ progressToken: z.union([z.string(), z.number()]) }) }),
+});
+
+/** Whether the POSTed JSON-RPC message (or batch) is a tool call that asks for progress. A malformed body is the SDK's to refuse. */
+export async function asksForProgress(request: Request, maxBodyBytes: number): Promise<boolean> {
+  const text = await request.clone().text();
+  // Most bodies never mention a token; a large write need not be parsed twice to learn that.
+  if (text.length > maxBodyBytes || !text.includes('progressToken')) return false;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  return (Array.isArray(body) ? body : [body]).some((message) => progressCall.safeParse(message).success);
+}
+
+export interface Progress {
+  /** One progress notification (none when the client did not ask). Never fails the call. */
+  report(message: string): void;
+  /** Reports "<what>: still running after N s" every interval until the returned function is called. */
+  keepAlive(what: string): () => void;
+}
+
+export const NO_PROGRESS: Progress = { report: () => undefined, keepAlive: () => () => undefined };
+
+export function progressReporter(
+  token: string | number | undefined,
+  send: (notification: ServerNotification) => Promise<void>,
+  intervalMs: number,
+): Progress {
+  if (token === undefined) return NO_PROGRESS;
+  let progress = 0;
+  const report = (message: string) => {
+    progress += 1;
+    send({ method: 'notifications/progress', params: { progressToken: token, progress, message } }).catch(() => undefined);
+  };
+  return {
+    report,
+    keepAlive: (what) => {
+      const started = Date.now();
+      const timer = setInterval(() => report(`${what}: still running after ${Math.round((Date.now() - started) / 1000)} s`), intervalMs);
+      return () => clearInterval(timer);
+    },
+  };
+}
