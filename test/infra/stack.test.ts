@@ -1,35 +1,33 @@
 /**
- * The CDK app synthesized offline: the function, its runtime and architecture, the routes, the
- * streaming integration, IAM limited to the named SSM parameter, no plaintext secret, logs, alarms,
- * and cdk-nag's AwsSolutions pack with no unacknowledged finding.
+ * The CDK app synthesized offline: the function, its runtime and architecture, VPC placement, IAM
+ * limited to the named SSM parameter, no plaintext secret, logs, alarms, and cdk-nag's AwsSolutions
+ * pack with no unacknowledged finding and no synth warning. The API's routes and logs: api.test.ts.
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { z } from 'zod';
-import { parseSettings, type SettingsInput } from '../../infra/lib/settings';
+import { parseSettings } from '../../infra/lib/settings';
 import { CoderMcpStack } from '../../infra/lib/stack';
 import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_NODE_OPTIONS } from '../../scripts/bundle-options';
+import { ENV, synth } from './synth';
 
-const ENV = { account: '123456789012', region: 'eu-west-1' };
 const SECRET_LOOKING = /[A-Za-z0-9]{10}-[A-Za-z0-9]{22}/;
-
-function synth(input: SettingsInput, id = 'CoderMcp') {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-'));
-  const app = new App({ outdir });
-  const stack = new CoderMcpStack(app, id, { settings: parseSettings(input), env: ENV });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const assembly = app.synth();
-  const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
-  const raw = readFileSync(path.join(assembly.directory, `${id}.template.json`), 'utf8');
-  return { template: Template.fromStack(stack), report, raw, directory: assembly.directory, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
-}
+/** What Lambda needs to manage a VPC function's network interfaces (AWSLambdaVPCAccessExecutionRole's EC2 actions). */
+const VPC_ENI_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
 
 /** Asserts the function role's permissions exactly: no managed or inline policies, one policy with exactly these statements. */
 function expectFunctionRoleStatements(template: Template, statements: object[]): void {
@@ -84,22 +82,6 @@ describe('default deployment (callers bring their own Coder token)', () => {
     expect(deployed).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
   });
 
-  it('serves the routes through a streaming REST API integration with throttling and JSON access logs', () => {
-    for (const part of ['mcp', '.well-known', 'oauth-protected-resource', 'healthz']) {
-      out.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: part });
-    }
-    out.template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'POST',
-      AuthorizationType: 'NONE',
-      Integration: Match.objectLike({ Type: 'AWS_PROXY', ResponseTransferMode: 'STREAM', TimeoutInMillis: 360000 }),
-    });
-    out.template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      StageName: 'prod',
-      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })]),
-      AccessLogSetting: Match.objectLike({ Format: Match.not(Match.stringLikeRegexp('authorization')) }),
-    });
-  });
-
   it('keeps logs for the configured time and alarms on 5xx, throttles, errors and duration near the timeout', () => {
     out.template.resourceCountIs('AWS::Logs::LogGroup', 3);
     out.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
@@ -118,8 +100,9 @@ describe('default deployment (callers bring their own Coder token)', () => {
     out.template.hasResource('AWS::ApiGateway::Stage', { Properties: { StageName: 'prod' }, DependsOn: Match.arrayWith([group]) });
   });
 
-  it('has no custom domain output without a custom domain', () => {
+  it('has no custom domain or invoke ARN output without a custom domain or IAM authorisation', () => {
     expect(Object.keys(out.template.findOutputs('CustomDomainTarget'))).toEqual([]);
+    expect(Object.keys(out.template.findOutputs('McpInvokeArn'))).toEqual([]);
   });
 
   it('alarms on duration only above any legitimate call, treats missing data as fine, and notifies no one unless asked', () => {
@@ -142,8 +125,9 @@ describe('default deployment (callers bring their own Coder token)', () => {
     expect(out.raw).not.toMatch(SECRET_LOOKING);
   });
 
-  it('passes cdk-nag AwsSolutions with every exception acknowledged with a reason', () => {
+  it('passes cdk-nag AwsSolutions with every exception acknowledged with a reason, and synthesizes without warnings', () => {
     expect(out.report.pluginReports).toEqual([]);
+    expect(Annotations.fromStack(out.stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 });
 
@@ -164,33 +148,44 @@ describe('service-token deployment with VPC, custom domain and reserved concurre
 
   it('lets the role read exactly the named parameter, with no KMS statement for the AWS-managed key', () => {
     // The aws/ssm key policy already allows decryption through SSM; an alias ARN in IAM would match nothing.
-    expectFunctionRoleStatements(out.template, [
-      WRITE_LOGS,
-      {
-        Action: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-        Resource: '*',
-      },
-      READ_PARAMETER,
-    ]);
+    expectFunctionRoleStatements(out.template, [WRITE_LOGS, { Action: VPC_ENI_ACTIONS, Resource: '*' }, READ_PARAMETER]);
     expect(out.raw).not.toMatch(/kms:|alias\/aws\/ssm/);
     expect(out.raw.match(/ssm:GetParameter/g)).toHaveLength(1);
     expect(out.raw).not.toMatch(/"ssm:\*"|GetParametersByPath|parameter\/\*/);
     out.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ CODER_SESSION_TOKEN_PARAMETER: '/coder-mcp/service-token', MCP_PUBLIC_URL: 'https://mcp.example.com' }) },
-      VpcConfig: { SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], SecurityGroupIds: ['sg-0123456789abcdef0'] },
       ReservedConcurrentExecutions: 20,
     });
     expect(out.raw).not.toMatch(SECRET_LOOKING);
   });
 
-  it('puts every MCP method behind IAM authorisation, leaving open only preflight, metadata and health', () => {
-    const [mcp] = Object.keys(out.template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'mcp', ParentId: { 'Fn::GetAtt': [Match.anyValue(), 'RootResourceId'] } } }));
-    const methods = Object.values(out.template.findResources('AWS::ApiGateway::Method', { Properties: { ResourceId: { Ref: mcp } } }));
-    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'OPTIONS', 'POST']);
-    for (const m of methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS')) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
-    for (const m of Object.values(out.template.findResources('AWS::ApiGateway::Method', { Properties: { AuthorizationType: 'NONE' } }))) {
-      expect(m.Properties.HttpMethod === 'OPTIONS' || m.Properties.ResourceId.Ref !== mcp).toBe(true);
-    }
+  it('places the function in exactly the given subnets and security group, with the ENI permissions in place before it is created', () => {
+    out.template.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: Match.exact({ SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], SecurityGroupIds: ['sg-0123456789abcdef0'] }),
+    });
+    // Lambda checks the role can create network interfaces when the function is created, and uses it to delete them when it goes.
+    const [policy] = Object.keys(out.template.findResources('AWS::IAM::Policy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: VPC_ENI_ACTIONS })]) } } }));
+    out.template.hasResource('AWS::Lambda::Function', { Properties: { VpcConfig: Match.anyValue() }, DependsOn: Match.arrayWith([policy]) });
+    // An imported VPC creates nothing: no security group, subnet, route or endpoint of its own.
+    for (const type of ['AWS::EC2::SecurityGroup', 'AWS::EC2::Subnet', 'AWS::EC2::Route', 'AWS::EC2::VPCEndpoint']) out.template.resourceCountIs(type, 0);
+  });
+
+  it('synthesizes without warnings: the subnets\' missing route tables are acknowledged, with the reason', () => {
+    expect(Annotations.fromStack(out.stack).findWarning('*', Match.anyValue())).toEqual([]);
+    const acks = out.stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => m.data as Record<string, string>));
+    expect(acks).toEqual(
+      expect.arrayContaining([
+        { 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId': expect.stringMatching(/never reads or changes their route tables/) },
+        { 'Annotation::AwsSolutions-IAM5[Resource::*]': expect.stringMatching(/ec2:DescribeSubnets.*without resource-level permissions/) },
+      ]),
+    );
+  });
+
+  it('outputs the ARN callers need execute-api:Invoke on: every method on /mcp of the stage', () => {
+    const [api] = Object.keys(out.template.findResources('AWS::ApiGateway::RestApi'));
+    out.template.hasOutput('McpInvokeArn', {
+      Value: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:eu-west-1:123456789012:', { Ref: api }, '/prod/*/mcp']] },
+    });
   });
 
   it('maps the custom domain and outputs the regional target for its DNS record', () => {
@@ -267,11 +262,15 @@ it('synthesizes through the CDK app entry with settings from context, as `cdk sy
   const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-app-'));
   try {
     const root = path.join(__dirname, '..', '..');
+    // A deployer's shell often holds a Coder token: it must not reach the template.
+    const planted = `planted-${randomUUID()}`;
     await promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'infra', 'bin', 'app.ts')], {
       cwd: root,
-      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ coderUrl: 'https://coder.example.com', logRetentionDays: '14' }) },
+      env: { ...process.env, CODER_SESSION_TOKEN: planted, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ coderUrl: 'https://coder.example.com', logRetentionDays: '14' }) },
     });
-    const template = JSON.parse(readFileSync(path.join(outdir, 'CoderMcp.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+    const raw = readFileSync(path.join(outdir, 'CoderMcp.template.json'), 'utf8');
+    expect(raw).not.toContain(planted);
+    const template = JSON.parse(raw) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
     const groups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
     expect(groups.map((g) => g.Properties?.RetentionInDays)).toEqual([14, 14, 14]);
     const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
