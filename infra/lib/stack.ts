@@ -90,6 +90,8 @@ export class CoderMcpStack extends Stack {
         TUNNEL_MAX_CHANNELS_PER_AGENT: String(s.maxChannelsPerAgent),
         TUNNEL_IDLE_MS: String(s.tunnelIdleMs),
         MCP_INTEGRATION_TIMEOUT_MS: String(HANDLER_INTEGRATION_TIMEOUT.toMilliseconds()),
+        // The streaming entry writes answers as they come, so calls that ask for progress get it while they run.
+        MCP_STREAM_RESPONSES: 'true',
         ...(s.domainName ? { MCP_PUBLIC_URL: `https://${s.domainName}` } : {}),
       },
       ...this.vpcPlacement(s),

@@ -64,6 +64,8 @@ describe('default deployment (callers bring their own Coder token)', () => {
           MCP_ALLOWED_ORIGINS: 'https://ai.example.com',
           // Inside API Gateway's 5-minute idle cut on the streaming integration.
           MCP_INTEGRATION_TIMEOUT_MS: '290000',
+          // Deployed behind the streaming integration: progress can be answered as SSE.
+          MCP_STREAM_RESPONSES: 'true',
         }),
       },
     });
