@@ -9,6 +9,7 @@
  */
 import type { Writable } from 'node:stream';
 import { handler as buffered, respond as defaultRespond, type LambdaContext, type Responder } from './handler';
+import { headOf, pipeBody } from './http/body';
 import { flushMetrics } from './metrics';
 
 interface ResponseMetadata extends Record<string, unknown> {
@@ -22,14 +23,10 @@ export interface AwsLambdaGlobal {
   HttpResponseStream: { from(stream: Writable, metadata: ResponseMetadata): Writable };
 }
 
-/** Status, headers and cookies for the stream's prelude. The length is the stream's business, not a header's. */
+/** Status, headers and cookies for the stream's prelude. */
 export function preludeOf(response: Response): ResponseMetadata {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, key) => {
-    if (key !== 'set-cookie' && key !== 'content-length') headers[key] = value;
-  });
-  const cookies = response.headers.getSetCookie();
-  return { statusCode: response.status, headers, ...(cookies.length > 0 ? { cookies } : {}) };
+  const { status, headers, cookies } = headOf(response);
+  return { statusCode: status, headers, ...(cookies.length > 0 ? { cookies } : {}) };
 }
 
 export function streamingHandler(runtime: AwsLambdaGlobal, respondWith: Responder = defaultRespond): unknown {
@@ -41,42 +38,6 @@ export function streamingHandler(runtime: AwsLambdaGlobal, respondWith: Responde
     } finally {
       flushMetrics();
     }
-  });
-}
-
-/** Copies the body chunk by chunk, honouring back-pressure; if the client goes away the body is cancelled, which ends the MCP request. */
-async function pipeBody(response: Response, out: Writable): Promise<void> {
-  const reader = response.body?.getReader();
-  try {
-    for (;;) {
-      const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
-      if (chunk.done) break;
-      if (!out.write(chunk.value)) await drained(out);
-    }
-    await new Promise<void>((resolve, reject) => {
-      out.on('error', reject);
-      out.end(resolve);
-    });
-  } catch (err) {
-    await reader?.cancel(err).catch(() => undefined);
-    throw err;
-  }
-}
-
-function drained(out: Writable): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const done = (err?: Error) => {
-      out.off('drain', onDrain);
-      out.off('error', done);
-      out.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onClose = () => done(new Error('the response stream closed'));
-    out.once('drain', onDrain);
-    out.once('error', done);
-    out.once('close', onClose);
   });
 }
 

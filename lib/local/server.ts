@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LambdaContext, Responder } from '../handler';
+import { headOf, pipeBody } from '../http/body';
 import { isTextContentType } from '../http/results';
 
 export interface LocalServerOptions {
@@ -120,22 +121,9 @@ export function toHttpApiEvent(req: http.IncomingMessage, body: Buffer) {
 }
 
 async function writeResponse(res: http.ServerResponse, response: Response): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, key) => {
-    if (key !== 'set-cookie' && key !== 'content-length' && key !== 'transfer-encoding') headers[key] = value;
-  });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) headers['set-cookie'] = cookies;
-  res.writeHead(response.status, headers);
-  const reader = response.body?.getReader();
-  // A client that goes away cancels the body, which ends the MCP request behind it.
-  res.once('close', () => void reader?.cancel().catch(() => undefined));
-  for (;;) {
-    const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
-    if (chunk.done) break;
-    if (!res.write(chunk.value)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
-  }
-  res.end();
+  const { status, headers, cookies } = headOf(response);
+  res.writeHead(status, cookies.length > 0 ? { ...headers, 'set-cookie': cookies } : headers);
+  await pipeBody(response, res);
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
