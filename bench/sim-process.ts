@@ -6,14 +6,14 @@
 import { startSimulator } from '../test/sim';
 
 /** What the parent may ask; anything else is ignored. */
-export type SimRequest = 'dials' | 'close';
-export type SimReply = { kind: 'ready'; url: string; token: string } | { kind: 'dials'; dials: number };
+export type SimRequest = 'counts' | 'close';
+export type SimReply = { kind: 'ready'; url: string; token: string } | { kind: 'counts'; dials: number; requests: number };
 
 async function main(): Promise<void> {
   const sim = await startSimulator({ latencyMs: Number(process.env.SIM_LATENCY_MS ?? 0), handshakeDelayMs: Number(process.env.SIM_HANDSHAKE_MS ?? 0) });
   const reply = (message: SimReply) => process.send?.(message);
   process.on('message', (request: unknown) => {
-    if (request === 'dials') reply({ kind: 'dials', dials: sim.pty.dials() });
+    if (request === 'counts') reply({ kind: 'counts', dials: sim.pty.dials(), requests: sim.requestCount() });
     if (request === 'close') void sim.close().then(() => process.exit(0));
   });
   // Never outlive the benchmark, however it ends.
