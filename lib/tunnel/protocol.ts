@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Tools the loop needs on the agent; a missing one is named in the error. */
-export const REQUIRED_TOOLS = ['base64', 'cat', 'cp', 'head', 'tail', 'wc', 'mkdir', 'mv', 'rm', 'mktemp', 'sha256sum', 'timeout', 'nohup', 'sed', 'tr', 'stty', 'sleep', 'ls'];
+export const REQUIRED_TOOLS = ['base64', 'cat', 'cp', 'head', 'tail', 'wc', 'mkdir', 'mv', 'rm', 'mktemp', 'sha256sum', 'tee', 'timeout', 'nohup', 'sed', 'tr', 'stty', 'sleep', 'ls'];
 
 export const MARK = '__CMCP';
 
@@ -73,7 +73,9 @@ cd "$HOME" 2>/dev/null
 ${SH_DECODE}
 if base64 -w 0 </dev/null >/dev/null 2>&1; then b64() { base64 -w 0; }; else b64() { base64 | tr -d '\\n'; }; fi
 say() { printf '${MARK} %s %s %s\\n' "$N" "$id" "$*"; }
-keep() { printf '%s kept' "$id" > "$D/last.id"; cat > "$D/last"; cat "$D/last"; }
+# An answer is kept in a file as it goes out, so that "fetch" can send it again; kept for a one-line answer.
+keep() { printf '%s kept' "$id" > "$D/last.id"; tee "$D/last"; }
+kept() { printf '%s kept' "$id" > "$D/last.id"; say "$@" > "$D/last"; say "$@"; }
 fetch() {
   last=; [ -f "$D/last.id" ] && read -r last < "$D/last.id"
   set -- "$1" $last
@@ -113,7 +115,9 @@ op_ls() {
 op_read() {
   arg "$1"; p=$a
   [ -d "$p" ] && { say err EISDIR; return; }; [ -f "$p" ] && [ -r "$p" ] || { say err "$(errno "$p")"; return; }
-  { printf '${MARK} %s %s ok %s ' "$N" "$id" "$(wc -c < "$p" | tr -d ' ')"; tail -c +$(($2+1)) "$p" | head -c "$3" | b64; printf '\\n'; } | keep
+  sz=$(wc -c < "$p")
+  { printf '${MARK} %s %s ok %s ' "$N" "$id" $((sz))
+    if [ "$2" = 0 ]; then head -c "$3" "$p"; else tail -c +$(($2+1)) "$p" | head -c "$3"; fi | b64; printf '\\n'; } | keep
 }
 op_hash() {
   arg "$1"; p=$a
@@ -121,7 +125,7 @@ op_hash() {
 }
 # The temporary file sits beside the target (rename stays on one file system) and starts as a copy of an existing
 # target, so its mode survives the replacement: editing an executable script keeps it executable.
-tmpfor() { case $1 in */*) d=\${1%/*};; *) d=.;; esac; [ -z "$d" ] && d=/; mkdir -p "$d" 2>/dev/null || return 1; t="$d/.cmcp-$N-$id"; [ -f "$1" ] && cp -p "$1" "$t" 2>/dev/null; return 0; }
+tmpfor() { case $1 in */*) d=\${1%/*};; *) d=.;; esac; [ -z "$d" ] && d=/; [ -d "$d" ] || mkdir -p "$d" 2>/dev/null || return 1; t="$d/.cmcp-$N-$id"; [ -f "$1" ] && cp -p "$1" "$t" 2>/dev/null; return 0; }
 place() {
   if [ -n "$3" ]; then
     if [ -f "$1" ]; then h=$(sha256sum < "$1"); h=\${h%% *}; else h=-; fi
@@ -129,12 +133,12 @@ place() {
   fi
   [ -d "$1" ] && { rm -f "$2"; say err EISDIR; return; }
   mv -f "$2" "$1" || { rm -f "$2"; say err EACCES; return; }
-  say ok | keep
+  kept ok
 }
 op_write() {
   arg "$1"; p=$a
   tmpfor "$p" || { say err "$(errno "$d")"; return; }
-  if [ "$2" = = ]; then : > "$t"; else printf '%s' "$2" | base64 -d > "$t"; fi 2>/dev/null || { rm -f "$t"; say err "$(errno "$d")"; return; }
+  if [ "$2" = = ]; then : > "$t"; else d64 "$2" > "$t"; fi 2>/dev/null || { rm -f "$t"; say err "$(errno "$d")"; return; }
   place "$p" "$t" "$3"
 }
 op_put() {
