@@ -6,8 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 
-/** Tools the loop needs on the agent; a missing one is named in the error. */
-export const REQUIRED_TOOLS = ['base64', 'cat', 'cp', 'head', 'tail', 'wc', 'mkdir', 'mv', 'rm', 'mktemp', 'sha256sum', 'tee', 'timeout', 'nohup', 'sed', 'tr', 'stty', 'sleep', 'ls'];
+/**
+ * Tools the loop needs on the agent; a missing one is named in the error. `nohup` is not among them:
+ * background commands use it where it exists and otherwise ignore SIGHUP themselves, which is all it
+ * does here (Debian's busybox, for one, has no nohup applet).
+ */
+export const REQUIRED_TOOLS = ['base64', 'cat', 'cp', 'head', 'tail', 'wc', 'mkdir', 'mv', 'rm', 'mktemp', 'sha256sum', 'tee', 'timeout', 'tr', 'stty', 'sleep'];
 
 export const MARK = '__CMCP';
 
@@ -71,6 +75,8 @@ D=$(mktemp -d) || exit 1
 trap 'rm -rf "$D"' EXIT HUP TERM
 cd "$HOME" 2>/dev/null
 ${SH_DECODE}
+G=; timeout --version >/dev/null 2>&1 && G=1
+if command -v nohup >/dev/null 2>&1; then detach() { exec nohup sh "$D/cmd"; }; else detach() { trap '' HUP; exec sh "$D/cmd"; }; fi
 if base64 -w 0 </dev/null >/dev/null 2>&1; then b64() { base64 -w 0; }; else b64() { base64 | tr -d '\\n'; }; fi
 say() { printf '${MARK} %s %s %s\\n' "$N" "$id" "$*"; }
 # An answer is kept in a file as it goes out, so that "fetch" can send it again; kept for a one-line answer.
@@ -88,12 +94,14 @@ op_exec() {
   if [ "$1" = = ]; then : > "$D/cmd"; else d64 "$1" > "$D/cmd"; fi
   if [ "$4" = 1 ]; then
     out="$D/bg.$id"; : > "$out"
-    nohup sh "$D/cmd" </dev/null >"$out" 2>&1 & pid=$!; i=0; rc=124
+    detach </dev/null >"$out" 2>&1 & pid=$!; i=0; rc=124
     while [ "$i" -lt "$3" ]; do kill -0 "$pid" 2>/dev/null || { wait "$pid"; rc=$?; break; }; sleep 0.1; i=$((i+1)); done
     if [ "$rc" = 124 ] && kill -0 "$pid" 2>/dev/null; then run=1; else run=0; fi
   else
     out="$D/out"
-    timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1; rc=$?; run=0
+    # Other timeouts than GNU's (busybox) kill the command alone, and the shell that waited then prints
+    # "Terminated" to the stderr in force, the command's output file: in a subshell that stderr is /dev/null.
+    if [ -n "$G" ]; then timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1; else ( exec timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1 ) 2>/dev/null; fi; rc=$?; run=0
   fi
   # Kept so that "fetch" can answer again without running anything: the output file and these fields.
   last="$id exec $rc $run $5 $out"; printf '%s' "$last" > "$D/last.id"

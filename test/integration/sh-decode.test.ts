@@ -2,6 +2,7 @@
  * The agent loop's own base64 decoder (`d64`, `arg`) against Node's, under every POSIX shell this
  * machine has (dash is /bin/sh here; bash is /bin/sh on Fedora and RHEL agents): all byte values,
  * every padding case, and lengths on both sides of the point where the loop hands off to `base64 -d`.
+ * busybox runs as `busybox sh` with this machine's tools on PATH: its applets are tested with the loop.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,8 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SH_DECODE, SH_DECODE_MAX } from '../../lib/tunnel/protocol';
+import { findBusybox } from '../helpers/busybox';
 
-const SHELLS = ['/bin/sh', '/bin/dash', '/bin/bash', '/bin/busybox'].filter((s) => existsSync(s));
+const SHELLS = [...['/bin/sh', '/bin/dash', '/bin/bash'].filter((s) => existsSync(s)), findBusybox()];
 
 /** Byte lengths whose base64 lands just below, on and just above the hand-off, plus the small padding cases. */
 const handOff = (SH_DECODE_MAX / 4) * 3;

@@ -22,7 +22,7 @@ import { workspaceRoutes } from './routes/workspaces';
 import { seed, type Demo } from './seed';
 import { handleHttp, handleUpgrade, type ServerDeps } from './server';
 import { terminalRoute, type TerminalKnobs } from './terminal/route';
-import { Sessions } from './terminal/sessions';
+import { Sessions, type AgentImage } from './terminal/sessions';
 
 export type { SimUser } from './model';
 export type { Demo } from './seed';
@@ -40,6 +40,8 @@ export interface SimulatorOptions {
   handshakeDelayMs?: number;
   /** How long an orphaned PTY session lives without a client (coderd: 5 minutes). */
   orphanTimeoutMs?: number;
+  /** The workspace image's shell and PATH. Default: this machine's /bin/sh and PATH. */
+  agentImage?: AgentImage;
 }
 
 export interface PtyControl {
@@ -88,7 +90,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const jobs = new JobRunner(model, opts.buildStepMs ?? 50);
   const demo = seed(model, jobs);
   const builds = new Builds(model, jobs);
-  const sessions = new Sessions(opts.orphanTimeoutMs ?? 300_000);
+  const sessions = new Sessions(opts.orphanTimeoutMs ?? 300_000, opts.agentImage);
   const knobs: TerminalKnobs = { latencyMs: opts.latencyMs ?? 0, handshakeDelayMs: opts.handshakeDelayMs ?? 0, refuse: false, dials: 0, sockets: new Map() };
   let baseUrl = '';
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });

@@ -28,6 +28,13 @@ export interface Session {
   orphanTimer: NodeJS.Timeout | undefined;
 }
 
+/** What a workspace image offers the agent: the shell that runs a PTY's command, and the PATH it sees. */
+export interface AgentImage {
+  /** Program and leading arguments, e.g. ['/bin/sh'] or ['/usr/bin/busybox', 'sh']. */
+  shell: string[];
+  path: string;
+}
+
 export interface SpawnSpec {
   agentId: string;
   workspaceId: string;
@@ -41,7 +48,10 @@ export class Sessions {
   private readonly sessions = new Map<string, Session>();
   private readonly homes = new Map<string, string>();
 
-  constructor(private readonly orphanTimeoutMs: number) {}
+  constructor(
+    private readonly orphanTimeoutMs: number,
+    private readonly image: AgentImage = { shell: ['/bin/sh'], path: process.env.PATH ?? '/usr/bin:/bin' },
+  ) {}
 
   /** Attaches to the session with this id, starting it first if it does not exist; replays its history. */
   attach(spec: SpawnSpec, attachment: Attachment): Session {
@@ -107,13 +117,14 @@ export class Sessions {
 
   private spawn(key: string, spec: SpawnSpec): Session {
     const home = this.home(spec.workspaceId);
-    const args = spec.command ? ['-c', spec.command] : [];
-    const term = pty.spawn('/bin/sh', args, {
+    const [program = '/bin/sh', ...leading] = this.image.shell;
+    const args = [...leading, ...(spec.command ? ['-c', spec.command] : [])];
+    const term = pty.spawn(program, args, {
       name: 'xterm-256color',
       cols: spec.width,
       rows: spec.height,
       cwd: home,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, TERM: 'xterm-256color', USER: 'coder', SHELL: '/bin/sh', LANG: 'C.UTF-8' },
+      env: { PATH: this.image.path, HOME: home, TERM: 'xterm-256color', USER: 'coder', SHELL: '/bin/sh', LANG: 'C.UTF-8' },
     });
     const session: Session = { id: spec.reconnectId, agentId: spec.agentId, term, history: [], historyBytes: 0, attached: new Set(), orphanTimer: undefined };
     term.onData((text) => {
