@@ -135,6 +135,9 @@ export function workspaceToolsSuite(image?: () => AgentImage): void {
       expect(missing).toMatchObject({ isError: true, text: expect.stringMatching(/no such file or directory/) });
       const relative = await callTool(client, 'coder_workspace_read_file', { workspace: WS, path: 'relative.txt' });
       expect(relative).toMatchObject({ isError: true, text: expect.stringMatching(/path: must be an absolute path/) });
+      const nul = await callTool(client, 'coder_workspace_write_file', { workspace: WS, path: `${home}/safe\0/../x`, content: 'eA==' });
+      expect(nul).toMatchObject({ isError: true, text: expect.stringMatching(/path: must not contain a NUL character/) });
+      expect(existsSync(path.join(home, 'x'))).toBe(false);
       const dirRead = await callTool(client, 'coder_workspace_read_file', { workspace: WS, path: home });
       expect(dirRead).toMatchObject({ isError: true, text: expect.stringMatching(/is a directory/) });
       const tooMuch = await callTool(client, 'coder_workspace_read_file', { workspace: WS, path: path.join(home, 'x'), limit: 2_000_000 });
