@@ -79,7 +79,7 @@ G=; timeout --version >/dev/null 2>&1 && G=1
 if command -v nohup >/dev/null 2>&1; then detach() { exec nohup sh "$D/cmd"; }; else detach() { trap '' HUP; exec sh "$D/cmd"; }; fi
 if base64 -w 0 </dev/null >/dev/null 2>&1; then b64() { base64 -w 0; }; else b64() { base64 | tr -d '\\n'; }; fi
 say() { printf '${MARK} %s %s %s\\n' "$N" "$id" "$*"; }
-# An answer is kept in a file as it goes out, so that "fetch" can send it again; kept for a one-line answer.
+# keep stores an answer as it goes out, so that "fetch" can send it again; kept does the same for one line, without a process.
 keep() { printf '%s kept' "$id" > "$D/last.id"; tee "$D/last"; }
 kept() { printf '%s kept' "$id" > "$D/last.id"; say "$@" > "$D/last"; say "$@"; }
 fetch() {
@@ -99,8 +99,8 @@ op_exec() {
     if [ "$rc" = 124 ] && kill -0 "$pid" 2>/dev/null; then run=1; else run=0; fi
   else
     out="$D/out"
-    # Other timeouts than GNU's (busybox) kill the command alone, and the shell that waited then prints
-    # "Terminated" to the stderr in force, the command's output file: in a subshell that stderr is /dev/null.
+    # A timeout other than GNU's (busybox's) kills the command alone, and the shell that waited for it then prints
+    # "Terminated" on the stderr of that moment, the output file; from a subshell the note goes to /dev/null instead.
     if [ -n "$G" ]; then timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1; else ( exec timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1 ) 2>/dev/null; fi; rc=$?; run=0
   fi
   # Kept so that "fetch" can answer again without running anything: the output file and these fields.
