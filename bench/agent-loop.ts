@@ -20,6 +20,7 @@ function main(): void {
     writeFileSync(file, 'hello world\n'.repeat(100));
     const ops: Record<string, (i: number) => (string | number)[]> = {
       'exec (echo ok)': () => [b64('echo ok'), '60.000', 600, 0, 1 << 20],
+      'exec (no output)': () => [b64('true'), '60.000', 600, 0, 1 << 20],
       'read (1.2 KB)': () => [b64(file), 0, 1 << 20],
       'read at an offset': () => [b64(file), 100, 100],
       ls: () => [b64(dir)],
@@ -27,7 +28,7 @@ function main(): void {
       'write (new file)': (i) => [b64(path.join(dir, `w${i}.txt`)), b64('data\n')],
       'write (compare-and-swap)': () => [b64(file), b64('hello world\n'.repeat(100)), 'skip'],
     };
-    const opName: Record<string, string> = { 'exec (echo ok)': 'exec', 'read (1.2 KB)': 'read', 'read at an offset': 'read', ls: 'ls', hash: 'hash', 'write (new file)': 'write', 'write (compare-and-swap)': 'write' };
+    const opName: Record<string, string> = { 'exec (echo ok)': 'exec', 'exec (no output)': 'exec', 'read (1.2 KB)': 'read', 'read at an offset': 'read', ls: 'ls', hash: 'hash', 'write (new file)': 'write', 'write (compare-and-swap)': 'write' };
     console.log(`agent loop under /bin/sh, ${REQUESTS} requests per operation, best of ${ROUNDS} rounds\n`);
     console.log('operation | ms per request');
     console.log('--- | ---');

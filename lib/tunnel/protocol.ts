@@ -107,7 +107,8 @@ op_exec() {
   last="$id exec $rc $run $5 $out"; printf '%s' "$last" > "$D/last.id"
   exec_reply "$id" "$rc" "$run" "$5" "$out"
 }
-exec_reply() { printf '${MARK} %s %s ok %s %s ' "$N" "$1" "$2" "$3"; head -c $(($4+1)) "$5" | b64; printf '\\n'; }
+# Many commands print nothing: then there is nothing to encode, and no head or base64 to start.
+exec_reply() { printf '${MARK} %s %s ok %s %s ' "$N" "$1" "$2" "$3"; [ -s "$5" ] && head -c $(($4+1)) "$5" | b64; printf '\\n'; }
 op_outsize() { last=; read -r last < "$D/last.id"; set -- $last; [ "$2" = exec ] || { say err ENOENT; return; }; sz=$(wc -c < "$6"); say ok $((sz)); }
 op_ls() {
   arg "$1"; p=$a

@@ -41,6 +41,8 @@ export function workspaceToolsSuite(image?: () => AgentImage): void {
     it('runs a command in the workspace home and returns trimmed merged output and the exit code', async () => {
       expect(await bash('echo hello; echo oops >&2; pwd')).toEqual({ output: `hello\noops\n${home}`, exit_code: 0 });
       expect(await bash('echo failing; exit 3')).toEqual({ output: 'failing', exit_code: 3 });
+      expect(await bash('exit 4')).toEqual({ output: '', exit_code: 4 });
+      expect(await bash(`touch '${home}/quiet'`)).toEqual({ output: '', exit_code: 0 });
     });
 
     it('keeps a command\'s own shell syntax, and treats the command text as data on the way', async () => {
