@@ -112,6 +112,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 let cached: { config: Promise<Config>; until: number } | undefined;
 /** The last configuration that loaded: served when a refresh fails, so an SSM outage does not fail every request. */
 let lastGood: Config | undefined;
+/** Refreshes failed in a row. While SSM fails (throttling, above all) the next try waits 1 s, 2 s, 4 s, ... up to a minute. */
+let failures = 0;
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
 
 /** The configuration for this invocation: cached per container, read again after its TTL. */
 export function getConfig(now = Date.now()): Promise<Config> {
@@ -120,14 +124,18 @@ export function getConfig(now = Date.now()): Promise<Config> {
   const config: Promise<Config> = loadConfig(process.env).then(
     (c) => {
       lastGood = c;
+      failures = 0;
       if (cached?.config === config) cached.until = now + c.ttlMs;
       return c;
     },
     (err: unknown) => {
-      // A failed read is not cached: the next invocation tries again.
+      // With nothing to serve, a failed read is not cached: the next invocation tries again.
       if (cached?.config === config) cached = undefined;
       if (!fallback) throw err;
-      log('warn', 'configuration refresh failed; serving the last good configuration and retrying on the next invocation', { error: describeFailure(err) });
+      failures += 1;
+      const retryInMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
+      cached ??= { config: Promise.resolve(fallback), until: now + retryInMs };
+      log('warn', 'configuration refresh failed; serving the last good configuration', { error: describeFailure(err), retryInMs });
       return fallback;
     },
   );
@@ -144,6 +152,7 @@ function describeFailure(err: unknown): string {
 export function resetConfig(): void {
   cached = undefined;
   lastGood = undefined;
+  failures = 0;
 }
 
 /** The environment, with the service token resolved from SSM when a parameter is named. */

@@ -40,7 +40,7 @@ it('names a missing parameter, and does not cache the failure', async () => {
   expect((await getConfig(2_000)).serviceToken).toBe('abcdefghij-0123456789abcdefghijkl');
 });
 
-it('keeps serving the last good configuration when a refresh fails, warns without the token, and retries on later invocations', async () => {
+it('keeps serving the last good configuration when a refresh fails, warns without the token, and asks SSM again after a growing pause', async () => {
   const TOKEN = 'abcdefghij-0123456789abcdefghijkl';
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: TOKEN } });
   expect((await getConfig(1_000)).serviceToken).toBe(TOKEN);
@@ -48,24 +48,40 @@ it('keeps serving the last good configuration when a refresh fails, warns withou
   ssm.on(GetParameterCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
   process.env.LOG_LEVEL = 'warn';
   const output = captureOutput();
+  const asked = () => ssm.commandCalls(GetParameterCommand).length;
   try {
     expect((await getConfig(61_001)).serviceToken).toBe(TOKEN);
-    // Not cached as fresh: the next invocation asks SSM again.
-    expect((await getConfig(61_002)).serviceToken).toBe(TOKEN);
+    expect(asked()).toBe(2);
+    // Throttled: the next second's invocations are served without asking SSM, then 2 s, then 4 s.
+    expect((await getConfig(61_900)).serviceToken).toBe(TOKEN);
+    expect(asked()).toBe(2);
+    await getConfig(62_002);
+    expect(asked()).toBe(3);
+    await getConfig(63_900);
+    expect(asked()).toBe(3);
+    await getConfig(64_003);
+    expect(asked()).toBe(4);
+    await getConfig(67_900);
+    expect(asked()).toBe(4);
   } finally {
     output.restore();
   }
-  expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
   const warnings = output.all.filter((l) => l.includes('configuration refresh failed'));
-  expect(warnings).toHaveLength(2);
+  expect(warnings).toHaveLength(3);
   expect(warnings[0]).toContain('/coder-mcp/service-token');
   expect(warnings[0]).toContain('ThrottlingException');
+  expect(warnings.map((w) => (JSON.parse(w) as { retryInMs: number }).retryInMs)).toEqual([1_000, 2_000, 4_000]);
   expect(output.all.join('')).not.toContain(TOKEN);
 
+  // Once SSM answers, the rotated token is served, the pause is forgotten and the TTL applies again.
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'rotated000-0123456789abcdefghijkl' } });
-  expect((await getConfig(61_003)).serviceToken).toBe('rotated000-0123456789abcdefghijkl');
+  expect((await getConfig(68_004)).serviceToken).toBe('rotated000-0123456789abcdefghijkl');
   await getConfig(100_000);
-  expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(4);
+  expect(asked()).toBe(5);
+  ssm.on(GetParameterCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+  await getConfig(128_005);
+  await getConfig(129_006);
+  expect(asked()).toBe(7);
 });
 
 it('does not touch SSM without a parameter, and refuses both a token and a parameter', async () => {
