@@ -238,7 +238,11 @@ export class CoderMcpStack extends Stack {
     const alarm = (id: string, props: Pick<cloudwatch.AlarmProps, 'metric' | 'threshold' | 'alarmDescription'>) => {
       // No data means no traffic, not trouble.
       const a = new cloudwatch.Alarm(this, id, { ...props, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING });
-      if (action) a.addAlarmAction(action);
+      // The topic hears the recovery too, so a pager that opened an incident can close it.
+      if (action) {
+        a.addAlarmAction(action);
+        a.addOkAction(action);
+      }
     };
     alarm('Api5xx', {
       metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),

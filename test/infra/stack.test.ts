@@ -109,7 +109,7 @@ describe('default deployment (callers bring their own Coder token)', () => {
 
   it('alarms on duration only above any legitimate call, treats missing data as fine, and notifies no one unless asked', () => {
     out.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
-    out.template.allResourcesProperties('AWS::CloudWatch::Alarm', { TreatMissingData: 'notBreaching', AlarmActions: Match.absent() });
+    out.template.allResourcesProperties('AWS::CloudWatch::Alarm', { TreatMissingData: 'notBreaching', AlarmActions: Match.absent(), OKActions: Match.absent() });
     const [duration] = Object.values(out.template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Duration' } }));
     // A tool call may take coderd's full 5 minutes; the function times out at 330 s.
     expect(duration?.Properties.Threshold).toBeGreaterThanOrEqual(0.97 * 330_000);
@@ -212,7 +212,7 @@ describe('service-token deployment with a customer-managed KMS key and an alarm 
 
   it('notifies the topic from every alarm', () => {
     out.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
-    out.template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [TOPIC], TreatMissingData: 'notBreaching' });
+    out.template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [TOPIC], OKActions: [TOPIC], TreatMissingData: 'notBreaching' });
   });
 
   it('has its own API name in the 5xx alarm', () => {
