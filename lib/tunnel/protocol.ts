@@ -75,7 +75,10 @@ D=$(mktemp -d) || exit 1
 trap 'rm -rf "$D"' EXIT HUP TERM
 cd "$HOME" 2>/dev/null
 ${SH_DECODE}
+# GNU timeout ends the command's whole process group; for another (busybox's), which ends the command alone, the
+# command leads a group of its own (setsid) and the loop ends what is left of that group.
 G=; timeout --version >/dev/null 2>&1 && G=1
+S=; [ -z "$G" ] && command -v setsid >/dev/null 2>&1 && S=setsid
 if command -v nohup >/dev/null 2>&1; then detach() { exec nohup sh "$D/cmd"; }; else detach() { trap '' HUP; exec sh "$D/cmd"; }; fi
 if base64 -w 0 </dev/null >/dev/null 2>&1; then b64() { base64 -w 0; }; else b64() { base64 | tr -d '\\n'; }; fi
 say() { printf '${MARK} %s %s %s\\n' "$N" "$id" "$*"; }
@@ -99,9 +102,12 @@ op_exec() {
     if [ "$rc" = 124 ] && kill -0 "$pid" 2>/dev/null; then run=1; else run=0; fi
   else
     out="$D/out"
-    # A timeout other than GNU's (busybox's) kills the command alone, and the shell that waited for it then prints
-    # "Terminated" on the stderr of that moment, the output file; from a subshell the note goes to /dev/null instead.
-    if [ -n "$G" ]; then timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1; else ( exec timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1 ) 2>/dev/null; fi; rc=$?; run=0
+    if [ -n "$G" ]; then timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1; rc=$?
+    else
+      # Waited for as a job: its pid is the group's id, and the shell's "Terminated" note goes to /dev/null, not into the output.
+      ( exec timeout -k 2 "$2" $S sh "$D/cmd" </dev/null >"$out" 2>&1 ) 2>/dev/null & g=$!; wait "$g"; rc=$?
+      case $rc in 124|137|143) [ -n "$S" ] && kill -TERM "-$g" 2>/dev/null;; esac
+    fi; run=0
   fi
   # Kept so that "fetch" can answer again without running anything: the output file and these fields.
   last="$id exec $rc $run $5 $out"; printf '%s' "$last" > "$D/last.id"

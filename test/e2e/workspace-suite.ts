@@ -63,6 +63,14 @@ export function workspaceToolsSuite(image?: () => AgentImage): void {
       expect(res.output).toBe('started\nCommand canceled due to timeout');
     });
 
+    it('also stops the children of a command that outlives its timeout', async () => {
+      const marker = path.join(home, 'late-child');
+      const res = await bash(`( sleep 2; echo late > '${marker}' ) & echo started; sleep 30`, { timeout_ms: 300 });
+      expect(res.exit_code).toBe(124);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(existsSync(marker)).toBe(false);
+    });
+
     it('keeps a background command running after the call returns', async () => {
       const marker = path.join(home, 'bg-done');
       const res = await bash(`echo begun; sleep 1; echo finished > '${marker}'`, { background: true, timeout_ms: 300 });
