@@ -66,6 +66,15 @@ it('serves requests, re-sends a kept response on fetch, refuses a stale compare-
   loop.term.write(`\n${requestLine('f1', 'fetch', ['w1'])}`);
   expect((await loop.response('f1'))[0]).toMatchObject({ status: 'ok', fields: ['1'] });
   expect(await loop.response('w1')).toHaveLength(2);
+  // A multi-field answer (kept as it went out) comes back the same, fields and all.
+  loop.term.write(requestLine('r1', 'read', [b64(file), 0, 100]));
+  await loop.response('r1');
+  loop.term.write(`\n${requestLine('f3', 'fetch', ['r1'])}`);
+  expect((await loop.response('f3'))[0]).toMatchObject({ status: 'ok', fields: ['1'] });
+  const reads = await loop.response('r1');
+  expect(reads).toHaveLength(2);
+  expect(reads[1]).toEqual(reads[0]);
+  expect(reads[0]).toMatchObject({ status: 'ok', fields: ['6', Buffer.from('first\n').toString('base64')] });
   loop.term.write(requestLine('f2', 'fetch', ['never-sent']));
   expect((await loop.response('f2'))[0]).toMatchObject({ status: 'ok', fields: ['0'] });
 
