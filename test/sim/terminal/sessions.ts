@@ -1,7 +1,8 @@
 /**
  * The agent side of the reconnecting PTY (coderd's buffered backend): sessions keyed by agent and
- * reconnect id, each a real PTY (node-pty) running /bin/sh in the workspace's temporary home, a 64 KiB
- * replay buffer, any number of attached sockets, close-on-exit, and an orphan timeout.
+ * reconnect id, each a real PTY (node-pty) running the image's shell (default /bin/sh) in the
+ * workspace's temporary home, a 64 KiB replay buffer, any number of attached sockets, close-on-exit,
+ * and an orphan timeout.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
