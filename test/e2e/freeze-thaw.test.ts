@@ -1,7 +1,8 @@
 /**
  * Lambda's freeze and thaw, for real: the local server runs in a child process that the test stops
  * with SIGSTOP (as Lambda freezes a container) while the simulator drops its idle WebSocket or ends
- * its PTY session, then resumes with SIGCONT. Also a socket dropped while a command runs.
+ * its PTY session, then resumes with SIGCONT. Also a socket dropped while a command runs. On this
+ * machine's /bin/sh with GNU coreutils and on busybox ash with busybox applets only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,9 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startSimulator, type Simulator } from '../sim';
+import { busyboxImage } from '../helpers/busybox';
 import { callTool } from '../helpers/stack';
+import type { AgentImage } from '../sim/terminal/sessions';
 
 const ROOT = path.join(__dirname, '..', '..');
 let sim: Simulator;
@@ -39,82 +42,89 @@ function startServer(): Promise<string> {
 /** Short enough that a test can outlast it; the re-attach tests come back well within it. */
 const ORPHAN_TIMEOUT_MS = 1500;
 
-beforeEach(async () => {
-  sim = await startSimulator({ orphanTimeoutMs: ORPHAN_TIMEOUT_MS });
-  const url = await startServer();
-  client = new Client({ name: 'freeze-test', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-});
+const IMAGES: [string, (() => AgentImage) | undefined][] = [
+  ['dash and GNU coreutils', undefined],
+  ['busybox ash and applets', busyboxImage],
+];
 
-afterEach(async () => {
-  await client.close().catch(() => undefined);
-  if (server.exitCode === null) {
+describe.each(IMAGES)('%s', (_name, image) => {
+  beforeEach(async () => {
+    sim = await startSimulator({ orphanTimeoutMs: ORPHAN_TIMEOUT_MS, agentImage: image?.() });
+    const url = await startServer();
+    client = new Client({ name: 'freeze-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  });
+
+  afterEach(async () => {
+    await client.close().catch(() => undefined);
+    if (server.exitCode === null) {
+      server.kill('SIGCONT');
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    await sim.close();
+  });
+
+  const bash = async (command: string) => {
+    const res = await callTool(client, 'coder_workspace_bash', { workspace: 'dev', command });
+    expect(res.isError).toBe(false);
+    return res.json() as { output: string; exit_code: number };
+  };
+
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('re-attaches to the same PTY session after a freeze during which the socket was dropped', async () => {
+    await bash('echo warm');
+    const [before] = sim.pty.sessions();
+    expect(before).toBeDefined();
+    server.kill('SIGSTOP');
+    expect(sim.pty.dropSockets()).toBe(1);
+    await pause(200);
     server.kill('SIGCONT');
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  await sim.close();
-});
+    expect((await bash('echo thawed')).output).toBe('thawed');
+    const after = sim.pty.sessions();
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ id: before?.id, pid: before?.pid });
+  });
 
-const bash = async (command: string) => {
-  const res = await callTool(client, 'coder_workspace_bash', { workspace: 'dev', command });
-  expect(res.isError).toBe(false);
-  return res.json() as { output: string; exit_code: number };
-};
+  it('replaces a session that expired during the freeze, and the call succeeds', async () => {
+    await bash('echo warm');
+    const [before] = sim.pty.sessions();
+    server.kill('SIGSTOP');
+    // The socket goes while the container is frozen; the orphaned session then times out on the agent, as coderd's does after 5 minutes.
+    expect(sim.pty.dropSockets()).toBe(1);
+    await pause(ORPHAN_TIMEOUT_MS + 500);
+    expect(sim.pty.sessions()).toHaveLength(0);
+    server.kill('SIGCONT');
+    expect((await bash('echo replaced')).output).toBe('replaced');
+    const after = sim.pty.sessions();
+    expect(after).toHaveLength(1);
+    // The same reconnect id starts a new PTY on the agent, as coderd does for an id it no longer knows.
+    expect(after[0]?.pid).not.toBe(before?.pid);
+  });
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  it('replaces a session killed during the freeze, and the call succeeds', async () => {
+    await bash('echo warm');
+    const [before] = sim.pty.sessions();
+    server.kill('SIGSTOP');
+    expect(sim.pty.killSession(before?.id ?? '')).toBe(true);
+    await pause(200);
+    server.kill('SIGCONT');
+    expect((await bash('echo replaced')).output).toBe('replaced');
+    const after = sim.pty.sessions();
+    expect(after).toHaveLength(1);
+    expect(after[0]?.pid).not.toBe(before?.pid);
+  });
 
-it('re-attaches to the same PTY session after a freeze during which the socket was dropped', async () => {
-  await bash('echo warm');
-  const [before] = sim.pty.sessions();
-  expect(before).toBeDefined();
-  server.kill('SIGSTOP');
-  expect(sim.pty.dropSockets()).toBe(1);
-  await pause(200);
-  server.kill('SIGCONT');
-  expect((await bash('echo thawed')).output).toBe('thawed');
-  const after = sim.pty.sessions();
-  expect(after).toHaveLength(1);
-  expect(after[0]).toMatchObject({ id: before?.id, pid: before?.pid });
-});
-
-it('replaces a session that expired during the freeze, and the call succeeds', async () => {
-  await bash('echo warm');
-  const [before] = sim.pty.sessions();
-  server.kill('SIGSTOP');
-  // The socket goes while the container is frozen; the orphaned session then times out on the agent, as coderd's does after 5 minutes.
-  expect(sim.pty.dropSockets()).toBe(1);
-  await pause(ORPHAN_TIMEOUT_MS + 500);
-  expect(sim.pty.sessions()).toHaveLength(0);
-  server.kill('SIGCONT');
-  expect((await bash('echo replaced')).output).toBe('replaced');
-  const after = sim.pty.sessions();
-  expect(after).toHaveLength(1);
-  // The same reconnect id starts a new PTY on the agent, as coderd does for an id it no longer knows.
-  expect(after[0]?.pid).not.toBe(before?.pid);
-});
-
-it('replaces a session killed during the freeze, and the call succeeds', async () => {
-  await bash('echo warm');
-  const [before] = sim.pty.sessions();
-  server.kill('SIGSTOP');
-  expect(sim.pty.killSession(before?.id ?? '')).toBe(true);
-  await pause(200);
-  server.kill('SIGCONT');
-  expect((await bash('echo replaced')).output).toBe('replaced');
-  const after = sim.pty.sessions();
-  expect(after).toHaveLength(1);
-  expect(after[0]?.pid).not.toBe(before?.pid);
-});
-
-it('a socket dropped while a command runs yields its result exactly once', async () => {
-  const file = path.join(sim.pty.workspaceHome(sim.demo.workspaceId), 'appended.txt');
-  const running = bash(`sleep 1; echo line >> '${file}'; echo appended`);
-  await pause(400);
-  expect(sim.pty.dropSockets()).toBeGreaterThan(0);
-  const res = await running;
-  expect(res).toEqual({ output: 'appended', exit_code: 0 });
-  expect(readFileSync(file, 'utf8')).toBe('line\n');
-  expect(sim.pty.sessions()).toHaveLength(1);
+  it('a socket dropped while a command runs yields its result exactly once', async () => {
+    const file = path.join(sim.pty.workspaceHome(sim.demo.workspaceId), 'appended.txt');
+    const running = bash(`sleep 1; echo line >> '${file}'; echo appended`);
+    await pause(400);
+    expect(sim.pty.dropSockets()).toBeGreaterThan(0);
+    const res = await running;
+    expect(res).toEqual({ output: 'appended', exit_code: 0 });
+    expect(readFileSync(file, 'utf8')).toBe('line\n');
+    expect(sim.pty.sessions()).toHaveLength(1);
+  });
 });
