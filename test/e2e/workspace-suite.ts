@@ -65,9 +65,10 @@ export function workspaceToolsSuite(image?: () => AgentImage): void {
 
     it('also stops the children of a command that outlives its timeout', async () => {
       const marker = path.join(home, 'late-child');
-      const res = await bash(`( sleep 2; echo late > '${marker}' ) & echo started; sleep 30`, { timeout_ms: 300 });
+      // busybox's timeout counts whole seconds, so the child sleeps well past one.
+      const res = await bash(`( sleep 3; echo late > '${marker}' ) & echo started; sleep 30`, { timeout_ms: 300 });
       expect(res.exit_code).toBe(124);
-      await new Promise((r) => setTimeout(r, 2500));
+      await new Promise((r) => setTimeout(r, 3500));
       expect(existsSync(marker)).toBe(false);
     });
 
