@@ -7,7 +7,7 @@ import { CoderApiError } from './errors';
 import { agentSchema, buildSchema, logSchema, workspaceSchema, type Workspace, type WorkspaceAgent } from './schemas';
 import { ResourceError } from '../errors';
 import { isUuid } from './uuid';
-import { NO_PROGRESS, type Progress } from '../mcp/progress';
+import { NO_PROGRESS, type Progress } from '../progress';
 
 /** `agent.workspace.owner` (Coder Connect) → `owner/workspace.agent`; otherwise every `--` → `/`. */
 export function normalizeWorkspaceInput(input: string): string {

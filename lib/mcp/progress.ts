@@ -5,6 +5,7 @@
  */
 import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { NO_PROGRESS, type Progress } from '../progress';
 
 const progressCall = z.looseObject({
   method: z.literal('tools/call'),
@@ -24,15 +25,6 @@ export async function asksForProgress(request: Request, maxBodyBytes: number): P
   }
   return (Array.isArray(body) ? body : [body]).some((message) => progressCall.safeParse(message).success);
 }
-
-export interface Progress {
-  /** One progress notification (none when the client did not ask). Never fails the call. */
-  report(message: string): void;
-  /** Reports "<what>: still running after N s" every interval until the returned function is called. */
-  keepAlive(what: string): () => void;
-}
-
-export const NO_PROGRESS: Progress = { report: () => undefined, keepAlive: () => () => undefined };
 
 export function progressReporter(
   token: string | number | undefined,

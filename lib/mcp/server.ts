@@ -11,7 +11,8 @@ import { AppError, DeadlineError } from '../errors';
 import { log } from '../log';
 import { recordToolCall } from '../metrics';
 import { ANNOTATIONS, type Tool, type ToolContext } from '../tools/types';
-import { progressReporter, type Progress } from './progress';
+import type { Progress } from '../progress';
+import { progressReporter } from './progress';
 
 export const SERVER_NAME = 'Coder';
 export const INSTRUCTIONS = 'Coder MCP Server providing workspace and template management tools';

@@ -11,7 +11,7 @@ import { InvalidArgumentError, PermissionError } from '../errors';
 import type { AgentChannel } from '../tunnel/channel';
 import { TunnelDialError } from '../tunnel/errors';
 import type { TunnelPool } from '../tunnel/pool';
-import type { Progress } from '../mcp/progress';
+import type { Progress } from '../progress';
 
 export interface ResolvedAgent {
   workspaceId: string;

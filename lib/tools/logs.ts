@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { agentLogBatchSchema, logSchema } from '../coder/schemas';
 import { requireUuid } from '../coder/uuid';
 import { defineTool } from './types';
-import type { Progress } from '../mcp/progress';
+import type { Progress } from '../progress';
 
 /** coderd's tools return the output lines, or null when there are none (a nil Go slice). */
 function outputs(logs: { output: string }[]): string[] | null {

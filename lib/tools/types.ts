@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { CoderClient } from '../coder/client';
 import type { AgentAccess } from './agent-access';
-import type { Progress } from '../mcp/progress';
+import type { Progress } from '../progress';
 import { InvalidArgumentError } from '../errors';
 
 /** coderd's three annotation classes (contract §1.2); all four hints are always sent. */
