@@ -5,12 +5,15 @@
  * events of an SSE answer arrive while the tool runs). It listens on loopback only and refuses
  * foreign Host headers (DNS rebinding).
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LambdaContext, Responder } from '../handler';
 import { headOf, pipeBody } from '../http/body';
+import { rpcError } from '../http/respond';
 import { isTextContentType } from '../http/results';
+import { INVALID_REQUEST, tooLargeMessage } from '../mcp/envelope';
 
 export interface LocalServerOptions {
   respond: Responder;
@@ -28,6 +31,11 @@ export interface LocalServer {
 
 /** API Gateway refuses payloads over 10 MB before Lambda sees them; so do we. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+/**
+ * An oversized body is still read (and dropped) up to this many bytes in all, so the client has sent
+ * everything before the 413 is written and reads it rather than a reset connection; beyond it we hang up.
+ */
+const DRAIN_MAX_BODY = 4 * GATEWAY_MAX_BODY;
 const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
 
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
@@ -59,7 +67,11 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse, opts: 
     return send(res, 403, { message: `Forbidden: Host ${JSON.stringify(req.headers.host ?? '')} is not a loopback name` });
   }
   const body = await readBody(req);
-  if (body === 'too-large') return send(res, 413, { message: 'Request Entity Too Large' });
+  if (body === 'too-large') {
+    // Only POST /mcp takes a body worth sending, so the answer is the JSON-RPC error MCP clients read.
+    res.setHeader('connection', 'close');
+    return writeResponse(res, rpcError(413, INVALID_REQUEST, tooLargeMessage(GATEWAY_MAX_BODY, "API Gateway's payload limit")));
+  }
   const started = Date.now();
   const context: LambdaContext | undefined = opts.invocationTimeoutMs
     ? { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => started + (opts.invocationTimeoutMs ?? 0) - Date.now() }
@@ -74,14 +86,14 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > GATEWAY_MAX_BODY) {
+      if (size <= GATEWAY_MAX_BODY) return void chunks.push(chunk);
+      chunks.length = 0;
+      if (size > DRAIN_MAX_BODY) {
         resolve('too-large');
         req.destroy();
-        return;
       }
-      chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(size > GATEWAY_MAX_BODY ? 'too-large' : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -95,7 +107,9 @@ export function toHttpApiEvent(req: http.IncomingMessage, body: Buffer) {
     headers[k] = Array.isArray(v) ? v.join(',') : v;
   }
   const cookies = req.headers.cookie ? req.headers.cookie.split(/;\s*/) : undefined;
-  const text = isTextContentType(req.headers['content-type'] ?? null);
+  // A body that is not valid UTF-8 goes base64-encoded, as a binary one does, so the handler sees the bytes
+  // the client sent (and can refuse them) rather than text with replacement characters.
+  const text = isTextContentType(req.headers['content-type'] ?? null) && isUtf8(body);
   const now = new Date();
   return {
     version: '2.0',

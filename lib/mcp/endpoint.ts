@@ -1,7 +1,9 @@
 /**
  * `POST /mcp`: origin, method, toolset and credential checks, then one stateless SDK transport and one
  * MCP server for this request only (sharing either across requests leaks responses between clients,
- * CVE-2026-25536). A token Coder rejects turns the whole answer into a 401 so OAuth clients re-authenticate.
+ * CVE-2026-25536). The body is read and checked first (envelope.ts, params.ts) so a client's mistake gets
+ * the JSON-RPC error that names it. A token Coder rejects turns the whole answer into a 401 so OAuth
+ * clients re-authenticate.
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { bearerChallenge, type PublicUrls } from '../auth/metadata';
@@ -18,6 +20,8 @@ import { isToolset, toolsFor } from '../tools/registry';
 import { recordTunnelEvent } from '../metrics';
 import { DEFAULT_POOL_OPTIONS, sharedPool } from '../tunnel/shared';
 import { callBudgetMs } from './deadline';
+import { screenBody } from './envelope';
+import { screenParams } from './params';
 import { asksForProgress } from './progress';
 import { createMcpServer } from './server';
 
@@ -67,6 +71,14 @@ async function serveMcp(
   onUnauthorized: () => void,
 ): Promise<Response> {
   const { config } = ctx;
+  const accepting = withDefaultAccept(request);
+  // A JSON body is read, decoded and checked here (see envelope.ts); any other content type is the SDK's to refuse (415).
+  let parsedBody: unknown;
+  if (isJsonContentType(accepting.headers.get('content-type'))) {
+    const screened = await screenBody(accepting, config.maxBodyBytes);
+    if (!screened.ok) return screened.response;
+    parsedBody = screened.body;
+  }
   const server = createMcpServer({
     version: ctx.version,
     tools: toolsFor(toolset),
@@ -87,7 +99,7 @@ async function serveMcp(
     },
   });
   // JSON answers by default (as coderd); SSE only where progress can reach the client while the call runs.
-  const streamed = config.streamResponses && (await asksForProgress(request, config.maxBodyBytes));
+  const streamed = config.streamResponses && parsedBody !== undefined && asksForProgress(parsedBody);
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: !streamed,
@@ -96,7 +108,8 @@ async function serveMcp(
   let response: Response;
   try {
     await server.connect(transport);
-    response = await transport.handleRequest(withDefaultAccept(request));
+    screenParams(transport);
+    response = await transport.handleRequest(accepting, parsedBody === undefined ? undefined : { parsedBody });
   } catch (err) {
     await server.close();
     throw err;
@@ -136,6 +149,11 @@ function withDefaultAccept(request: Request): Request {
   const headers = new Headers(request.headers);
   headers.set('accept', 'application/json, text/event-stream');
   return new Request(request, { headers });
+}
+
+/** The media type alone, as the SDK compares it (parameters such as charset do not matter). */
+function isJsonContentType(header: string | null): boolean {
+  return (header ?? '').split(';', 1)[0]?.trim().toLowerCase() === 'application/json';
 }
 
 type Rejection = (cors: Record<string, string>) => Response;

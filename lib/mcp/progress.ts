@@ -12,17 +12,8 @@ const progressCall = z.looseObject({
   params: z.looseObject({ _meta: z.looseObject({ progressToken: z.union([z.string(), z.number()]) }) }),
 });
 
-/** Whether the POSTed JSON-RPC message (or batch) is a tool call that asks for progress. A malformed body is the SDK's to refuse. */
-export async function asksForProgress(request: Request, maxBodyBytes: number): Promise<boolean> {
-  const text = await request.clone().text();
-  // Most bodies never mention a token; a large write need not be parsed twice to learn that.
-  if (text.length > maxBodyBytes || !text.includes('progressToken')) return false;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return false;
-  }
+/** Whether the POSTed JSON-RPC message (or batch), already parsed, is a tool call that asks for progress. */
+export function asksForProgress(body: unknown): boolean {
   return (Array.isArray(body) ? body : [body]).some((message) => progressCall.safeParse(message).success);
 }
 

@@ -4,7 +4,7 @@
  * `isError` results with Coder's text, while the SDK keeps doing JSON-RPC, initialize and versions.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, McpError, ErrorCode, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, ErrorCode, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { AppError, DeadlineError } from '../errors';
@@ -56,11 +56,32 @@ export function createMcpServer(opts: McpServerOptions): Server {
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const tool = byName.get(req.params.name);
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `unknown tool ${JSON.stringify(req.params.name)}`);
+    if (!tool) throw new RpcError(ErrorCode.InvalidParams, `unknown tool ${echoName(req.params.name)}`);
     const progress = progressReporter(req.params._meta?.progressToken, extra.sendNotification, opts.progressIntervalMs);
     return runTool(tool, req.params.arguments, opts, extra.signal, progress);
   });
   return server;
+}
+
+/**
+ * A JSON-RPC error whose message reaches the client as written: the SDK answers with any thrown error's
+ * `code` and `message`, and its McpError would prefix "MCP error <code>: " to coderd's text.
+ */
+class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Longest tool name echoed back: a client may send anything as a name, and the answer should stay one short line. */
+const MAX_ECHOED_NAME = 100;
+
+function echoName(name: string): string {
+  const chars = Array.from(name);
+  return JSON.stringify(chars.length > MAX_ECHOED_NAME ? `${chars.slice(0, MAX_ECHOED_NAME).join('')}…` : name);
 }
 
 async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, clientSignal: AbortSignal, progress: Progress): Promise<CallToolResult> {
