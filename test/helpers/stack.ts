@@ -31,13 +31,25 @@ export interface StackOptions {
   serviceToken?: boolean;
   /** Emulated Lambda timeout: the handler sees its remaining time shrink as in AWS. */
   invocationTimeoutMs?: number;
+  /**
+   * Put a proxy between the server and the simulator (e.g. `startNginx` from ./nginx): it gets the
+   * simulator's URL, its own URL becomes CODER_URL (unless `coderUrl` is given), and it is closed with the stack.
+   */
+  proxy?: (simUrl: string) => Promise<{ url: string; close(): Promise<void> }>;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   clearVerified();
   const sim = await startSimulator({ buildStepMs: 20, ...opts.sim });
+  let proxy: { url: string; close(): Promise<void> } | undefined;
+  try {
+    proxy = await opts.proxy?.(sim.url);
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
   // The local server streams answers as the deployed entry does.
-  const env: Record<string, string> = { CODER_URL: opts.coderUrl ?? sim.url, MCP_STREAM_RESPONSES: 'true', ...opts.env };
+  const env: Record<string, string> = { CODER_URL: opts.coderUrl ?? proxy?.url ?? sim.url, MCP_STREAM_RESPONSES: 'true', ...opts.env };
   if (opts.serviceToken) env.CODER_SESSION_TOKEN = sim.demo.user.token;
   let config = parseConfig(env);
   const server = await startLocalServer({ respond: makeResponder(() => config), invocationTimeoutMs: opts.invocationTimeoutMs });
@@ -54,6 +66,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     mcpUrl: `${server.url}/mcp`,
     close: async () => {
       await server.close();
+      await proxy?.close();
       await sim.close();
     },
   };
