@@ -26,9 +26,15 @@ export function protectedResourceMetadata(urls: PublicUrls, coderUrl: string) {
   };
 }
 
-export function bearerChallenge(urls: PublicUrls, error?: 'invalid_token'): string {
+/** Why a token was refused, in the challenge's `error_description` (coderd's wording for the audience case). */
+const DESCRIPTIONS = {
+  invalid: 'The access token is invalid or expired',
+  audience: 'The access token audience does not match this resource',
+} as const;
+
+export function bearerChallenge(urls: PublicUrls, error?: 'invalid_token', why: keyof typeof DESCRIPTIONS = 'invalid'): string {
   const parts = ['Bearer realm="coder"'];
-  if (error) parts.push(`error="${error}"`, 'error_description="The access token is invalid or expired"');
+  if (error) parts.push(`error="${error}"`, `error_description="${DESCRIPTIONS[why]}"`);
   parts.push(`resource_metadata="${metadataUrl(urls)}"`);
   return parts.join(', ');
 }

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
 import WebSocket from 'ws';
-import { CoderApiError, CoderBadResponseError, CoderTimeoutError, CoderUnreachableError, type CoderValidation } from './errors';
+import { CoderApiError, CoderBadResponseError, CoderTimeoutError, CoderUnreachableError, tokenRefusal, type CoderValidation, type TokenRefusal } from './errors';
 
 export interface CoderClientOptions {
   /** Deployment URL, e.g. https://coder.example.com (no trailing slash needed). */
@@ -19,8 +19,11 @@ export interface CoderClientOptions {
   requestTimeoutMs: number;
   /** Aborts every call (the tool call's deadline). */
   signal?: AbortSignal;
-  /** Called when coderd rejects the token, so the HTTP layer can answer 401 and let OAuth clients re-authenticate. */
-  onUnauthorized?: () => void;
+  /**
+   * Called when coderd refuses the token itself (a 401, or the 403 of an OAuth2 token for another audience),
+   * so the HTTP layer can answer 401 and let OAuth clients re-authenticate.
+   */
+  onUnauthorized?: (refusal: TokenRefusal) => void;
 }
 
 export interface RequestOptions<T> {
@@ -60,6 +63,11 @@ export class CoderClient {
     const url = new URL(path.replace(/^\//, ''), this.baseUrl);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     return url;
+  }
+
+  /** Reports a refusal of the token seen outside this client's own calls (e.g. a refused PTY upgrade), as its calls report theirs. */
+  reportRefusedToken(refusal: TokenRefusal): void {
+    this.opts.onUnauthorized?.(refusal);
   }
 
   get<T>(path: string, schema: z.ZodType<T>, query?: Record<string, string | undefined>): Promise<T> {
@@ -159,9 +167,11 @@ export class CoderClient {
   }
 
   private apiErrorFromText(method: string, url: URL, status: number, contentType: string | undefined, text: string): CoderApiError {
-    if (status === 401) this.opts.onUnauthorized?.();
     const parsed = coderErrorBody.safeParse(safeJson(text));
-    if (contentType?.includes('application/json') && parsed.success) {
+    const json = contentType?.includes('application/json') === true && parsed.success;
+    const refusal = tokenRefusal(status, json ? parsed.data.message : undefined);
+    if (refusal) this.opts.onUnauthorized?.(refusal);
+    if (json) {
       const validations: CoderValidation[] = parsed.data.validations ?? [];
       return new CoderApiError(method, redact(url), status, parsed.data.message ?? '', parsed.data.detail || undefined, validations);
     }

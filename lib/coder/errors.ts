@@ -24,6 +24,22 @@ export class CoderApiError extends AppError {
   }
 }
 
+/** coderd's 403 message for an OAuth2-provider token issued for another resource (coderd/httpmw/apikey.go, RFC 8707). */
+export const AUDIENCE_REFUSED = 'Token audience validation failed';
+
+/** Why coderd refused the token itself: not valid (signed out, unknown, expired, revoked), or valid for another audience. */
+export type TokenRefusal = 'invalid' | 'audience';
+
+/**
+ * Whether an answer of coderd refuses the caller's token, so that signing in again is the cure: any 401,
+ * and the one 403 whose message is the audience failure. Any other 403 is a permission, not a sign-in problem.
+ */
+export function tokenRefusal(status: number, coderMessage: string | undefined): TokenRefusal | undefined {
+  if (status === 401) return 'invalid';
+  if (status === 403 && coderMessage === AUDIENCE_REFUSED) return 'audience';
+  return undefined;
+}
+
 /** coderd could not be reached at all (DNS, refused, reset, TLS). */
 export class CoderUnreachableError extends AppError {
   readonly code = 'coder_unreachable';

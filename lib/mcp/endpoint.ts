@@ -10,7 +10,7 @@ import { bearerChallenge, type PublicUrls } from '../auth/metadata';
 import { fingerprint, resolveCredentials, type Credentials } from '../auth/token';
 import { forgetVerified, isRecentlyVerified, markVerified } from '../auth/verified';
 import { CoderClient } from '../coder/client';
-import { CoderApiError } from '../coder/errors';
+import { CoderApiError, tokenRefusal, type TokenRefusal } from '../coder/errors';
 import { userSchema } from '../coder/schemas';
 import type { Config } from '../config';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from '../http/origin';
@@ -51,14 +51,14 @@ export async function handleMcp(request: Request, ctx: EndpointContext): Promise
   const rejected = await checkToken(credentials, ctx);
   if (rejected) return rejected(cors);
 
-  let coderRejectedToken = false;
-  const response = await serveMcp(request, ctx, toolset, credentials, () => {
-    coderRejectedToken = true;
+  let refusal: TokenRefusal | undefined;
+  const response = await serveMcp(request, ctx, toolset, credentials, (why) => {
+    refusal ??= why;
     forgetVerified(fingerprint(ctx.config.coderUrl, credentials.token));
   });
   // A JSON answer is complete here and can still become the 401 that sends OAuth clients to sign in again;
   // a streamed one has begun, so the tool's own result carries Coder's refusal.
-  if (coderRejectedToken) return tokenRejected(credentials, ctx)(cors);
+  if (refusal) return tokenRejected(credentials, ctx, refusal)(cors);
   for (const [k, v] of Object.entries(cors)) response.headers.set(k, v);
   return response;
 }
@@ -68,7 +68,7 @@ async function serveMcp(
   ctx: EndpointContext,
   toolset: 'standard' | 'chatgpt',
   credentials: Credentials,
-  onUnauthorized: () => void,
+  onUnauthorized: (refusal: TokenRefusal) => void,
 ): Promise<Response> {
   const { config } = ctx;
   const accepting = withDefaultAccept(request);
@@ -158,7 +158,11 @@ function isJsonContentType(header: string | null): boolean {
 
 type Rejection = (cors: Record<string, string>) => Response;
 
-/** Asks Coder whether the token is valid unless it did so moments ago. Only a definite "no" rejects; an outage is left to the tools to report. */
+/**
+ * Asks Coder whether the token is valid unless it did so moments ago. Only a definite "no" rejects: a 401,
+ * or the 403 of an OAuth2 token issued for another audience (which no call with it can ever pass); an
+ * outage, or any other answer, is left to the tools to report.
+ */
 async function checkToken(credentials: Credentials, ctx: EndpointContext): Promise<Rejection | undefined> {
   const key = fingerprint(ctx.config.coderUrl, credentials.token);
   const now = Date.now();
@@ -173,19 +177,24 @@ async function checkToken(credentials: Credentials, ctx: EndpointContext): Promi
     markVerified(key, now, ctx.config.authCacheMs);
     return undefined;
   } catch (err) {
-    if (err instanceof CoderApiError && err.status === 401) return tokenRejected(credentials, ctx);
-    return undefined;
+    const refusal = err instanceof CoderApiError ? tokenRefusal(err.status, err.coderMessage) : undefined;
+    return refusal ? tokenRejected(credentials, ctx, refusal) : undefined;
   }
 }
 
-function tokenRejected(credentials: Credentials, ctx: EndpointContext): Rejection {
+function tokenRejected(credentials: Credentials, ctx: EndpointContext, refusal: TokenRefusal): Rejection {
   if (credentials.source === 'service') {
     // Not the caller's fault, and not something an OAuth flow can fix: say what the operator must do.
     return (cors) => rpcError(502, -32000, 'Coder rejected the service token configured in CODER_SESSION_TOKEN; replace it with a valid token', cors);
   }
-  return (cors) => unauthorized(ctx, cors, 'Unauthorized: Coder rejected the token (invalid, expired or revoked); sign in again', 'invalid_token');
+  const message =
+    refusal === 'audience'
+      ? `Unauthorized: Coder refused the token because it was issued for another resource (audience); sign in again and obtain a token for ${ctx.config.coderUrl}`
+      : 'Unauthorized: Coder rejected the token (invalid, expired or revoked); sign in again';
+  return (cors) => unauthorized(ctx, cors, message, refusal);
 }
 
-function unauthorized(ctx: EndpointContext, cors: Record<string, string>, message: string, error?: 'invalid_token'): Response {
-  return rpcError(401, -32001, message, { 'www-authenticate': bearerChallenge(ctx.urls, error), ...cors });
+function unauthorized(ctx: EndpointContext, cors: Record<string, string>, message: string, refusal?: TokenRefusal): Response {
+  const challenge = refusal ? bearerChallenge(ctx.urls, 'invalid_token', refusal) : bearerChallenge(ctx.urls);
+  return rpcError(401, -32001, message, { 'www-authenticate': challenge, ...cors });
 }

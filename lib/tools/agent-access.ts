@@ -6,6 +6,7 @@
 import { fingerprint } from '../auth/token';
 import type { CoderClient } from '../coder/client';
 import { authcheckResponseSchema } from '../coder/schemas';
+import { tokenRefusal } from '../coder/errors';
 import { findWorkspaceAndAgent, waitForAgent } from '../coder/workspaces';
 import { InvalidArgumentError, PermissionError } from '../errors';
 import type { AgentChannel } from '../tunnel/channel';
@@ -51,9 +52,17 @@ export class AgentAccess {
     try {
       return await this.runOnce(key, workspace, signal, fn);
     } catch (err) {
+      if (!(err instanceof TunnelDialError)) throw err;
+      // coderd refused the upgrade for the token itself (401, or the audience 403): as on REST, the answer
+      // becomes the 401 that sends the caller to sign in, and no other agent would be dialled any better.
+      const refusal = err.status === undefined ? undefined : tokenRefusal(err.status, err.coderMessage);
+      if (refusal) {
+        this.opts.coder.reportRefusedToken(refusal);
+        throw err;
+      }
       // A remembered agent that cannot be dialled may have been replaced (rebuild, restart): nothing was
       // sent, so resolve afresh and try once more.
-      if (!(err instanceof TunnelDialError) || cached === undefined) throw err;
+      if (cached === undefined) throw err;
       return this.runOnce(key, workspace, signal, fn);
     }
   }

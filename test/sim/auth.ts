@@ -1,7 +1,9 @@
 /**
  * coderd's API key middleware (coderd/httpmw/apikey.go): where the token is read from, the 401 bodies
- * for a missing, malformed, unknown, wrong or expired key, and the RFC 6750/9728 WWW-Authenticate
- * challenge on every 401. Tokens are compared here and never logged.
+ * for a missing, malformed, unknown, wrong or expired key, the 403 for an OAuth2-provider token whose
+ * audience is not coderd's access URL (RFC 8707), and the RFC 6750/9728 WWW-Authenticate challenge on
+ * every 401 and 403. REST calls and WebSocket upgrades (the PTY) both pass here. Tokens are compared
+ * here and never logged.
  */
 import type http from 'node:http';
 import { HttpError } from './http';
@@ -50,9 +52,46 @@ export function authenticate(model: SimModel, req: http.IncomingMessage, url: UR
   if (!key) throw reject('API key is invalid.');
   if (key.secret !== secret) throw reject('API key secret is invalid.');
   if (key.expiresAt.getTime() <= Date.now()) throw reject(`API key expired at "${goTimeString(key.expiresAt)}".`);
+  // Checked right after expiry, as ExtractAPIKey does; the body carries no detail (coderd logs it instead).
+  if (key.loginType === 'oauth2_provider_app' && !audienceAccepted(key.audience ?? '', model.accessUrl ?? baseUrl)) {
+    const body = { message: AUDIENCE_REFUSED };
+    throw new HttpError(403, body, { 'www-authenticate': challenge(model.accessUrl ?? baseUrl, 403, body) });
+  }
   const user = model.users.get(key.userId);
   if (!user) throw reject('API key is invalid.');
   return user;
+}
+
+export const AUDIENCE_REFUSED = 'Token audience validation failed';
+
+/**
+ * validateOAuth2ProviderAppTokenAudience (coderd/httpmw/apikey.go, coder/coder a2c107ca): a token
+ * without an audience is accepted (backward compatibility); otherwise its audience and the access URL
+ * must be equal once both are normalized.
+ */
+export function audienceAccepted(audience: string, accessUrl: string): boolean {
+  if (audience === '') return true;
+  return normalizeAudience(audience) === normalizeAudience(accessUrl);
+}
+
+/**
+ * normalizeAudienceURI: scheme and host lowercased, IDN hosts in punycode, the default port of http and
+ * https dropped, dot segments removed, an empty path as "/", a trailing slash dropped from a longer path,
+ * no fragment, the query kept. WHATWG URL parsing does the first four as Go's steps do; a string that
+ * does not parse is compared as it is, as in coderd.
+ */
+export function normalizeAudience(uri: string): string {
+  if (uri === '') return '';
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return uri;
+  }
+  let path = url.pathname === '' ? '/' : url.pathname;
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  const userinfo = url.username ? `${url.username}${url.password ? `:${url.password}` : ''}@` : '';
+  return `${url.protocol}//${userinfo}${url.host}${path}${url.search}`;
 }
 
 /**

@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import { Builds } from './builds';
 import { Router } from './http';
 import { JobRunner } from './jobs';
-import { createUser, SimModel, updateAgent, type Role, type SimUser } from './model';
+import { createUser, mintOAuth2Key, SimModel, updateAgent, type Role, type SimUser } from './model';
 import { agentRoutes } from './routes/agents';
 import { buildRoutes } from './routes/builds';
 import { fileRoutes } from './routes/files';
@@ -67,6 +67,13 @@ export interface Simulator {
   addUser(username: string, role: Role): SimUser;
   /** Later requests with this token get coderd's 401 "expired" answer. */
   expireToken(token: string): void;
+  /**
+   * A token as coderd's OAuth2 provider issues it to `username` for the resource `audience` (the RFC 8707
+   * `resource` the client asked for; '' for none). coderd refuses it (403) unless the audience is its access URL.
+   */
+  mintOAuth2Token(username: string, audience: string): string;
+  /** coderd's configured access URL as the audience rule sees it (e.g. after a move to a new domain); undefined = the simulator's URL. */
+  setAccessUrl(url: string | undefined): void;
   /** The answer of GET /api/v2/applications/host ("" = not configured). */
   setAppHost(host: string): void;
   setAgentState(agentId: string, s: { status?: string; lifecycle_state?: string }): void;
@@ -121,6 +128,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     expireToken: (token) => {
       const key = model.keys.get(token.split('-')[0] ?? '');
       if (key) key.expiresAt = new Date(Date.now() - 1000);
+    },
+    mintOAuth2Token: (username, audience) => {
+      const user = model.userByName(username);
+      if (!user) throw new Error(`simulator: no user ${username}`);
+      return mintOAuth2Key(model, user, audience);
+    },
+    setAccessUrl: (url) => {
+      model.accessUrl = url;
     },
     setAppHost: (host) => {
       model.appHost = host;

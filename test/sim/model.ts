@@ -185,8 +185,13 @@ export class SimModel {
   readonly org: Organization = { id: randomUUID(), name: 'coder', display_name: 'Coder' };
   readonly startedAt = now();
   readonly users = new Map<string, SimUser>();
-  /** Token id (the part before the dash) → token state. */
-  readonly keys = new Map<string, { secret: string; userId: string; expiresAt: Date }>();
+  /**
+   * Token id (the part before the dash) → token state. A key coderd's OAuth2 provider issued has login type
+   * `oauth2_provider_app` and the `audience` (RFC 8707 resource) the client asked for; '' when none was given.
+   */
+  readonly keys = new Map<string, { secret: string; userId: string; expiresAt: Date; loginType?: 'oauth2_provider_app'; audience?: string }>();
+  /** coderd's configured access URL, which OAuth2 token audiences must match; unset = the simulator's own URL. */
+  accessUrl: string | undefined;
   readonly templates = new Map<string, SimTemplate>();
   readonly versions = new Map<string, SimVersion>();
   readonly workspaces = new Map<string, SimWorkspace>();
@@ -297,4 +302,12 @@ export function createUser(model: SimModel, username: string, role: Role): SimUs
   model.users.set(user.id, user);
   model.keys.set(keyId, { secret, userId: user.id, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS) });
   return user;
+}
+
+/** A new key for an existing user, as coderd's OAuth2 provider issues it at the token endpoint, bound to `audience`. */
+export function mintOAuth2Key(model: SimModel, user: SimUser, audience: string): string {
+  const keyId = randomAlnum(10);
+  const secret = randomAlnum(22);
+  model.keys.set(keyId, { secret, userId: user.id, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS), loginType: 'oauth2_provider_app', audience });
+  return `${keyId}-${secret}`;
 }
