@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { b64, bootstrapScript, parseLine, requestLine } from '../lib/tunnel/protocol';
+import { b64, LOOP_SCRIPT, parseLine, requestLine } from '../lib/tunnel/protocol';
 import { busyboxImage } from '../test/helpers/busybox';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -46,7 +46,7 @@ function timeOp(shell: Shell, op: (typeof OPS)[number], dir: string): number {
     for (let i = 0; i < REQUESTS; i++) input += requestLine(`r${i}`, op.op, op.fields(i, file, dir, hash));
     const started = performance.now();
     const [program = '/bin/sh', ...leading] = shell.argv;
-    const run = spawnSync(program, [...leading, '-c', bootstrapScript('bench')], { input, encoding: 'utf8', cwd: dir, env: { PATH: shell.path, HOME: dir } });
+    const run = spawnSync(program, [...leading, '-c', LOOP_SCRIPT, 'sh', 'bench'], { input, encoding: 'utf8', cwd: dir, env: { PATH: shell.path, HOME: dir } });
     const ms = (performance.now() - started) / REQUESTS;
     const answers = run.stdout.split('\n').map(parseLine).filter((l) => l !== undefined && 'status' in l);
     const failed = answers.filter((l) => 'status' in l && l.status !== 'ok');

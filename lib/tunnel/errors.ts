@@ -1,9 +1,26 @@
 /** Failures of the agent tunnel, one class per family, each with a message a user can act on. */
 import { AppError } from '../errors';
 
-/** The WebSocket to coderd's PTY endpoint could not be opened or the loop on the agent did not start. */
+/**
+ * The WebSocket to coderd's PTY endpoint could not be opened or the loop on the agent did not start.
+ * `status` is the HTTP status of a refused upgrade (undefined for network faults and closed sockets),
+ * `coderMessage` coderd's own `message` from that answer, so callers can tell a refused credential from an outage.
+ */
 export class TunnelDialError extends AppError {
   readonly code = 'tunnel_dial';
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly coderMessage?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** Worth dialling again: the network or coderd failed (no answer, a closed socket, 5xx, 429); a 4xx will not change by retrying. */
+  get retryable(): boolean {
+    return this.status === undefined || this.status >= 500 || this.status === 429;
+  }
 }
 
 /** The agent lacks a tool the loop needs (named in the message). */

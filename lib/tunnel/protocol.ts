@@ -4,7 +4,7 @@
  * and base64 fields. Caller data (paths, contents, commands) is only ever base64 data that the loop
  * decodes; the bootstrap's source contains nothing but our own constants.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Tools the loop needs on the agent; a missing one is named in the error. `nohup` is not among them:
@@ -61,16 +61,13 @@ arg() {
 }`;
 
 /**
- * The program the PTY runs (`command=`). Plain POSIX sh (runs on dash, bash and busybox ash). It puts
- * the tty in raw mode without echo, checks its tools, prints a ready line with the nonce, then
- * serves one request line at a time. Each response is also kept in a file so that a response lost
- * with a dropped socket can be fetched again without running the request twice.
+ * The agent loop: constant text (no nonce, nothing of the caller's), so it can be kept on the workspace
+ * under its content hash and run as `sh <file> <nonce>`. Plain POSIX sh (runs on dash, bash and busybox
+ * ash). It prints a ready line with the nonce, then serves one request line at a time. Each response is
+ * also kept in a file so that a response lost with a dropped socket can be fetched again without
+ * running the request twice. The tty is already raw and the tools checked: the dial stub did both.
  */
-export function bootstrapScript(nonce: string): string {
-  const tools = REQUIRED_TOOLS.join(' ');
-  return `set -f; N=${nonce}
-stty raw -echo 2>/dev/null
-for t in ${tools}; do command -v "$t" >/dev/null 2>&1 || { printf '\\n${MARK}_MISSING %s %s\\n' "$N" "$t"; exit 127; }; done
+export const LOOP_SCRIPT = `set -f; N=$1
 D=$(mktemp -d) || exit 1
 trap 'rm -rf "$D"' EXIT HUP TERM
 cd "$HOME" 2>/dev/null
@@ -174,6 +171,50 @@ while IFS= read -r line; do
     *) say err EPROTO ;;
   esac
 done`;
+
+/** The loop as it travels to the workspace, and the name it is kept under there; computed once per container. */
+let loopPackage: { digest: string; payload: string } | undefined;
+
+export function loopDigest(): string {
+  return packLoop().digest;
+}
+
+/** The loop as one base64 line, sent after `load <nonce>` when the stub asks for it. */
+export function loopPayload(): string {
+  return packLoop().payload;
+}
+
+function packLoop(): { digest: string; payload: string } {
+  loopPackage ??= { digest: createHash('sha256').update(LOOP_SCRIPT).digest('hex'), payload: Buffer.from(LOOP_SCRIPT).toString('base64') };
+  return loopPackage;
+}
+
+/**
+ * The program the PTY runs (`command=`): a short stub, so the dial's request line stays far below the
+ * 8 KB a stock nginx accepts (the loop itself is over 10 KB once URL-encoded). It makes the tty raw
+ * without echo, checks the loop's tools, and runs the loop kept under its SHA-256 in the user's cache,
+ * checked against that hash before each use. When it is not there (first dial to this workspace, or a
+ * new version of the loop) the stub prints a load line and reads the loop from the terminal: a line
+ * `load <nonce>` (anything before it, such as an early ping, is skipped), then exactly the payload's
+ * length in base64. The copy is written beside its final name and renamed, so concurrent dials never
+ * see half a file; a copy that does not match the hash is refused. An unwritable cache falls back to a
+ * directory of this session's own. Only our constants and the nonce are in the text.
+ */
+export function dialCommand(nonce: string): string {
+  const tools = REQUIRED_TOOLS.join(' ');
+  const digest = loopDigest();
+  return `N=${nonce}; H=${digest}
+stty raw -echo 2>/dev/null
+for t in ${tools}; do command -v $t >/dev/null 2>&1 || { printf '\\n${MARK}_MISSING %s %s\\n' $N $t; exit 127; }; done
+C=\${XDG_CACHE_HOME:-$HOME/.cache}/coder-mcp; F=$C/loop-$H.sh; s=$(sha256sum "$F" 2>/dev/null)
+if [ "\${s%% *}" != $H ]; then
+{ mkdir -p "$C" && [ -w "$C" ]; } 2>/dev/null || { C=$(mktemp -d) && F=$C/loop-$H.sh; } || exit 1
+printf '\\n${MARK}_LOAD %s\\n' $N
+while IFS= read -r l; do [ "$l" = "load $N" ] && break; done
+head -c ${loopPayload().length} | base64 -d > "$F.$N" 2>/dev/null; s=$(sha256sum "$F.$N")
+[ "\${s%% *}" = $H ] && mv -f "$F.$N" "$F" || { rm -f "$F.$N"; printf '\\n${MARK}_BADLOAD %s\\n' $N; exit 1; }
+fi
+exec sh "$F" $N`;
 }
 
 /** A field as base64 (never empty on the wire: an empty value travels as `-` for "nothing"). */
@@ -193,13 +234,21 @@ export interface ResponseLine {
   fields: string[];
 }
 
-export type ControlLine = { kind: 'ready'; nonce: string } | { kind: 'missing'; nonce: string; tool: string };
+/** Lines of the stub and the loop's start: the loop is ready, a tool is missing, the stub asks for the loop, or what it got was damaged. */
+export type ControlLine =
+  | { kind: 'ready'; nonce: string }
+  | { kind: 'load'; nonce: string }
+  | { kind: 'badload'; nonce: string }
+  | { kind: 'missing'; nonce: string; tool: string };
+
+const CONTROL_KINDS: Record<string, 'ready' | 'load' | 'badload'> = { [`${MARK}_READY`]: 'ready', [`${MARK}_LOAD`]: 'load', [`${MARK}_BADLOAD`]: 'badload' };
 
 /** Parses one PTY output line; anything that is not ours (banners, replayed history, stray output) is undefined. */
 export function parseLine(raw: string): ResponseLine | ControlLine | undefined {
   const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
   const parts = line.split(' ');
-  if (parts[0] === `${MARK}_READY` && parts.length === 2 && parts[1]) return { kind: 'ready', nonce: parts[1] };
+  const control = CONTROL_KINDS[parts[0] ?? ''];
+  if (control && parts.length === 2 && parts[1]) return { kind: control, nonce: parts[1] };
   if (parts[0] === `${MARK}_MISSING` && parts.length === 3 && parts[1] && parts[2]) return { kind: 'missing', nonce: parts[1], tool: parts[2] };
   if (parts[0] !== MARK || parts.length < 4) return undefined;
   const [, nonce = '', id = '', status] = parts;

@@ -8,10 +8,16 @@ import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { clearResolutions } from '../../lib/tools/agent-access';
 import { resetSharedPool } from '../../lib/tunnel/shared';
+import { startNginx } from '../helpers/nginx';
 import { callTool, connectClient, startStack, type Stack } from '../helpers/stack';
 import type { AgentImage } from '../sim/terminal/sessions';
 
-export function workspaceToolsSuite(image?: () => AgentImage): void {
+export interface SuiteOptions {
+  /** Put a real nginx, configured as Coder's docs configure it, between the server and coderd (the simulator). */
+  throughNginx?: boolean;
+}
+
+export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions = {}): void {
   let stack: Stack;
   let client: Client;
   let home: string;
@@ -20,7 +26,7 @@ export function workspaceToolsSuite(image?: () => AgentImage): void {
   beforeAll(async () => {
     resetSharedPool();
     clearResolutions();
-    stack = await startStack({ sim: { agentImage: image?.() } });
+    stack = await startStack({ sim: { agentImage: image?.() }, proxy: opts.throughNginx ? startNginx : undefined });
     client = await connectClient(stack, { token: stack.sim.demo.user.token });
     home = stack.sim.pty.workspaceHome(stack.sim.demo.workspaceId);
   });
@@ -29,6 +35,12 @@ export function workspaceToolsSuite(image?: () => AgentImage): void {
     resetSharedPool();
     await stack.close();
   });
+
+  if (opts.throughNginx) {
+    it('reaches coderd through nginx', () => {
+      expect(stack.config.coderUrl).not.toBe(stack.sim.url);
+    });
+  }
 
   type Bash = { output: string; exit_code: number };
   const bash = async (command: string, extra: Record<string, unknown> = {}) => {

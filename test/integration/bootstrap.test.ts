@@ -1,27 +1,34 @@
 /**
- * The agent-side loop on its own: the bootstrap script under a real PTY (node-pty) and the system's
- * POSIX sh, spoken to with the line protocol. Covers what the simulator path does not isolate: the
- * named error for a missing tool, fetch-after-loss, compare-and-swap, and exit on `bye`.
+ * The agent side on its own: the dial stub and the loop under a real PTY (node-pty) and the system's
+ * POSIX sh, spoken to with the line protocol as a channel speaks it. Covers what the simulator path
+ * does not isolate: the named error for a missing tool, the loop kept under its hash (asked for once,
+ * checked on every start, replaced when damaged), fetch-after-loss, compare-and-swap, and exit on `bye`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as pty from 'node-pty';
-import { b64, bootstrapScript, parseLine, requestLine } from '../../lib/tunnel/protocol';
+import { b64, dialCommand, LOOP_SCRIPT, loopDigest, loopPayload, parseLine, requestLine } from '../../lib/tunnel/protocol';
 
 type Line = NonNullable<ReturnType<typeof parseLine>>;
+const NONCE = 'feedc0de';
 
-function runLoop(env: Record<string, string>, cwd: string) {
-  const term = pty.spawn('/bin/sh', ['-c', bootstrapScript('feedc0de')], { cwd, env, cols: 200, rows: 50 });
+/** Runs the dial stub as coderd's agent would (the user's shell with -c); `payload` is what it gets when it asks for the loop. */
+function runLoop(env: Record<string, string>, cwd: string, payload: string = loopPayload()) {
+  const term = pty.spawn('/bin/sh', ['-c', dialCommand(NONCE)], { cwd, env, cols: 200, rows: 50 });
   const lines: Line[] = [];
   let buf = '';
   let exited: number | undefined;
+  // A channel's first words on a new socket: a ping that a stub must skip while it waits for the loop.
+  term.write(`\n${requestLine('p0', 'ping', [])}`);
   term.onData((d) => {
     buf += d;
     for (let i = buf.indexOf('\n'); i !== -1; i = buf.indexOf('\n')) {
       const line = parseLine(buf.slice(0, i));
       buf = buf.slice(i + 1);
-      if (line) lines.push(line);
+      if (!line) continue;
+      lines.push(line);
+      if ('kind' in line && line.kind === 'load') term.write(`load ${line.nonce}\n${payload}\n`);
     }
   });
   const whenTermEnds = term.onExit;
@@ -39,7 +46,8 @@ function runLoop(env: Record<string, string>, cwd: string) {
     await until(() => lines.some((l) => 'id' in l && l.id === id));
     return lines.filter((l) => 'id' in l && l.id === id);
   };
-  return { term, lines, until, response, exitCode: () => exited };
+  const kinds = () => lines.flatMap((l) => ('kind' in l ? [l.kind] : []));
+  return { term, lines, until, response, kinds, exitCode: () => exited };
 }
 
 let dir: string;
@@ -48,17 +56,70 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+const PATH = process.env.PATH ?? '/usr/bin:/bin';
+const cached = () => path.join(dir, '.cache', 'coder-mcp', `loop-${loopDigest()}.sh`);
+
 it('names the first missing tool and exits', async () => {
   const loop = runLoop({ PATH: path.join(dir, 'empty-bin'), HOME: dir }, dir);
   await loop.until(() => loop.lines.some((l) => 'kind' in l && l.kind === 'missing'));
-  expect(loop.lines).toContainEqual({ kind: 'missing', nonce: 'feedc0de', tool: 'base64' });
+  expect(loop.lines).toContainEqual({ kind: 'missing', nonce: NONCE, tool: 'base64' });
   await loop.until(() => loop.exitCode() !== undefined);
   expect(loop.exitCode()).toBe(127);
 });
 
+it('asks for the loop once per workspace: later starts run the copy kept under its hash', async () => {
+  const first = runLoop({ PATH, HOME: dir }, dir);
+  await first.until(() => first.kinds().includes('ready'));
+  expect(first.kinds()).toEqual(['load', 'ready']);
+  expect(readFileSync(cached(), 'utf8')).toBe(LOOP_SCRIPT);
+  // The ping sent before the load was skipped by the stub, never read as part of the loop.
+  first.term.write(requestLine('p1', 'ping', []));
+  expect((await first.response('p1'))[0]).toMatchObject({ nonce: NONCE, status: 'ok' });
+  first.term.kill();
+
+  const second = runLoop({ PATH, HOME: dir }, dir);
+  await second.until(() => second.kinds().includes('ready'));
+  expect(second.kinds()).toEqual(['ready']);
+  // The early ping waited in the terminal and is answered by the loop.
+  expect((await second.response('p0'))[0]).toMatchObject({ status: 'ok' });
+  second.term.kill();
+});
+
+it('refuses a damaged loop, and replaces a kept copy that no longer matches its hash', async () => {
+  const damaged = runLoop({ PATH, HOME: dir }, dir, loopPayload().replace(/^..../, 'ZWNo'));
+  await damaged.until(() => damaged.exitCode() !== undefined);
+  expect(damaged.kinds()).toEqual(['load', 'badload']);
+  expect(damaged.exitCode()).toBe(1);
+  expect(readdirSync(path.dirname(cached()))).toEqual([]);
+
+  mkdirSync(path.dirname(cached()), { recursive: true });
+  writeFileSync(cached(), 'echo tampered > tampered\n');
+  const loop = runLoop({ PATH, HOME: dir }, dir);
+  await loop.until(() => loop.kinds().includes('ready'));
+  expect(loop.kinds()).toEqual(['load', 'ready']);
+  expect(existsSync(path.join(dir, 'tampered'))).toBe(false);
+  expect(readFileSync(cached(), 'utf8')).toBe(LOOP_SCRIPT);
+  loop.term.kill();
+});
+
+it('runs from a private directory when the cache cannot be written', async () => {
+  // A file where the cache directory would go: mkdir fails for any user, root included.
+  writeFileSync(path.join(dir, 'not-a-dir'), '');
+  const env = { PATH, HOME: dir, XDG_CACHE_HOME: path.join(dir, 'not-a-dir', 'cache') };
+  for (let i = 0; i < 2; i++) {
+    const loop = runLoop(env, dir);
+    await loop.until(() => loop.kinds().includes('ready'));
+    // Nothing could be kept, so every start asks again; the loop still serves.
+    expect(loop.kinds()).toEqual(['load', 'ready']);
+    loop.term.write(requestLine('p1', 'ping', []));
+    expect((await loop.response('p1'))[0]).toMatchObject({ status: 'ok' });
+    loop.term.kill();
+  }
+});
+
 it('serves requests, re-sends a kept response on fetch, refuses a stale compare-and-swap, and exits on bye', async () => {
-  const loop = runLoop({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir }, dir);
-  await loop.until(() => loop.lines.some((l) => 'kind' in l && l.kind === 'ready'));
+  const loop = runLoop({ PATH, HOME: dir }, dir);
+  await loop.until(() => loop.kinds().includes('ready'));
   const file = path.join(dir, 'f.txt');
   loop.term.write(requestLine('w1', 'write', [b64(file), b64('first\n')]));
   expect((await loop.response('w1'))[0]).toMatchObject({ status: 'ok' });

@@ -2,7 +2,8 @@
 import { needsProbe, shouldEvict, sweepIntervalMs } from '../../lib/tunnel/evict';
 import { breaksChannel } from '../../lib/tunnel/pool';
 import { AgentOpError, OutcomeUnknownError, TunnelDialError } from '../../lib/tunnel/errors';
-import { b64, bootstrapScript, parseLine, requestLine } from '../../lib/tunnel/protocol';
+import { b64, dialCommand, LOOP_SCRIPT, parseLine, requestLine } from '../../lib/tunnel/protocol';
+import { dialUrl, requestLineBytes } from '../../lib/tunnel/channel';
 import { applyEdits, decodeText, unifiedDiff } from '../../lib/tools/edits';
 import { isTimeout } from '../../lib/tools/workspace-bash';
 import { mimeTypeFor } from '../../lib/tools/mime';
@@ -35,15 +36,24 @@ describe('line protocol', () => {
     expect(line).not.toContain('rm -rf');
     expect(b64('')).toBe('=');
   });
-  it('keeps caller data out of the bootstrap source', () => {
-    const script = bootstrapScript('0123456789abcdef');
-    expect(script).toContain('N=0123456789abcdef');
-    expect(script).not.toMatch(/bash|python|perl/);
+  it('keeps caller data out of the loop and the dial stub', () => {
+    expect(dialCommand('0123456789abcdef')).toMatch(/^N=0123456789abcdef; H=[0-9a-f]{64}\n/);
+    for (const script of [LOOP_SCRIPT, dialCommand('0123456789abcdef')]) expect(script).not.toMatch(/bash|python|perl/);
+  });
+  it('keeps the dial\'s request line within 4 KB, whatever the loop grows to', () => {
+    // A long deployment URL (a path prefix behind a proxy) and real UUIDs: what a proxy in front of coderd sees.
+    const target = { coderUrl: `https://${'c'.repeat(60)}.example.com/${'prefix/'.repeat(10)}`, token: 't', agentId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' };
+    const url = dialUrl(target, 'ffffffff-1111-2222-3333-444444444444', '0123456789abcdef');
+    expect(requestLineBytes(url)).toBeLessThanOrEqual(4096);
+    // The loop travels inside the terminal, not in the URL.
+    expect(url.toString()).not.toContain(encodeURIComponent('op_exec'));
   });
   it('parses our lines and ignores everything else', () => {
     expect(parseLine('__CMCP n1 a1 ok 0 2 0 aGkK\r')).toEqual({ nonce: 'n1', id: 'a1', status: 'ok', fields: ['0', '2', '0', 'aGkK'] });
     expect(parseLine('__CMCP_READY n1')).toEqual({ kind: 'ready', nonce: 'n1' });
     expect(parseLine('__CMCP_MISSING n1 base64')).toEqual({ kind: 'missing', nonce: 'n1', tool: 'base64' });
+    expect(parseLine('__CMCP_LOAD n1')).toEqual({ kind: 'load', nonce: 'n1' });
+    expect(parseLine('__CMCP_BADLOAD n1')).toEqual({ kind: 'badload', nonce: 'n1' });
     for (const junk of ['', 'hello', '$ a1 ping', '__CMCP n1 a1 maybe', 'x__CMCP n1 a1 ok']) expect(parseLine(junk)).toBeUndefined();
   });
 });
