@@ -52,7 +52,9 @@ async function answer(event: unknown, context: LambdaContext | undefined, config
     parsed = parseEvent(event);
   } catch (err) {
     if (err instanceof UnsupportedEventError) {
-      log('error', 'unsupported event', { requestId: context?.awsRequestId });
+      // A warm-up ping, a scheduled rule or a test invoke from the console: not a fault of this request's
+      // caller or of ours, so a warning (an error per invocation would page someone for a keep-warm rule).
+      log('warn', 'unsupported event', { requestId: context?.awsRequestId });
       return { kind: 'http', response: json(400, { message: err.message }) };
     }
     throw err;

@@ -1,29 +1,74 @@
-/** The response-streaming entry point writes the handler's proxy result through Lambda's HttpResponseStream prelude. */
-import { PassThrough, type Writable } from 'node:stream';
+/**
+ * The response-streaming entry point writes the app's answer through Lambda's HttpResponseStream prelude.
+ * The fake runtime here behaves as the real one on the point that matters (aws-lambda-ric's
+ * `HttpResponseStream.from` arms a hook that only the first `write` call fires, never `end`), so an
+ * answer whose prelude would be lost fails here too; test/integration/lambda-runtime.test.ts runs the
+ * built bundle under the real runtime client.
+ */
+import { Writable } from 'node:stream';
 import { preludeOf, streamingHandler, type AwsLambdaGlobal } from '../../lib/stream';
+import { captureOutput } from '../helpers/capture-output';
 
+type WriteCallback = (error: Error | null | undefined) => void;
+
+/** The runtime's response stream: `beforeFirstWrite` runs on the first `write` call; `end` alone skips it, as Node's ClientRequest does. */
+class RuntimeStream extends Writable {
+  beforeFirstWrite: (() => void) | undefined;
+  readonly body: Buffer[] = [];
+
+  override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
+    const hook = this.beforeFirstWrite;
+    this.beforeFirstWrite = undefined;
+    hook?.();
+    if (typeof encoding === 'function') return super.write(chunk, encoding);
+    return encoding === undefined ? super.write(chunk, callback) : super.write(chunk, encoding, callback);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.body.push(chunk);
+    callback();
+  }
+}
+
+/** The runtime, what the client got from it, and `invoke` for the handler that `streamifyResponse` wrapped last. */
 function fakeRuntime() {
   const seen: { metadata?: Record<string, unknown>; body: Buffer[] } = { body: [] };
+  let sink: RuntimeStream | undefined;
+  let wrapped: ((event: unknown) => Promise<void>) | undefined;
   const runtime: AwsLambdaGlobal = {
-    streamifyResponse: (fn) => async (event: unknown) => {
-      const sink = new PassThrough();
-      sink.on('data', (c: Buffer) => seen.body.push(c));
-      await fn(event, sink, { awsRequestId: 'r', getRemainingTimeInMillis: () => 30_000 });
+    streamifyResponse: (fn) => {
+      wrapped = async (event) => {
+        sink = new RuntimeStream();
+        seen.body = sink.body;
+        await fn(event, sink, { awsRequestId: 'r', getRemainingTimeInMillis: () => 30_000 });
+      };
+      return wrapped;
     },
     HttpResponseStream: {
       from: (stream: Writable, metadata) => {
-        seen.metadata = metadata;
+        if (stream !== sink || !sink) throw new Error('HttpResponseStream.from: not the runtime\'s stream');
+        // What the client gets: the prelude goes out only if something is written.
+        sink.beforeFirstWrite = () => {
+          seen.metadata = metadata;
+        };
         return stream;
       },
     },
   };
-  return { runtime, seen };
+  const invoke = (event: unknown): Promise<void> => {
+    if (!wrapped) throw new Error('no handler was wrapped with streamifyResponse');
+    return wrapped(event);
+  };
+  return { runtime, seen, invoke };
 }
+
+const bodyless = (status: number, headers: Record<string, string>) => () =>
+  Promise.resolve({ kind: 'rest' as const, response: new Response(null, { status, headers }) });
 
 it('streams status, headers and body of the buffered handler', async () => {
   process.env.CODER_URL = 'https://coder.example.com';
-  const { runtime, seen } = fakeRuntime();
-  const invoke = streamingHandler(runtime) as (event: unknown) => Promise<void>;
+  const { runtime, seen, invoke } = fakeRuntime();
+  streamingHandler(runtime);
   await invoke({
     resource: '/{proxy+}',
     path: '/healthz',
@@ -40,6 +85,17 @@ it('streams status, headers and body of the buffered handler', async () => {
   expect(JSON.parse(Buffer.concat(seen.body).toString())).toMatchObject({ status: 'ok' });
 });
 
+it.each([
+  ['a preflight', 204, { 'access-control-allow-origin': 'https://app.example.com' }],
+  ['an accepted notification', 202, { 'access-control-allow-origin': 'https://app.example.com' }],
+])('sends the prelude of %s, whose body is empty', async (_what, status, headers) => {
+  const { runtime, seen, invoke } = fakeRuntime();
+  streamingHandler(runtime, bodyless(status, headers));
+  await invoke({});
+  expect(seen.metadata).toEqual({ statusCode: status, headers });
+  expect(Buffer.concat(seen.body)).toHaveLength(0);
+});
+
 it('carries status, headers and cookies in the prelude, without a length', () => {
   const headers = new Headers({ a: '1', vary: 'x, y', 'content-length': '0' });
   headers.append('set-cookie', 'c=1');
@@ -47,8 +103,8 @@ it('carries status, headers and cookies in the prelude, without a length', () =>
   expect(preludeOf(new Response('', { status: 201, headers }))).toEqual({ statusCode: 201, headers: { a: '1', vary: 'x, y', 'content-type': 'text/plain;charset=UTF-8' }, cookies: ['c=1', 'd=2'] });
 });
 
-it('writes each chunk of a streamed body as it comes, and only then ends the stream', async () => {
-  const { runtime, seen } = fakeRuntime();
+it('sends the prelude before the first chunk, writes each chunk as it comes, and only then ends the stream', async () => {
+  const { runtime, seen, invoke } = fakeRuntime();
   let push: ((text: string) => void) | undefined;
   let close: (() => void) | undefined;
   const body = new ReadableStream<Uint8Array>({
@@ -58,9 +114,11 @@ it('writes each chunk of a streamed body as it comes, and only then ends the str
     },
   });
   const respond = () => Promise.resolve({ kind: 'http' as const, response: new Response(body, { headers: { 'content-type': 'text/event-stream' } }) });
-  const invoke = streamingHandler(runtime, respond) as (event: unknown) => Promise<void>;
+  streamingHandler(runtime, respond);
   const done = invoke({});
   await new Promise((r) => setImmediate(r));
+  // Status and headers are out while the body has not produced a byte.
+  expect(seen.metadata).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/event-stream' } });
   push?.('event: message\ndata: {"progress":1}\n\n');
   await new Promise((r) => setImmediate(r));
   // The first event is out before the body has ended.
@@ -69,5 +127,31 @@ it('writes each chunk of a streamed body as it comes, and only then ends the str
   close?.();
   await done;
   expect(Buffer.concat(seen.body).toString()).toMatch(/progress.*result/s);
-  expect(seen.metadata).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/event-stream' } });
+});
+
+it('answers what is not an HTTP event (a warm-up ping, a scheduled event, null) with a 400 through the stream, logged as a warning', async () => {
+  process.env.CODER_URL = 'https://coder.example.com';
+  const previous = process.env.LOG_LEVEL;
+  process.env.LOG_LEVEL = 'debug';
+  const output = captureOutput();
+  const answers: { metadata?: Record<string, unknown>; body: string }[] = [];
+  try {
+    for (const event of [{}, { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, null]) {
+      const { runtime, seen, invoke } = fakeRuntime();
+      streamingHandler(runtime);
+      await invoke(event);
+      answers.push({ metadata: seen.metadata, body: Buffer.concat(seen.body).toString() });
+    }
+  } finally {
+    output.restore();
+    process.env.LOG_LEVEL = previous;
+  }
+  for (const a of answers) {
+    expect(a.metadata).toMatchObject({ statusCode: 400, headers: { 'content-type': 'application/json' } });
+    expect(JSON.parse(a.body)).toMatchObject({ message: expect.stringMatching(/^unsupported event/) });
+  }
+  const lines = output.all.join('').split('\n').filter((l) => l.includes('"unsupported event"'));
+  expect(lines).toHaveLength(3);
+  for (const line of lines) expect(line).toMatch(/"level":"WARN"/);
+  expect(output.all.join('')).not.toMatch(/"level":"ERROR"/);
 });
