@@ -9,17 +9,24 @@
  * - Coder's per-call path: what coderd's MCP server did for every call before it shared one tunnel
  *   (coder #24460): look the workspace up, check the agent, check SSH permission, dial a new tunnel.
  *
+ * - first dial to a workspace: a fresh channel with the loop's kept copy deleted before every call, so
+ *   the dial stub asks for the loop and receives it through the terminal (one round trip more).
+ *
  * Prints p50/p95 per call, dials per 1000 calls, coderd requests per call and each mode's floor (its
  * unavoidable round trips x 40 ms, plus the handshake where it dials). A last pair of runs answers
- * exec with a ping, taking the agent's work out, to show how close to its floor a mode can get.
+ * exec with a ping, taking the agent's work out, to show how close to its floor a mode can get. Last,
+ * the bytes of the dial's HTTP request line, which proxies in front of coderd limit (nginx: 8 KB).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { clearVerified } from '../lib/auth/verified';
 import { parseConfig } from '../lib/config';
 import { makeHandler, type Handler } from '../lib/handler';
 import { clearResolutions } from '../lib/tools/agent-access';
-import { AgentChannel } from '../lib/tunnel/channel';
+import { AgentChannel, dialUrl, requestLineBytes } from '../lib/tunnel/channel';
+import { newNonce } from '../lib/tunnel/protocol';
 import { resetSharedPool } from '../lib/tunnel/shared';
 import type { SimReply, SimRequest } from './sim-process';
 
@@ -38,6 +45,8 @@ interface Mode {
   freshChannel: boolean;
   /** Forget workspace lookups before each call: every call resolves the workspace and checks the agent. */
   freshLookup: boolean;
+  /** Delete the loop kept on the workspace before each call: every dial sends the loop through the terminal. */
+  freshLoop?: boolean;
   /** Round trips the mode cannot avoid, and whether it pays a handshake and the loop's ready line. */
   floorMs: number;
 }
@@ -45,6 +54,7 @@ interface Mode {
 const DIAL_MS = HANDSHAKE_MS + ROUND_TRIP_MS + ONE_WAY_MS; // upgrade request and answer, +100 ms, then the ready line
 const POOLED: Mode = { name: 'pooled', freshChannel: false, freshLookup: false, floorMs: 2 * ROUND_TRIP_MS }; // authcheck + PTY
 const FRESH_CHANNEL: Mode = { name: 'fresh channel', freshChannel: true, freshLookup: false, floorMs: 2 * ROUND_TRIP_MS + DIAL_MS };
+const FIRST_DIAL: Mode = { name: 'first dial to a workspace', freshChannel: true, freshLookup: false, freshLoop: true, floorMs: 3 * ROUND_TRIP_MS + DIAL_MS }; // + the load request and the loop
 const CODER_PER_CALL: Mode = { name: "Coder's per-call path", freshChannel: true, freshLookup: true, floorMs: 4 * ROUND_TRIP_MS + DIAL_MS }; // + workspace and agent GETs
 
 function event(token: string, id: number) {
@@ -75,6 +85,9 @@ async function call(handler: Handler, token: string, id: number): Promise<number
 interface SimHandle {
   url: string;
   token: string;
+  /** The workspace's home, where the agent keeps the loop (same machine, so the benchmark can delete it). */
+  home: string;
+  agentId: string;
   counts(): Promise<{ dials: number; requests: number }>;
   close(): void;
 }
@@ -95,6 +108,8 @@ async function startSimProcess(): Promise<SimHandle> {
   return {
     url: ready.url,
     token: ready.token,
+    home: ready.home,
+    agentId: ready.agentId,
     counts: async () => {
       const reply = nextReply();
       ask('counts');
@@ -123,6 +138,7 @@ async function run(sim: SimHandle, handler: Handler, mode: Mode, calls: number):
   const beforeCall = () => {
     if (mode.freshChannel) resetSharedPool();
     if (mode.freshLookup) clearResolutions();
+    if (mode.freshLoop) rmSync(`${sim.home}/.cache/coder-mcp`, { recursive: true, force: true });
   };
   resetSharedPool();
   for (let i = 0; i < WARMUP; i++) {
@@ -172,6 +188,8 @@ async function main(): Promise<void> {
     const results: Result[] = [];
     for (const mode of [POOLED, FRESH_CHANNEL, CODER_PER_CALL]) results.push(await run(sim, handler, mode, CALLS));
     const [pooled, fresh, coder] = results as [Result, Result, Result];
+    const first = await run(sim, handler, FIRST_DIAL, Math.min(CALLS, 50));
+    results.push(first);
     const [bareFresh, barePooled] = await withoutAgentWork(async () => [await run(sim, handler, FRESH_CHANNEL, CALLS), await run(sim, handler, POOLED, CALLS)]);
 
     console.log(`coder_workspace_bash "echo ok", ${CALLS} warm sequential calls through the handler; ${ONE_WAY_MS} ms one-way delay, +${HANDSHAKE_MS} ms per WebSocket handshake`);
@@ -188,6 +206,9 @@ async function main(): Promise<void> {
       `with the agent's work taken out (exec answered by a ping): pooled p50 ${barePooled.p50.toFixed(1)} ms, fresh channel p50 ${bareFresh.p50.toFixed(1)} ms, ` +
         `${ratio(bareFresh.p50, barePooled.p50)}: the most the pool alone can show here`,
     );
+    console.log(`first dial to a workspace p50 - fresh channel p50 = ${(first.p50 - fresh.p50).toFixed(1)} ms: sending the loop once (one round trip, ${ROUND_TRIP_MS} ms, and its bytes)`);
+    const line = (coderUrl: string) => requestLineBytes(dialUrl({ coderUrl, token: '', agentId: sim.agentId }, randomUUID(), newNonce()));
+    console.log(`dial request line: ${line(sim.url)} bytes here, ${line('https://coder.example.com')} bytes for https://coder.example.com (nginx refuses more than 8190, its default)`);
   } finally {
     resetSharedPool();
     sim.close();

@@ -10,7 +10,7 @@ import { tokenRefusal } from '../coder/errors';
 import { findWorkspaceAndAgent, waitForAgent } from '../coder/workspaces';
 import { InvalidArgumentError, PermissionError } from '../errors';
 import type { AgentChannel } from '../tunnel/channel';
-import { TunnelDialError } from '../tunnel/errors';
+import { OutcomeUnknownError, TunnelDialError } from '../tunnel/errors';
 import type { TunnelPool } from '../tunnel/pool';
 import type { Progress } from '../progress';
 
@@ -52,14 +52,16 @@ export class AgentAccess {
     try {
       return await this.runOnce(key, workspace, signal, fn);
     } catch (err) {
-      if (!(err instanceof TunnelDialError)) throw err;
-      // coderd refused the upgrade for the token itself (401, or the audience 403): as on REST, the answer
-      // becomes the 401 that sends the caller to sign in, and no other agent would be dialled any better.
-      const refusal = err.status === undefined ? undefined : tokenRefusal(err.status, err.coderMessage);
+      // coderd refused the upgrade for the token itself (401, or the audience 403), on a dial or on the re-attach
+      // of a recovery: as on REST, the answer becomes the 401 that sends the caller to sign in.
+      const dial = err instanceof OutcomeUnknownError && err.cause instanceof TunnelDialError ? err.cause : err;
+      const refusal = dial instanceof TunnelDialError && dial.status !== undefined ? tokenRefusal(dial.status, dial.coderMessage) : undefined;
       if (refusal) {
         this.opts.coder.reportRefusedToken(refusal);
         throw err;
       }
+      // No other agent would be dialled any better after anything but a dial failure.
+      if (!(err instanceof TunnelDialError)) throw err;
       // A remembered agent that cannot be dialled may have been replaced (rebuild, restart): nothing was
       // sent, so resolve afresh and try once more.
       if (cached === undefined) throw err;

@@ -87,6 +87,17 @@ describe('the PTY dial', () => {
     expect(stack.sim.requestCount(ptyPath()) - dials).toBe(1);
   });
 
+  it('a refusal of the re-attach while a command runs becomes the 401 as well', async () => {
+    const token = stack.sim.mintOAuth2Token(stack.sim.demo.user.username, stack.sim.url);
+    expect((await bash(token)).status).toBe(200);
+    const running = postMcp(stack, toolCall('coder_workspace_bash', { workspace: stack.sim.demo.workspaceName, command: 'sleep 0.5; echo late' }), bearer(token));
+    await new Promise((r) => setTimeout(r, 200));
+    // The socket goes mid-command and coderd refuses the token when the channel comes back for the answer.
+    stack.sim.failNext({ method: 'GET', pathPrefix: ptyPath() }, 403, AUDIENCE_REFUSED);
+    expect(stack.sim.pty.dropSockets()).toBeGreaterThan(0);
+    expectSignInAgain(await running);
+  });
+
   it('a plain 403 (no permission) stays the tool\'s error and does not send the client to sign in', async () => {
     const token = stack.sim.mintOAuth2Token(stack.sim.demo.user.username, stack.sim.url);
     stack.sim.failNext({ method: 'GET', pathPrefix: ptyPath() }, 403, { message: 'Forbidden.', detail: 'injected' });
