@@ -378,7 +378,8 @@ export class AgentChannel {
 class SocketLostError extends Error {}
 
 function dialFailure(status: number, body: string): TunnelDialError {
-  let message = body.slice(0, 300);
+  // A proxy in front of coderd answers with an HTML page: its title says it all (e.g. "414 Request-URI Too Large").
+  let message = body.match(/<title>([^<]{1,200})<\/title>/i)?.[1] ?? body.slice(0, 300);
   let coderMessage: string | undefined;
   try {
     const parsed: unknown = JSON.parse(body);

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import WebSocket from 'ws';
+import { AgentChannel } from '../../lib/tunnel/channel';
+import { TunnelDialError } from '../../lib/tunnel/errors';
 import { startNginx, type Proxy } from '../helpers/nginx';
 import { startSimulator, type Simulator } from '../sim';
 
@@ -118,4 +120,13 @@ it('refuses a PTY dial with a 10 KB command with 414 before the upgrade reaches 
   expect(status).toBe(414);
   expect(sim.pty.dials()).toBe(dials);
   expect(seen).toEqual([]);
+});
+
+it('names what nginx refused in one line, and does not dial again for a 4xx', async () => {
+  // A deployment path so long that even our short dial cannot fit: the refusal must read well and end at once.
+  const channel = new AgentChannel({ coderUrl: `${nginx.url}/${'p'.repeat(9000)}`, token: sim.demo.user.token, agentId: sim.demo.agentId });
+  const refused = channel.open(AbortSignal.timeout(10_000));
+  await expect(refused).rejects.toThrow(new TunnelDialError('cannot open the workspace terminal: coderd answered 414: 414 Request-URI Too Large'));
+  await expect(refused).rejects.toMatchObject({ status: 414, retryable: false });
+  channel.close();
 });
