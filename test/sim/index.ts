@@ -21,11 +21,12 @@ import { versionRoutes } from './routes/versions';
 import { workspaceRoutes } from './routes/workspaces';
 import { seed, type Demo } from './seed';
 import { handleHttp, handleUpgrade, type ServerDeps } from './server';
-import { terminalRoute, type TerminalKnobs } from './terminal/route';
+import { terminalRoute, type FaultRate, type SocketDropRate, type TerminalKnobs } from './terminal/route';
 import { Sessions, type AgentImage } from './terminal/sessions';
 
 export type { SimUser } from './model';
 export type { Demo } from './seed';
+export type { FaultRate, SocketDropRate } from './terminal/route';
 
 export interface SimulatorOptions {
   /** Default 0 (a free port). */
@@ -57,6 +58,15 @@ export interface PtyControl {
   setLatency(latencyMs: number, handshakeDelayMs?: number): void;
   /** While true, upgrades are answered with HTTP 502. */
   refuseDials(refuse: boolean): void;
+  /** While set, each upgrade is answered with HTTP 502 with this probability (a flaky coderd or agent dial); undefined ends it. */
+  refuseSomeDials(rate: FaultRate | undefined): void;
+  /**
+   * While set, each new socket is dropped (as `dropSockets` does) with this probability, a random time in
+   * [minAfterMs, maxAfterMs] after its upgrade: attaches and re-attaches then fail again and again. Undefined ends it.
+   */
+  dropNewSockets(rate: SocketDropRate | undefined): void;
+  /** How many upgrades `refuseSomeDials` refused and how many sockets `dropNewSockets` dropped so far. */
+  injectedFaults(): { refusedDials: number; droppedNewSockets: number };
 }
 
 export interface Simulator {
@@ -218,5 +228,12 @@ function ptyControl(sessions: Sessions, knobs: TerminalKnobs): PtyControl {
     refuseDials: (refuse) => {
       knobs.refuse = refuse;
     },
+    refuseSomeDials: (rate) => {
+      knobs.refuseRate = rate;
+    },
+    dropNewSockets: (rate) => {
+      knobs.dropNewRate = rate;
+    },
+    injectedFaults: () => ({ refusedDials: knobs.injected?.refusedDials ?? 0, droppedNewSockets: knobs.injected?.droppedNewSockets ?? 0 }),
   };
 }

@@ -2,7 +2,8 @@
  * `GET /api/v2/workspaceagents/{id}/pty` (contract §3.1): query validation and the SSH permission
  * check as HTTP answers before the upgrade, then binary frames both ways: JSON input objects in, raw
  * PTY output out. A text frame breaks the connection, as in coderd. Knobs let tests delay messages
- * and handshakes, drop sockets, kill sessions and count dials.
+ * and handshakes, drop sockets, kill sessions and count dials, and inject faults in bursts: refuse a
+ * share of upgrades, or drop new sockets soon after they attach so attaches and re-attaches fail again.
  */
 import { z } from 'zod';
 import type { WebSocket } from 'ws';
@@ -13,6 +14,19 @@ import { JsonObjectStream } from './decoder';
 import { DelayLine } from './delay';
 import type { Attachment, Session, Sessions } from './sessions';
 
+/** A fault that strikes each new upgrade or socket with this probability (0..1). */
+export interface FaultRate {
+  probability: number;
+  /** Where the dice come from: a seeded generator makes a run reproducible. Default Math.random. */
+  random?: () => number;
+}
+
+/** New sockets are dropped (no close frame, as `dropSockets`) a random time in [minAfterMs, maxAfterMs] after the upgrade. */
+export interface SocketDropRate extends FaultRate {
+  minAfterMs: number;
+  maxAfterMs: number;
+}
+
 export interface TerminalKnobs {
   latencyMs: number;
   handshakeDelayMs: number;
@@ -20,6 +34,21 @@ export interface TerminalKnobs {
   dials: number;
   /** Live sockets by session, so tests can drop them. */
   readonly sockets: Map<Attachment, { session: Session }>;
+  /** While set, a share of upgrades is answered with 502 (as `refuse` does for all). */
+  refuseRate?: FaultRate | undefined;
+  /** While set, a share of new sockets is dropped soon after the upgrade. */
+  dropNewRate?: SocketDropRate | undefined;
+  /** How many faults the two rates above injected (created on first use). */
+  injected?: { refusedDials: number; droppedNewSockets: number };
+}
+
+function strikes<T extends FaultRate>(rate: T | undefined): rate is T {
+  return rate !== undefined && (rate.random ?? Math.random)() < rate.probability;
+}
+
+function injected(knobs: TerminalKnobs): { refusedDials: number; droppedNewSockets: number } {
+  knobs.injected ??= { refusedDials: 0, droppedNewSockets: 0 };
+  return knobs.injected;
 }
 
 const uint = z
@@ -45,6 +74,10 @@ export function terminalRoute(router: Router, model: SimModel, sessions: Session
     if (!found || !canSee(ctx.user, found.ws)) throw notFound();
     if (model.sshDenied.has(ctx.user.username) || (ctx.user.roles !== 'owner' && found.ws.owner_id !== ctx.user.id)) throw forbidden();
     if (knobs.refuse) throw new HttpError(502, { message: 'Failed to dial workspace agent.' });
+    if (strikes(knobs.refuseRate)) {
+      injected(knobs).refusedDials += 1;
+      throw new HttpError(502, { message: 'Failed to dial workspace agent.' });
+    }
     const { agent, ws: workspace } = found;
     return (socket) => {
       knobs.dials += 1;
@@ -85,6 +118,7 @@ function serve(socket: WebSocket, sessions: Sessions, knobs: TerminalKnobs, spec
   };
   const session = sessions.attach(spec, attachment);
   knobs.sockets.set(attachment, { session });
+  const dropTimer = scheduleDrop(knobs, attachment);
   const decoder = new JsonObjectStream();
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     toAgent.send(() => {
@@ -105,9 +139,22 @@ function serve(socket: WebSocket, sessions: Sessions, knobs: TerminalKnobs, spec
     });
   });
   socket.on('close', () => {
+    if (dropTimer) clearTimeout(dropTimer);
     toClient.stop();
     toAgent.stop();
     knobs.sockets.delete(attachment);
     sessions.detach(session, attachment);
   });
+}
+
+/** A socket struck by the drop rate goes soon after attaching: while the client probes, fetches or sends its first request. */
+function scheduleDrop(knobs: TerminalKnobs, attachment: Attachment): NodeJS.Timeout | undefined {
+  const rate = knobs.dropNewRate;
+  if (!strikes(rate)) return undefined;
+  const span = Math.max(0, rate.maxAfterMs - rate.minAfterMs);
+  const afterMs = rate.minAfterMs + Math.floor((rate.random ?? Math.random)() * (span + 1));
+  return setTimeout(() => {
+    injected(knobs).droppedNewSockets += 1;
+    attachment.drop();
+  }, afterMs);
 }
