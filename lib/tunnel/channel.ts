@@ -211,6 +211,8 @@ export class AgentChannel {
 
   /** Dials the PTY endpoint with the same reconnect id and a fresh nonce, and tells which session answered. */
   private async attachOnce(signal: AbortSignal): Promise<AttachResult> {
+    // A socket that is closing but not closed yet (its close event still to come) goes now, so its late data is never read.
+    this.dropSocket();
     const nonce = newNonce();
     this.issued.add(nonce);
     await this.dial(nonce, signal);
@@ -304,7 +306,11 @@ export class AgentChannel {
       ws.once('open', () => {
         signal.removeEventListener('abort', onAbort);
         // Taken at once: the replayed history may come in the same tick as the upgrade, before an await resumes.
+        // Nothing of an earlier socket's stream carries over: half a line from it joined to this one's first
+        // bytes would read as an answer that is not one.
         this.ws = ws;
+        this.pending = '';
+        this.loadWanted = undefined;
         resolve(ws);
       });
       ws.once('unexpected-response', (_req, res) => {

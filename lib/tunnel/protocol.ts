@@ -78,7 +78,7 @@ G=; timeout --version >/dev/null 2>&1 && G=1
 S=; [ -z "$G" ] && command -v setsid >/dev/null 2>&1 && S=setsid
 if command -v nohup >/dev/null 2>&1; then detach() { exec nohup sh "$D/cmd"; }; else detach() { trap '' HUP; exec sh "$D/cmd"; }; fi
 if base64 -w 0 </dev/null >/dev/null 2>&1; then b64() { base64 -w 0; }; else b64() { base64 | tr -d '\\n'; }; fi
-say() { printf '${MARK} %s %s %s\\n' "$N" "$id" "$*"; }
+say() { printf '${MARK} %s %s %s .\\n' "$N" "$id" "$*"; }
 # keep stores an answer as it goes out, so that "fetch" can send it again; kept does the same for one line, without a process.
 keep() { printf '%s kept' "$id" > "$D/last.id"; tee "$D/last"; }
 kept() { printf '%s kept' "$id" > "$D/last.id"; say "$@" > "$D/last"; say "$@"; }
@@ -111,7 +111,7 @@ op_exec() {
   exec_reply "$id" "$rc" "$run" "$5" "$out"
 }
 # Many commands print nothing: then there is nothing to encode, and no head or base64 to start.
-exec_reply() { printf '${MARK} %s %s ok %s %s ' "$N" "$1" "$2" "$3"; [ -s "$5" ] && head -c $(($4+1)) "$5" | b64; printf '\\n'; }
+exec_reply() { printf '${MARK} %s %s ok %s %s ' "$N" "$1" "$2" "$3"; [ -s "$5" ] && head -c $(($4+1)) "$5" | b64; printf ' .\\n'; }
 op_outsize() { last=; read -r last < "$D/last.id"; set -- $last; [ "$2" = exec ] || { say err ENOENT; return; }; sz=$(wc -c < "$6"); say ok $((sz)); }
 op_ls() {
   arg "$1"; p=$a
@@ -121,7 +121,7 @@ op_ls() {
     for f in "$p"/* "$p"/.*; do
       n=\${f##*/}; [ "$n" = . ] || [ "$n" = .. ] && continue; [ -e "$f" ] || [ -L "$f" ] || continue
       if [ -d "$f" ]; then k=d; else k=f; fi; printf '%s:%s\\0' "$k" "$n"
-    done | b64; printf '\\n'; } | keep
+    done | b64; printf ' .\\n'; } | keep
   set -f
 }
 op_read() {
@@ -129,7 +129,7 @@ op_read() {
   [ -d "$p" ] && { say err EISDIR; return; }; [ -f "$p" ] && [ -r "$p" ] || { say err "$(errno "$p")"; return; }
   sz=$(wc -c < "$p")
   { printf '${MARK} %s %s ok %s ' "$N" "$id" $((sz))
-    if [ "$2" = 0 ]; then head -c "$3" "$p"; else tail -c +$(($2+1)) "$p" | head -c "$3"; fi | b64; printf '\\n'; } | keep
+    if [ "$2" = 0 ]; then head -c "$3" "$p"; else tail -c +$(($2+1)) "$p" | head -c "$3"; fi | b64; printf ' .\\n'; } | keep
 }
 op_hash() {
   arg "$1"; p=$a
@@ -250,10 +250,12 @@ export function parseLine(raw: string): ResponseLine | ControlLine | undefined {
   const control = CONTROL_KINDS[parts[0] ?? ''];
   if (control && parts.length === 2 && parts[1]) return { kind: control, nonce: parts[1] };
   if (parts[0] === `${MARK}_MISSING` && parts.length === 3 && parts[1] && parts[2]) return { kind: 'missing', nonce: parts[1], tool: parts[2] };
-  if (parts[0] !== MARK || parts.length < 4) return undefined;
+  // An answer is complete only with its closing "." field: an answer the loop writes in pieces (a head,
+  // then the output) that lost its end with a socket can never pass for a whole one with an empty output.
+  if (parts[0] !== MARK || parts.length < 5 || parts[parts.length - 1] !== '.') return undefined;
   const [, nonce = '', id = '', status] = parts;
   if (status !== 'ok' && status !== 'err') return undefined;
-  return { nonce, id, status, fields: parts.slice(4).filter((f) => f !== '') };
+  return { nonce, id, status, fields: parts.slice(4, -1).filter((f) => f !== '') };
 }
 
 export function isResponse(line: ResponseLine | ControlLine): line is ResponseLine {

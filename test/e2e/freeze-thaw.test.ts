@@ -4,40 +4,19 @@
  * its PTY session, then resumes with SIGCONT. Also a socket dropped while a command runs. On this
  * machine's /bin/sh with GNU coreutils and on busybox ash with busybox applets only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startSimulator, type Simulator } from '../sim';
 import { busyboxImage } from '../helpers/busybox';
+import { startChildServer, type ChildServer } from '../helpers/child-server';
 import { callTool } from '../helpers/stack';
 import type { AgentImage } from '../sim/terminal/sessions';
 
-const ROOT = path.join(__dirname, '..', '..');
 let sim: Simulator;
-let server: ChildProcess;
+let server: ChildServer;
 let client: Client;
-
-function startServer(): Promise<string> {
-  server = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'start.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', CODER_URL: sim.url, CODER_SESSION_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${seen}`)), 20_000);
-    server.stdout?.on('data', (c: Buffer) => {
-      seen += c.toString();
-      const m = seen.match(/listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
-}
 
 /** Short enough that a test can outlast it; the re-attach tests come back well within it. */
 const ORPHAN_TIMEOUT_MS = 1500;
@@ -50,19 +29,14 @@ const IMAGES: [string, (() => AgentImage) | undefined][] = [
 describe.each(IMAGES)('%s', (_name, image) => {
   beforeEach(async () => {
     sim = await startSimulator({ orphanTimeoutMs: ORPHAN_TIMEOUT_MS, agentImage: image?.() });
-    const url = await startServer();
+    server = await startChildServer({ CODER_URL: sim.url, CODER_SESSION_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' });
     client = new Client({ name: 'freeze-test', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
   });
 
   afterEach(async () => {
     await client.close().catch(() => undefined);
-    if (server.exitCode === null) {
-      server.kill('SIGCONT');
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await server.stop();
     await sim.close();
   });
 
@@ -78,10 +52,12 @@ describe.each(IMAGES)('%s', (_name, image) => {
     await bash('echo warm');
     const [before] = sim.pty.sessions();
     expect(before).toBeDefined();
-    server.kill('SIGSTOP');
+    server.freeze();
+    // Frozen for real: the server process itself answers nothing (not merely a wrapper process around it).
+    await expect(fetch(server.url.replace(/\/mcp$/, '/healthz'), { signal: AbortSignal.timeout(300) })).rejects.toThrow();
     expect(sim.pty.dropSockets()).toBe(1);
     await pause(200);
-    server.kill('SIGCONT');
+    server.thaw();
     expect((await bash('echo thawed')).output).toBe('thawed');
     const after = sim.pty.sessions();
     expect(after).toHaveLength(1);
@@ -91,12 +67,12 @@ describe.each(IMAGES)('%s', (_name, image) => {
   it('replaces a session that expired during the freeze, and the call succeeds', async () => {
     await bash('echo warm');
     const [before] = sim.pty.sessions();
-    server.kill('SIGSTOP');
+    server.freeze();
     // The socket goes while the container is frozen; the orphaned session then times out on the agent, as coderd's does after 5 minutes.
     expect(sim.pty.dropSockets()).toBe(1);
     await pause(ORPHAN_TIMEOUT_MS + 500);
     expect(sim.pty.sessions()).toHaveLength(0);
-    server.kill('SIGCONT');
+    server.thaw();
     expect((await bash('echo replaced')).output).toBe('replaced');
     const after = sim.pty.sessions();
     expect(after).toHaveLength(1);
@@ -107,10 +83,10 @@ describe.each(IMAGES)('%s', (_name, image) => {
   it('replaces a session killed during the freeze, and the call succeeds', async () => {
     await bash('echo warm');
     const [before] = sim.pty.sessions();
-    server.kill('SIGSTOP');
+    server.freeze();
     expect(sim.pty.killSession(before?.id ?? '')).toBe(true);
     await pause(200);
-    server.kill('SIGCONT');
+    server.thaw();
     expect((await bash('echo replaced')).output).toBe('replaced');
     const after = sim.pty.sessions();
     expect(after).toHaveLength(1);

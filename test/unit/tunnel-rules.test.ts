@@ -49,12 +49,15 @@ describe('line protocol', () => {
     expect(url.toString()).not.toContain(encodeURIComponent('op_exec'));
   });
   it('parses our lines and ignores everything else', () => {
-    expect(parseLine('__CMCP n1 a1 ok 0 2 0 aGkK\r')).toEqual({ nonce: 'n1', id: 'a1', status: 'ok', fields: ['0', '2', '0', 'aGkK'] });
+    expect(parseLine('__CMCP n1 a1 ok 0 2 0 aGkK .\r')).toEqual({ nonce: 'n1', id: 'a1', status: 'ok', fields: ['0', '2', '0', 'aGkK'] });
+    expect(parseLine('__CMCP n1 a1 ok 0 0  .')).toEqual({ nonce: 'n1', id: 'a1', status: 'ok', fields: ['0', '0'] });
     expect(parseLine('__CMCP_READY n1')).toEqual({ kind: 'ready', nonce: 'n1' });
     expect(parseLine('__CMCP_MISSING n1 base64')).toEqual({ kind: 'missing', nonce: 'n1', tool: 'base64' });
     expect(parseLine('__CMCP_LOAD n1')).toEqual({ kind: 'load', nonce: 'n1' });
     expect(parseLine('__CMCP_BADLOAD n1')).toEqual({ kind: 'badload', nonce: 'n1' });
-    for (const junk of ['', 'hello', '$ a1 ping', '__CMCP n1 a1 maybe', 'x__CMCP n1 a1 ok']) expect(parseLine(junk)).toBeUndefined();
+    for (const junk of ['', 'hello', '$ a1 ping', '__CMCP n1 a1 maybe .', 'x__CMCP n1 a1 ok .']) expect(parseLine(junk)).toBeUndefined();
+    // The head of an exec answer whose output and end were lost (a socket dropped between the loop's writes) is no answer at all.
+    for (const cut of ['__CMCP n1 a1 ok 0 0 ', '__CMCP n1 a1 ok 0 0 aGkK', '__CMCP n1 a1 ok']) expect(parseLine(cut)).toBeUndefined();
   });
 });
 
