@@ -352,6 +352,8 @@ export class AgentChannel {
       this.control?.(line);
       return;
     }
+    // An answer from a loop of ours that was never seen ready (its ready line lost with a socket): it is running, so it is ready.
+    if (this.issued.has(line.nonce) && !this.ready.has(line.nonce)) this.control?.({ kind: 'ready', nonce: line.nonce });
     if (!this.ready.has(line.nonce)) return;
     this.waiters.get(line.id)?.resolve(line);
   }
