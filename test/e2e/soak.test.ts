@@ -9,7 +9,8 @@
  * did not run, nothing reported failed that ran.
  *
  * A failure names the seed; `SOAK_SEED=<seed> npx jest test/e2e/soak.test.ts` repeats its sequence of
- * bursts and commands (the interleaving with the callers still varies from run to run).
+ * bursts and commands (the interleaving with the callers still varies from run to run). The suite runs
+ * it on this machine's /bin/sh; `SOAK_IMAGE=busybox` runs the same soak on busybox ash with applets only.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import { Chaos, type ChaosStats } from '../helpers/chaos';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
 import { Prng, seedFromEnv } from '../helpers/prng';
 import { startSimulator, type Simulator } from '../sim';
+import { busyboxImage } from '../helpers/busybox';
 
 const SEED = seedFromEnv();
 /** Bursts start within this window; callers start no call after CALLER_WINDOW_MS. Both bounded by count too. */
@@ -175,7 +177,7 @@ it(
   'concurrent callers under bursts of drops, failed attaches, slow links and freezes: every call succeeds exactly once with what it printed',
   async () => {
     const rng = new Prng(SEED);
-    sim = await startSimulator({ orphanTimeoutMs: ORPHAN_TIMEOUT_MS });
+    sim = await startSimulator({ orphanTimeoutMs: ORPHAN_TIMEOUT_MS, agentImage: process.env.SOAK_IMAGE === 'busybox' ? busyboxImage() : undefined });
     const soakA = sim.addUser('soak-a', 'owner');
     const soakB = sim.addUser('soak-b', 'owner');
     const child = await startChildServer({
