@@ -5,6 +5,9 @@
  * The project's first answer includes its real first-request work: verifying the caller's token with
  * Coder (here the simulator on loopback). Both run with the NODE_OPTIONS the deployed function has
  * (source maps enabled, which makes Node read each bundle's map at load), so the comparison is fair.
+ * A third row runs the project's bundle with tracing on (MCP_TRACING=true and the environment Lambda
+ * gives a function with active tracing, the daemon address a loopback port nobody reads): what loading
+ * Powertools Tracer and the X-Ray SDK on the first Coder call adds. The first row has tracing off.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -37,6 +40,17 @@ handler(event).then((r) => {
   process.stdout.write(JSON.stringify({ loadMs: loaded - t0, sinceStartLoadMs: loaded, firstMs: first }));
 });`;
 
+/** What Lambda sets for a function with active tracing, plus the setting the stack adds (see lib/tracing.ts). */
+const TRACING_ON = {
+  MCP_TRACING: 'true',
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  LAMBDA_TASK_ROOT: ROOT,
+  AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
+  _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+};
+
+type Row = 'project' | 'project, tracing on' | 'reference';
+
 interface Sample {
   loadMs: number;
   firstMs: number;
@@ -64,13 +78,14 @@ async function main(): Promise<void> {
     await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'bench', 'reference', 'handler.ts')], outfile: reference });
     // As infra/lib/stack.ts starts the function: the same NODE_OPTIONS for the project and the reference.
     const env = { ...process.env, NODE_OPTIONS: LAMBDA_NODE_OPTIONS, CODER_URL: sim.url, BENCH_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' };
-    const results: Record<'project' | 'reference', Sample[]> = { project: [], reference: [] };
+    const results: Record<Row, Sample[]> = { project: [], 'project, tracing on': [], reference: [] };
     for (let i = 0; i < RUNS; i++) {
-      // Alternate so that machine noise falls on both alike.
+      // Alternate so that machine noise falls on all alike.
       results.project.push(await sample(project, env));
+      results['project, tracing on'].push(await sample(project, { ...env, ...TRACING_ON }));
       results.reference.push(await sample(reference, env));
     }
-    const row = (name: 'project' | 'reference', file: string) => {
+    const row = (name: Row, file: string) => {
       const r = results[name];
       return {
         name,
@@ -82,12 +97,13 @@ async function main(): Promise<void> {
       };
     };
     const p = row('project', project);
+    const traced = row('project, tracing on', project);
     const ref = row('reference', reference);
     const { stdout: version } = await run(NODE, ['--version']);
     console.log(`${RUNS} fresh Node ${version.trim()} processes each, alternating, NODE_OPTIONS=${LAMBDA_NODE_OPTIONS}; esbuild minified CJS bundles with source maps built in this run\n`);
     console.log('handler | bundle bytes | load p50 ms | load p95 ms | first tools/list p50 ms | first tools/list p95 ms');
     console.log('--- | --- | --- | --- | --- | ---');
-    for (const r of [p, ref]) {
+    for (const r of [p, traced, ref]) {
       console.log([r.name, r.bytes, r.loadP50.toFixed(1), r.loadP95.toFixed(1), r.firstP50.toFixed(1), r.firstP95.toFixed(1)].join(' | '));
     }
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;

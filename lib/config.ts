@@ -39,6 +39,7 @@ const envSchema = z.object({
   TUNNEL_PROBE_AFTER_MS: positiveInt(5_000),
   MCP_STREAM_RESPONSES: flag,
   MCP_PROGRESS_INTERVAL_MS: positiveInt(10_000),
+  MCP_TRACING: flag,
 });
 
 export interface Config {
@@ -76,6 +77,11 @@ export interface Config {
   streamResponses: boolean;
   /** How often a long tool call reports that it is still running (which also keeps a streamed answer from idling out). */
   progressIntervalMs: number;
+  /**
+   * AWS X-Ray subsegments for Coder REST calls and tunnel dials (lib/tracing.ts). Set by the stack with active
+   * tracing; off, the tracer is never loaded.
+   */
+  tracing: boolean;
 }
 
 /** Environment-only configuration (no SSM): synchronous, for scripts and tests. */
@@ -106,6 +112,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     tunnel: { maxChannelsPerAgent: e.TUNNEL_MAX_CHANNELS_PER_AGENT, idleMs: e.TUNNEL_IDLE_MS, probeAfterIdleMs: e.TUNNEL_PROBE_AFTER_MS },
     streamResponses: e.MCP_STREAM_RESPONSES,
     progressIntervalMs: e.MCP_PROGRESS_INTERVAL_MS,
+    tracing: e.MCP_TRACING,
   };
 }
 

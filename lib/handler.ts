@@ -13,6 +13,7 @@ import { coderError, json } from './http/respond';
 import { toResult, type ProxyResult } from './http/results';
 import { log, setRequestId } from './log';
 import { flushMetrics, recordInvocation } from './metrics';
+import { setTracing } from './tracing';
 
 export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
 export type Handler = (event: unknown, context?: LambdaContext) => Promise<ProxyResult>;
@@ -66,7 +67,10 @@ async function answer(event: unknown, context: LambdaContext | undefined, config
   const remainingMs = context ? () => context.getRemainingTimeInMillis() : () => Infinity;
   let response: Response;
   try {
-    response = await handleRequest(request, { basePath, remainingMs }, await config());
+    const settings = await config();
+    // Before any Coder call of this request: off, lib/tracing.ts never loads the tracer.
+    setTracing(settings.tracing);
+    response = await handleRequest(request, { basePath, remainingMs }, settings);
   } catch (err) {
     response = failed(err, requestId);
   }

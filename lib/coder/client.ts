@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
 import WebSocket from 'ws';
+import { traced, type Span } from '../tracing';
 import { CoderApiError, CoderBadResponseError, CoderTimeoutError, CoderUnreachableError, tokenRefusal, type CoderValidation, type TokenRefusal } from './errors';
 
 export interface CoderClientOptions {
@@ -74,8 +75,13 @@ export class CoderClient {
     return this.request('GET', path, { schema, query });
   }
 
-  async request<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
+  /** One REST call; with tracing on, one X-Ray subsegment named by method and path (never the query: it may carry names a caller searched for). */
+  request<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
     const url = this.url(path, opts.query);
+    return traced(`coder ${method} ${url.pathname}`, (span) => this.call(method, url, opts, span), { annotations: { http_method: method, coder_path: url.pathname } });
+  }
+
+  private async call<T>(method: string, url: URL, opts: RequestOptions<T>, span: Span): Promise<T> {
     const headers: Record<string, string> = { 'Coder-Session-Token': this.opts.token, Accept: 'application/json' };
     let body: Uint8Array | string | undefined;
     if (opts.json !== undefined) {
@@ -86,15 +92,20 @@ export class CoderClient {
       body = opts.body.data;
     }
     const res = await this.send(method, url, headers, body);
+    span.annotate('http_status', res.status);
     const ok = opts.okStatuses ? opts.okStatuses.includes(res.status) : res.status >= 200 && res.status < 300;
     if (!ok) throw this.toApiError(method, url, res);
     return this.parse(method, url, res, opts.schema);
   }
 
   /** Reads a coderd WebSocket that sends one JSON value per frame until the server closes it; `onItem` sees each as it arrives. */
-  async readJsonStream<T>(path: string, query: Record<string, string | undefined>, schema: z.ZodType<T>, onItem?: (item: T) => void): Promise<T[]> {
+  readJsonStream<T>(path: string, query: Record<string, string | undefined>, schema: z.ZodType<T>, onItem?: (item: T) => void): Promise<T[]> {
     const url = this.url(path, query);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return traced(`coder GET ${url.pathname}`, () => this.streamJson(url, schema, onItem), { annotations: { http_method: 'GET', coder_path: url.pathname } });
+  }
+
+  private streamJson<T>(url: URL, schema: z.ZodType<T>, onItem: ((item: T) => void) | undefined): Promise<T[]> {
     const signal = this.opts.signal;
     return new Promise<T[]>((resolve, reject) => {
       const items: T[] = [];

@@ -17,6 +17,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { DeadlineError } from '../errors';
+import { traced } from '../tracing';
 import { backoffMs, pause } from './backoff';
 import { ChannelBrokenError, AgentToolMissingError, OutcomeUnknownError, TunnelDialError } from './errors';
 import { dialCommand, isResponse, loopPayload, newNonce, parseLine, requestLine, type ControlLine, type ResponseLine } from './protocol';
@@ -195,7 +196,8 @@ export class AgentChannel {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.attachOnce(signal);
+        // One X-Ray subsegment per attempt (when tracing is on): the agent id, the attempt and which session answered.
+        return await traced('tunnel dial', () => this.attachOnce(signal), { annotations: { agent_id: this.target.agentId, attempt }, outcome: (session) => session });
       } catch (err) {
         this.dropSocket();
         if (!(err instanceof TunnelDialError) || !err.retryable) throw err;

@@ -1,9 +1,11 @@
 /**
  * Cold-start work the bundle defers: with the project's esbuild settings, loading the Lambda bundle
- * evaluates neither `tar-stream` (template uploads) nor `diff` (edits), though both are inside it, and
- * does not load the external `@aws-sdk/client-ssm` (service-token mode only). A build plugin puts a
- * probe at the top of every file of those two packages; a fresh Node process records the probes and
- * every module request while it requires the bundle.
+ * and answering a first request (a `tools/list` whose token check calls Coder) evaluates neither
+ * `tar-stream` (template uploads) nor `diff` (edits) nor Powertools Tracer and the X-Ray SDK (tracing,
+ * only with MCP_TRACING), though all are inside it, and does not load the external
+ * `@aws-sdk/client-ssm` (service-token mode only). A build plugin puts a probe at the top of every file
+ * of those packages; a fresh Node process records the probes and every module request while it
+ * requires the bundle and answers. With MCP_TRACING=true the tracer is evaluated, from the bundle.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,8 +18,10 @@ import { LAMBDA_BUNDLE_OPTIONS } from '../../scripts/bundle-options';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
-const LAZY_PACKAGES = ['tar-stream', 'diff'];
-const PACKAGE_FILE = new RegExp(`[\\\\/]node_modules[\\\\/](${LAZY_PACKAGES.join('|')})[\\\\/].*\\.[cm]?js$`);
+const TRACING_PACKAGES = ['@aws-lambda-powertools/tracer', 'aws-xray-sdk-core'];
+const LAZY_PACKAGES = ['tar-stream', 'diff', ...TRACING_PACKAGES];
+const SEP = '[\\\\/]';
+const PACKAGE_FILE = new RegExp(`${SEP}node_modules${SEP}(${LAZY_PACKAGES.map((p) => p.replace('/', SEP)).join('|')})${SEP}.*\\.[cm]?js$`);
 
 /** Prepends `globalThis.__evaluated.push(<package>)` to each file of the lazy packages; counts the files it marked. */
 function probePlugin(marked: Map<string, number>): Plugin {
@@ -25,7 +29,7 @@ function probePlugin(marked: Map<string, number>): Plugin {
     name: 'evaluation-probe',
     setup(b) {
       b.onLoad({ filter: PACKAGE_FILE }, (args) => {
-        const pkg = PACKAGE_FILE.exec(args.path)?.[1] ?? 'unknown';
+        const pkg = (PACKAGE_FILE.exec(args.path)?.[1] ?? 'unknown').replace('\\', '/');
         marked.set(pkg, (marked.get(pkg) ?? 0) + 1);
         const probe = `(globalThis.__evaluated ??= []).push(${JSON.stringify(pkg)});\n`;
         return { contents: probe + readFileSync(args.path, 'utf8'), loader: 'js' };
@@ -34,20 +38,37 @@ function probePlugin(marked: Map<string, number>): Plugin {
   };
 }
 
-/** Requires `bundle` in a fresh process; reports the probes that ran and every module request. */
+/**
+ * Requires `bundle` in a fresh process and, unless told not to, has it answer a first `tools/list`; reports the
+ * probes that ran and every module request. CODER_URL is a closed port: the token check's call to Coder still runs
+ * (through the client and its tracing hook) and fails fast, which the handler tolerates.
+ */
 const CHILD = `
 const Module = require('node:module');
 const requests = [];
 const load = Module._load;
 Module._load = function (request, ...rest) { requests.push(request); return load.call(this, request, ...rest); };
-process.env.CODER_URL = 'https://coder.example.com';
-require(process.argv[1]);
-process.stdout.write(JSON.stringify({ evaluated: globalThis.__evaluated ?? [], requests }));`;
+process.env.CODER_URL = 'http://127.0.0.1:9';
+process.env.LOG_LEVEL = 'silent';
+const bundle = require(process.argv[1]);
+const report = () => process.stdout.write(JSON.stringify({ evaluated: globalThis.__evaluated ?? [], requests }));
+if (process.argv[2] === 'load-only') report();
+else {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+  bundle.handler({ version: '2.0', rawPath: '/mcp', rawQueryString: '', body, isBase64Encoded: false,
+    headers: { host: 'x.lambda-url.us-east-1.on.aws', 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer not-a-real-token' },
+    requestContext: { http: { method: 'POST' }, stage: '$default', requestId: 'r' } }).then((r) => {
+    if (r.statusCode !== 200 || !String(r.body).includes('"tools"')) throw new Error('tools/list failed: ' + r.statusCode);
+    report();
+  });
+}`;
 
 const childReport = z.object({ evaluated: z.array(z.string()), requests: z.array(z.string()) });
 
-async function requireInFreshNode(bundle: string) {
-  const { stdout } = await run(process.execPath, ['-e', CHILD, bundle], { cwd: path.dirname(bundle) });
+async function requireInFreshNode(bundle: string, env: Record<string, string> = {}, mode: 'answer' | 'load-only' = 'answer') {
+  // Without the test's own settings (MCP_TRACING, AWS_*) leaking into the child.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(MCP_|AWS_|LAMBDA_|_X_AMZN|POWERTOOLS_)/.test(k)));
+  const { stdout } = await run(process.execPath, ['-e', CHILD, bundle, mode], { cwd: path.dirname(bundle), env: { ...base, ...env } });
   return childReport.parse(JSON.parse(stdout.slice(stdout.indexOf('{"evaluated"'))));
 }
 
@@ -57,20 +78,30 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-it('loads the Lambda bundle without evaluating tar-stream or diff, or loading the SSM client', async () => {
+let bundle: string;
+it('loads the Lambda bundle and answers without evaluating tar-stream, diff or the tracer, or loading the SSM client', async () => {
   const marked = new Map<string, number>();
-  const outfile = path.join(out, 'handler.js');
-  const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile, metafile: true, plugins: [probePlugin(marked)] });
-  // Both packages are in the bundle (and probed): laziness, not absence.
+  bundle = path.join(out, 'handler.js');
+  const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile: bundle, metafile: true, plugins: [probePlugin(marked)] });
+  // All the packages are in the bundle (and probed): laziness, not absence.
   for (const pkg of LAZY_PACKAGES) expect(marked.get(pkg) ?? 0).toBeGreaterThan(0);
   const inputs = Object.keys(result.metafile.inputs);
   for (const pkg of LAZY_PACKAGES) expect(inputs.some((i) => i.includes(`node_modules/${pkg}/`))).toBe(true);
 
-  const report = await requireInFreshNode(outfile);
-  expect(report.evaluated).toEqual([]);
-  // The hook saw the bundle's own requests (Node built-ins), and none for the SDK.
-  expect(report.requests.some((r) => /^(node:)?https?$/.test(r))).toBe(true);
-  expect(report.requests.filter((r) => r.startsWith('@aws-sdk/'))).toEqual([]);
+  for (const mode of ['load-only', 'answer'] as const) {
+    const report = await requireInFreshNode(bundle, {}, mode);
+    expect(report.evaluated).toEqual([]);
+    // The hook saw the bundle's own requests (Node built-ins), and none for the SDK.
+    expect(report.requests.some((r) => /^(node:)?https?$/.test(r))).toBe(true);
+    expect(report.requests.filter((r) => r.startsWith('@aws-sdk/'))).toEqual([]);
+  }
+}, 60_000);
+
+it('evaluates the tracer from the bundle when MCP_TRACING=true, and only then', async () => {
+  const report = await requireInFreshNode(bundle, { MCP_TRACING: 'true' });
+  expect(new Set(report.evaluated)).toEqual(new Set(TRACING_PACKAGES));
+  // Found inside the bundle: nothing of Powertools or X-Ray is required from node_modules at run time.
+  expect(report.requests.filter((r) => /powertools|xray|cls-hooked/.test(r))).toEqual([]);
 }, 60_000);
 
 it('has probes that do report an evaluated package (control)', async () => {
@@ -81,7 +112,9 @@ it('has probes that do report an evaluated package (control)', async () => {
     ...LAMBDA_BUNDLE_OPTIONS,
     // Used, not bare imports: diff declares itself free of side effects, so esbuild would drop `import 'diff'`.
     stdin: {
-      contents: "import { pack } from 'tar-stream'; import { createTwoFilesPatch } from 'diff'; Object.assign(globalThis, { used: [pack, createTwoFilesPatch] });",
+      contents:
+        "import { pack } from 'tar-stream'; import { createTwoFilesPatch } from 'diff'; import { Tracer } from '@aws-lambda-powertools/tracer';" +
+        ' Object.assign(globalThis, { used: [pack, createTwoFilesPatch, Tracer] });',
       resolveDir: ROOT,
       sourcefile: entry,
       loader: 'ts',
@@ -89,6 +122,6 @@ it('has probes that do report an evaluated package (control)', async () => {
     outfile,
     plugins: [probePlugin(marked)],
   });
-  const report = await requireInFreshNode(outfile);
+  const report = await requireInFreshNode(outfile, {}, 'load-only');
   expect(new Set(report.evaluated)).toEqual(new Set(LAZY_PACKAGES));
 }, 60_000);
