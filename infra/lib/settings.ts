@@ -1,6 +1,8 @@
 /**
  * The deployment's settings, read from CDK context (`cdk deploy -c coderUrl=...`) or given as stack
- * props, validated with zod so a wrong value fails synth with a message naming it.
+ * props, validated with zod so that a value CloudFormation or a service would refuse at deploy time
+ * (an ARN in another region, a malformed subnet id, a retention CloudWatch does not offer) fails synth
+ * instead, with a message naming the setting.
  */
 import { z } from 'zod';
 
@@ -9,10 +11,39 @@ const list = z
   .optional()
   .transform((v) => (Array.isArray(v) ? v : (v ?? '').split(',')).map((s) => s.trim()).filter(Boolean));
 const int = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** `-c name=true` arrives as the string "true"; cdk.json and stack props give real booleans. */
+const bool = (fallback: boolean) =>
+  z
+    .union([z.boolean(), z.string()])
+    .default(fallback)
+    .transform((v, ctx) => {
+      if (typeof v === 'boolean' || v === 'true' || v === 'false') return v === true || v === 'true';
+      ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+      return z.NEVER;
+    });
+
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy); any other value fails the deploy. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+/** What `reservedConcurrency` takes to leave the function unreserved (sharing the account's pool). */
+export const UNRESERVED = 'none';
+/** The default reservation: a share for this function without which one client's burst could starve the account. */
+export const DEFAULT_RESERVED_CONCURRENCY = 100;
+
+const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const VPC_ID = /^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[A-Za-z0-9-]+$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[\w-]+$/;
+/** A lower-case DNS name (API Gateway refuses upper case), at least two labels. */
+const DOMAIN_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const settingsSchema = z
   .object({
-    coderUrl: z.url({ protocol: /^https?$/ }),
+    coderUrl: z.url({
+      protocol: /^https?$/,
+      error: (issue) => (issue.input === undefined ? 'required' : 'must be an http(s) URL such as https://coder.example.com'),
+    }),
     /** SSM SecureString holding a Coder token for callers that bring none. */
     serviceTokenParameterName: z.string().regex(/^\/[\w./-]+$/, 'must be an SSM parameter name such as /coder-mcp/service-token').optional(),
     /**
@@ -22,30 +53,47 @@ export const settingsSchema = z
     serviceTokenKmsKeyArn: z
       .string()
       .refine((v) => !/^arn:aws[a-z-]*:kms:[^:]*:[^:]*:alias\//.test(v), 'must be a key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not an alias ARN: IAM policies match KMS keys by key ARN only')
-      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'must be a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab')
+      .regex(KMS_KEY_ARN, 'must be a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab')
       .optional(),
     /** `caller`: callers send their own Coder token. `service`: API Gateway authorises callers with IAM and the service token acts for them. */
     authMode: z.enum(['caller', 'service']).default('caller'),
     allowedOrigins: list,
-    reservedConcurrency: z.coerce.number().int().min(1).optional(),
+    /** Reserved concurrency; `none` leaves the function in the account's unreserved pool. */
+    reservedConcurrency: z
+      .union([z.number(), z.string()])
+      .default(DEFAULT_RESERVED_CONCURRENCY)
+      .transform((v, ctx) => {
+        if (v === UNRESERVED) return undefined;
+        const n = Number(v);
+        if (Number.isInteger(n) && n >= 1 && String(v).trim() !== '') return n;
+        ctx.addIssue({ code: 'custom', message: `must be a whole number of at least 1, or "${UNRESERVED}" to leave the function unreserved` });
+        return z.NEVER;
+      }),
     memoryMb: int(1024),
     throttleRatePerSecond: int(50),
     throttleBurst: int(100),
-    logRetentionDays: int(30),
+    logRetentionDays: z.coerce
+      .number()
+      .default(30)
+      .refine((v): boolean => (LOG_RETENTION_DAYS as readonly number[]).includes(v), `must be one of the periods CloudWatch Logs offers: ${LOG_RETENTION_DAYS.join(', ')}`),
     maxChannelsPerAgent: int(2),
     tunnelIdleMs: int(600_000),
     outputCapBytes: int(1 << 20),
-    vpcId: z.string().startsWith('vpc-').optional(),
-    subnetIds: list,
-    availabilityZones: list,
-    securityGroupId: z.string().startsWith('sg-').optional(),
+    vpcId: z.string().regex(VPC_ID, 'must be a VPC id such as vpc-0123456789abcdef0').optional(),
+    subnetIds: list.refine((ids) => ids.every((id) => SUBNET_ID.test(id)), 'must be subnet ids such as subnet-0123456789abcdef0, comma-separated'),
+    availabilityZones: list.refine((zones) => zones.every((zone) => /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(zone)), 'must be availability zone names such as eu-west-1a, comma-separated'),
+    securityGroupId: z.string().regex(SECURITY_GROUP_ID, 'must be a security group id such as sg-0123456789abcdef0').optional(),
     /** SNS topic every alarm notifies; unset = alarms only change state (watch them in CloudWatch). */
-    alarmTopicArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:coder-mcp-alarms')
-      .optional(),
-    domainName: z.string().optional(),
-    certificateArn: z.string().startsWith('arn:').optional(),
+    alarmTopicArn: z.string().regex(SNS_TOPIC_ARN, 'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:coder-mcp-alarms').optional(),
+    domainName: z.string().regex(DOMAIN_NAME, 'must be a lower-case DNS name such as mcp.example.com').optional(),
+    certificateArn: z.string().regex(CERTIFICATE_ARN, 'must be an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<id>').optional(),
+    /**
+     * Creates API Gateway's account-wide CloudWatch role and sets it in the account's API Gateway settings.
+     * Off where a landing zone already set one: the stack would replace it for every API in the region.
+     */
+    apiGatewayCloudWatchRole: bool(true),
+    /** AWS X-Ray: active tracing on the function (Powertools Tracer, MCP_TRACING) and on the API stage. */
+    tracing: bool(false),
   })
   .refine((s) => s.authMode === 'caller' || s.serviceTokenParameterName, {
     message: 'authMode "service" needs serviceTokenParameterName',
@@ -77,13 +125,65 @@ export const settingsSchema = z
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type Settings = z.output<typeof settingsSchema>;
 
-export function parseSettings(input: Record<string, unknown>): Settings {
+/** One refused setting: its name and what is wrong with it. */
+export interface SettingsIssue {
+  setting: string;
+  message: string;
+}
+
+/** Settings a deploy would refuse; `issues` names each one, so the CDK app can print them without a stack trace. */
+export class SettingsError extends Error {
+  readonly code = 'INVALID_SETTINGS';
+  constructor(readonly issues: SettingsIssue[]) {
+    super(`invalid deployment settings: ${issues.map((i) => `${i.setting}: ${i.message}`).join('; ')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+/**
+ * Validates the settings; with the stack's `region` (when it is concrete, not an env-agnostic token)
+ * also that every regional resource named lives there: API Gateway takes a regional domain's
+ * certificate, SSM its SecureString's key, and CloudWatch an alarm's topic from the same region only.
+ */
+export function parseSettings(input: Record<string, unknown>, region?: string): Settings {
   const parsed = settingsSchema.safeParse(input);
   if (!parsed.success) {
-    throw new Error(`invalid deployment settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ')}`);
+    throw new SettingsError(parsed.error.issues.map((i) => ({ setting: i.path.join('.') || 'settings', message: i.message })));
   }
+  const issues = region === undefined ? [] : regionIssues(parsed.data, region);
+  if (issues.length > 0) throw new SettingsError(issues);
   return parsed.data;
+}
+
+function regionIssues(s: Settings, region: string): SettingsIssue[] {
+  const arns: [keyof Settings, string | undefined, RegExp][] = [
+    ['certificateArn', s.certificateArn, CERTIFICATE_ARN],
+    ['serviceTokenKmsKeyArn', s.serviceTokenKmsKeyArn, KMS_KEY_ARN],
+    ['alarmTopicArn', s.alarmTopicArn, SNS_TOPIC_ARN],
+  ];
+  const issues: SettingsIssue[] = [];
+  for (const [setting, arn, shape] of arns) {
+    const arnRegion = arn === undefined ? undefined : shape.exec(arn)?.[1];
+    if (arnRegion !== undefined && arnRegion !== region) {
+      issues.push({ setting, message: `is in ${arnRegion}, but the stack deploys to ${region}: it must be in the stack's region` });
+    }
+  }
+  const foreignZones = s.availabilityZones.filter((zone) => !zone.startsWith(region));
+  if (foreignZones.length > 0) issues.push({ setting: 'availabilityZones', message: `${foreignZones.join(', ')} not in the stack's region ${region}` });
+  return issues;
 }
 
 /** Every setting name, for reading them from CDK context. */
 export const SETTING_NAMES: string[] = Object.keys(settingsSchema.shape);
+
+/** The example value the one-line error suggests for a setting given with `-c`. */
+const EXAMPLES: Partial<Record<string, string>> = { coderUrl: 'https://coder.example.com' };
+
+/** One line for a deployer: every refused setting and how to give it, as `cdk synth` should print it. */
+export function settingsErrorLine(error: SettingsError): string {
+  const parts = error.issues.map((i) => {
+    const known = SETTING_NAMES.includes(i.setting);
+    return known ? `${i.setting}: ${i.message}; give it with -c ${i.setting}=${EXAMPLES[i.setting] ?? '<value>'} (or in cdk.json's context)` : `${i.setting}: ${i.message}`;
+  });
+  return `invalid deployment settings: ${parts.join('; ')}`;
+}

@@ -10,7 +10,10 @@ import { apiMethods, synth } from './synth';
 const MCP_METHODS = ['POST /mcp', 'GET /mcp', 'DELETE /mcp'];
 const OPEN_ROUTES = ['OPTIONS /mcp', 'GET /.well-known/oauth-protected-resource', 'GET /.well-known/oauth-protected-resource/mcp', 'GET /healthz'];
 
-/** The whole format, field by field: no header, query string, body, authorizer or caller identity (they carry tokens). */
+/**
+ * The whole format, field by field: the streaming integration's timings and errors (AWS's troubleshooting
+ * fields for response streaming), no header, query string, body or authorizer value (they carry tokens).
+ */
 const ACCESS_LOG_FIELDS = {
   requestId: '$context.requestId',
   ip: '$context.identity.sourceIp',
@@ -20,14 +23,23 @@ const ACCESS_LOG_FIELDS = {
   status: '$context.status',
   protocol: '$context.protocol',
   responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integration.latency',
+  integrationError: '$context.integration.error',
+  responseTransferMode: '$context.integration.responseTransferMode',
+  timeToAllHeaders: '$context.integration.timeToAllHeaders',
+  timeToFirstContent: '$context.integration.timeToFirstContent',
 };
-/** Variables that can hold a credential or a payload; the source IP is the one identity field allowed. */
-const TOKEN_CARRYING = /^\$(input|request|method|stageVariables|util)\.|^\$context\.(authorizer|requestOverride|responseOverride)\.|^\$context\.identity\.(?!sourceIp$)/;
+/** In service mode, the IAM principal that signed the request: an ARN, never a credential. */
+const SERVICE_FIELDS = { caller: '$context.identity.userArn' };
+/** Variables that can hold a credential or a payload; the source IP (and the signer's ARN, in service mode) are the identity fields allowed. */
+const TOKEN_CARRYING = /^\$(input|request|method|stageVariables|util)\.|^\$context\.(authorizer|requestOverride|responseOverride)\.|^\$context\.identity\.(?!sourceIp$|userArn$)/;
 
 describe.each([
-  { authMode: 'caller' as const, mcpAuth: 'NONE' },
-  { authMode: 'service' as const, mcpAuth: 'AWS_IAM' },
-])('REST API in $authMode mode', ({ authMode, mcpAuth }) => {
+  { authMode: 'caller' as const, mcpAuth: 'NONE', logFields: ACCESS_LOG_FIELDS },
+  { authMode: 'service' as const, mcpAuth: 'AWS_IAM', logFields: { ...ACCESS_LOG_FIELDS, ...SERVICE_FIELDS } },
+])('REST API in $authMode mode', ({ authMode, mcpAuth, logFields }) => {
   const out = synth({
     coderUrl: 'https://coder.example.com',
     authMode,
@@ -43,7 +55,7 @@ describe.each([
 
   it('integrates every method with the function through the response-streaming invocation URI', () => {
     const [fn] = Object.keys(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
-    const uri = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:eu-west-1:lambda:path/2021-11-15/functions/', { 'Fn::GetAtt': [fn, 'Arn'] }, '/response-streaming-invocations']] };
+    const uri = { 'Fn::Join': ['', ['arn:aws:apigateway:eu-west-1:lambda:path/2021-11-15/functions/', { 'Fn::GetAtt': [fn, 'Arn'] }, '/response-streaming-invocations']] };
     for (const [route, m] of methods) {
       expect([route, m.Properties.Integration]).toEqual([
         route,
@@ -64,12 +76,31 @@ describe.each([
   it('writes JSON access logs with exactly the chosen fields, none of which can carry a token', () => {
     const [stage] = Object.values(out.template.findResources('AWS::ApiGateway::Stage'));
     const format = String(stage?.Properties.AccessLogSetting.Format);
-    expect(JSON.parse(format)).toEqual(ACCESS_LOG_FIELDS);
+    expect(JSON.parse(format)).toEqual(logFields);
     // Every variable the format references, keys included, not just the parsed values.
     const variables = format.match(/\$[\w.]+/g) ?? [];
-    expect([...variables].sort()).toEqual(Object.values(ACCESS_LOG_FIELDS).sort());
+    expect([...variables].sort()).toEqual(Object.values(logFields).sort());
     for (const v of variables) expect(v).not.toMatch(TOKEN_CARRYING);
-    expect(format).not.toMatch(/header|querystring|body|authori[sz]|token|caller|user|apikey|accesskey|cognito/i);
+    // What may name a forbidden word without carrying one: the signer's ARN field, and a timing (time to the integration's headers, not their values).
+    const allowed = format.replace('"caller":"$context.identity.userArn"', '').replaceAll('timeToAllHeaders', '');
+    expect(allowed).not.toMatch(/header|querystring|body|authori[sz]|token|caller|user|apikey|accesskey|cognito/i);
+  });
+
+  it('pins the REGIONAL endpoint: an edge-optimized one cuts a stream idle for 30 s', () => {
+    out.template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+  });
+
+  it('acknowledges unauthenticated-method findings on exactly the open methods, never the whole API', () => {
+    const open = authMode === 'caller' ? [...MCP_METHODS, ...OPEN_ROUTES] : OPEN_ROUTES;
+    const acked = (id: string) =>
+      [...methods.keys()].filter((route) => {
+        const [verb = '', path = ''] = route.split(' ');
+        const method = out.stack.api.methods.find((m) => m.httpMethod === verb && m.resource.path === path);
+        return method?.node.metadata.some((e) => e.type === 'aws:cdk:acknowledged-rules' && JSON.stringify(e.data).includes(`AwsSolutions-${id}`));
+      });
+    expect(acked('APIG4').sort()).toEqual([...open].sort());
+    const apiAcks = out.stack.api.node.metadata.filter((e) => e.type === 'aws:cdk:acknowledged-rules').map((e) => JSON.stringify(e.data));
+    expect(apiAcks.join()).not.toMatch(/APIG4|COG4/);
   });
 
   it('keeps execution logging at ERROR with data tracing off, on the one stage, for every method', () => {

@@ -19,13 +19,16 @@ import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_NODE_OPTIONS } from '../../scripts/bundle
 import { ENV, synth } from './synth';
 
 const SECRET_LOOKING = /[A-Za-z0-9]{10}-[A-Za-z0-9]{22}/;
-/** What Lambda needs to manage a VPC function's network interfaces (AWSLambdaVPCAccessExecutionRole's EC2 actions). */
+/**
+ * What Lambda needs to manage a VPC function's network interfaces (AWSLambdaVPCAccessExecutionRole's EC2 actions),
+ * sorted as the pinned `@aws-cdk/aws-iam:minimizePolicies` flag writes them.
+ */
 const VPC_ENI_ACTIONS = [
+  'ec2:AssignPrivateIpAddresses',
   'ec2:CreateNetworkInterface',
+  'ec2:DeleteNetworkInterface',
   'ec2:DescribeNetworkInterfaces',
   'ec2:DescribeSubnets',
-  'ec2:DeleteNetworkInterface',
-  'ec2:AssignPrivateIpAddresses',
   'ec2:UnassignPrivateIpAddresses',
 ];
 
@@ -43,7 +46,8 @@ function expectFunctionRoleStatements(template: Template, statements: object[]):
 const WRITE_LOGS = { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FunctionLogs'), 'Arn'] } };
 const READ_PARAMETER = {
   Action: 'ssm:GetParameter',
-  Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:123456789012:parameter/coder-mcp/service-token']] },
+  // A literal partition: the region is known, and `@aws-cdk/core:enablePartitionLiterals` is pinned.
+  Resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/coder-mcp/service-token',
 };
 
 describe('default deployment (callers bring their own Coder token)', () => {
@@ -84,6 +88,10 @@ describe('default deployment (callers bring their own Coder token)', () => {
     expect(deployed).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
   });
 
+  it('reserves 100 concurrent executions by default, so one client cannot take the account\'s whole pool', () => {
+    out.template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.streamHandler', ReservedConcurrentExecutions: 100 });
+  });
+
   it('keeps logs for the configured time and alarms on 5xx, throttles, errors and duration near the timeout', () => {
     out.template.resourceCountIs('AWS::Logs::LogGroup', 3);
     out.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
@@ -108,8 +116,10 @@ describe('default deployment (callers bring their own Coder token)', () => {
   });
 
   it('alarms on duration only above any legitimate call, treats missing data as fine, and notifies no one unless asked', () => {
-    out.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // Four metric alarms, and the tool-error rate's two parts (see monitoring.test.ts).
+    out.template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     out.template.allResourcesProperties('AWS::CloudWatch::Alarm', { TreatMissingData: 'notBreaching', AlarmActions: Match.absent(), OKActions: Match.absent() });
+    out.template.allResourcesProperties('AWS::CloudWatch::CompositeAlarm', { AlarmActions: Match.absent(), OKActions: Match.absent() });
     const [duration] = Object.values(out.template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Duration' } }));
     // A tool call may take coderd's full 5 minutes; the function times out at 330 s.
     expect(duration?.Properties.Threshold).toBeGreaterThanOrEqual(0.97 * 330_000);
@@ -186,14 +196,23 @@ describe('service-token deployment with VPC, custom domain and reserved concurre
   it('outputs the ARN callers need execute-api:Invoke on: every method on /mcp of the stage', () => {
     const [api] = Object.keys(out.template.findResources('AWS::ApiGateway::RestApi'));
     out.template.hasOutput('McpInvokeArn', {
-      Value: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:eu-west-1:123456789012:', { Ref: api }, '/prod/*/mcp']] },
+      Value: { 'Fn::Join': ['', ['arn:aws:execute-api:eu-west-1:123456789012:', { Ref: api }, '/prod/*/mcp']] },
     });
   });
 
-  it('maps the custom domain and outputs the regional target for its DNS record', () => {
-    out.template.hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'mcp.example.com', SecurityPolicy: 'TLS_1_2' });
+  it('maps the custom domain, regional, TLS 1.3 only in strict access mode, and outputs the regional target for its DNS record', () => {
+    out.template.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'mcp.example.com',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      SecurityPolicy: 'SecurityPolicy_TLS13_1_3_2025_09',
+      EndpointAccessMode: 'STRICT',
+    });
     const [domain] = Object.keys(out.template.findResources('AWS::ApiGateway::DomainName'));
-    out.template.hasOutput('CustomDomainTarget', { Value: { 'Fn::GetAtt': [domain, 'RegionalDomainName'] } });
+    out.template.hasOutput('CustomDomainTarget', {
+      // A plain string: CloudFormation refuses a token in a Description (cfn-lint E6003).
+      Description: 'Regional target for mcp.example.com: point its CNAME (or Route 53 alias) here',
+      Value: { 'Fn::GetAtt': [domain, 'RegionalDomainName'] },
+    });
   });
 
   it('passes cdk-nag AwsSolutions', () => {
@@ -210,9 +229,16 @@ describe('service-token deployment with a customer-managed KMS key and an alarm 
   );
   afterAll(() => out.cleanup());
 
-  it('notifies the topic from every alarm', () => {
-    out.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
-    out.template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [TOPIC], OKActions: [TOPIC], TreatMissingData: 'notBreaching' });
+  it('notifies the topic from every alarm that reports trouble, the tool-error rate included', () => {
+    // The tool-error rate's two parts notify no one: the composite alarm over both does.
+    const parts = { Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('^SELECT ') })]) };
+    const alarms = Object.values(out.template.findResources('AWS::CloudWatch::Alarm'));
+    const [direct, gated] = [alarms.filter((a) => !a.Properties.Metrics), alarms.filter((a) => a.Properties.Metrics)];
+    expect(direct.map((a) => [a.Properties.AlarmActions, a.Properties.OKActions])).toEqual(Array(4).fill([[TOPIC], [TOPIC]]));
+    expect(gated.map((a) => [a.Properties.AlarmActions, a.Properties.OKActions])).toEqual(Array(2).fill([undefined, undefined]));
+    out.template.allResourcesProperties('AWS::CloudWatch::Alarm', { TreatMissingData: 'notBreaching' });
+    out.template.hasResourceProperties('AWS::CloudWatch::Alarm', parts);
+    out.template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', { AlarmActions: [TOPIC], OKActions: [TOPIC] });
   });
 
   it('has its own API name in the 5xx alarm', () => {
@@ -256,7 +282,7 @@ it('refuses inconsistent settings with a message naming them', () => {
 });
 
 it('never hands the function a service token in caller mode, even from hand-built settings', () => {
-  const settings = { ...parseSettings({ coderUrl: 'https://c.example.com' }), serviceTokenParameterName: '/coder-mcp/service-token' };
+  const settings = { coderUrl: 'https://c.example.com', serviceTokenParameterName: '/coder-mcp/service-token' };
   expect(() => new CoderMcpStack(new App(), 'HandBuilt', { settings, env: ENV })).toThrow(/needs authMode "service"/);
 });
 

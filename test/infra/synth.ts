@@ -1,24 +1,69 @@
-/** Offline synth of the stack with cdk-nag, and readers for what the template exposes (routes). */
+/**
+ * Offline synth of the stack with cdk-nag and with cdk.json's context (the pinned feature flags, as
+ * `cdk synth` applies them), cfn-lint on a synthesized template, and readers for what the template
+ * exposes (routes).
+ */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { parseSettings, type SettingsInput } from '../../infra/lib/settings';
+import type { SettingsInput } from '../../infra/lib/settings';
 import { CoderMcpStack } from '../../infra/lib/stack';
 
 export const ENV = { account: '123456789012', region: 'eu-west-1' };
+export const ROOT = path.join(__dirname, '..', '..');
 
-export function synth(input: SettingsInput, id = 'CoderMcp') {
+/** cdk.json's context: `cdk synth` gives it to the app, so the tests synthesize with the same feature flags. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const parsed = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return parsed.context ?? {};
+}
+
+/** `before` runs on the built stack before synthesis (a test adding what a later change might add). */
+export function synth(input: SettingsInput, id = 'CoderMcp', before?: (stack: CoderMcpStack) => void) {
   const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-'));
-  const app = new App({ outdir });
-  const stack = new CoderMcpStack(app, id, { settings: parseSettings(input), env: ENV });
+  const app = new App({ outdir, context: cdkJsonContext() });
+  const stack = new CoderMcpStack(app, id, { settings: input, env: ENV });
+  before?.(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
   const raw = readFileSync(path.join(assembly.directory, `${id}.template.json`), 'utf8');
-  return { stack, template: Template.fromStack(stack), report, raw, directory: assembly.directory, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+  const templateFile = path.join(assembly.directory, `${id}.template.json`);
+  return { stack, template: Template.fromStack(stack), report, raw, templateFile, directory: assembly.directory, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+export interface CfnLintFinding {
+  Rule: { Id: string };
+  Message: string;
+  Location: { Path: (string | number)[] };
+}
+
+/** cfn-lint's version line; throws, saying how to install it, when it is not on PATH. */
+export async function cfnLintVersion(): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)('cfn-lint', ['--version'], { timeout: 30_000 });
+    return stdout.trim();
+  } catch (error) {
+    throw new Error(`cfn-lint is needed to check the templates and did not run (${String(error)}); install it with \`pip install cfn-lint\` (version 1.51 here and on CI)`);
+  }
+}
+
+/** Every cfn-lint finding on a template file (JSON output; exit codes 2/4/8 mean findings, not failure). */
+export async function cfnLint(templateFile: string): Promise<CfnLintFinding[]> {
+  const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
+    execFile('cfn-lint', ['--format', 'json', '--', templateFile], { timeout: 120_000, maxBuffer: 16 << 20 }, (error, out, err) => {
+      // cfn-lint exits non-zero when it finds anything; only a missing binary, a timeout or a crash (exit 1) is a failure.
+      const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
+      if (code === 0 || (code > 1 && out.trim().startsWith('['))) resolve({ stdout: out });
+      else reject(new Error(`cfn-lint failed on ${templateFile} (exit ${String(error?.code)}): ${err || String(error)}`));
+    });
+  });
+  return JSON.parse(stdout.trim() || '[]') as CfnLintFinding[];
 }
 
 interface CfnRef {
