@@ -7,7 +7,8 @@
  * (source maps enabled, which makes Node read each bundle's map at load), so the comparison is fair.
  * A third row runs the project's bundle with tracing on (MCP_TRACING=true and the environment Lambda
  * gives a function with active tracing, the daemon address a loopback port nobody reads): what loading
- * Powertools Tracer and the X-Ray SDK on the first Coder call adds. The first row has tracing off.
+ * Powertools Tracer and the X-Ray SDK (from their own bundle beside the handler's) on the first Coder
+ * call adds. The first row has tracing off; its bundle holds none of the tracer's bytes.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_NODE_OPTIONS } from '../scripts/bundle-options';
+import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_NODE_OPTIONS, tracerBundleOptions } from '../scripts/bundle-options';
 import { startSimulator } from '../test/sim';
 
 const run = promisify(execFile);
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
     const project = path.join(out, 'project.js');
     const reference = path.join(out, 'reference.js');
     await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile: project });
+    // The tracer's own bundle beside it, as deployed with tracing on; the handler reads it only then.
+    await build(tracerBundleOptions(ROOT, out));
     await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'bench', 'reference', 'handler.ts')], outfile: reference });
     // As infra/lib/stack.ts starts the function: the same NODE_OPTIONS for the project and the reference.
     const env = { ...process.env, NODE_OPTIONS: LAMBDA_NODE_OPTIONS, CODER_URL: sim.url, BENCH_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' };

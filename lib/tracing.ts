@@ -4,8 +4,8 @@
  * the Lambda runtime creates when the function has active tracing.
  *
  * - Off: `traced` calls the function and nothing else; Powertools Tracer (and the X-Ray SDK under it)
- *   is never evaluated. The bundle carries its bytes, but only a dynamic import reaches it
- *   (test/integration/lazy-modules.test.ts checks this).
+ *   is never loaded. The handler's bundle does not even carry it: the tracer has a bundle of its own,
+ *   `tracer.js` beside it, which the stack ships only with tracing on (test/integration/lazy-modules.test.ts).
  * - On: the tracer is loaded once per container, on the first traced call. Where there is no segment
  *   (outside Lambda, Powertools disables itself; an invocation without trace data), or anything in the
  *   tracer fails, the work runs untraced: tracing never fails a call and never runs the work twice.
@@ -21,6 +21,8 @@
  */
 // The types of the ESM entry, which is what the dynamic import below resolves to under node16 resolution.
 import type { Tracer } from '@aws-lambda-powertools/tracer' with { 'resolution-mode': 'import' };
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { AppError } from './errors';
 import { log } from './log';
 
@@ -105,8 +107,30 @@ function noSegment(reason: string): void {
   saidNoSegment = true;
 }
 
+/**
+ * The file beside the handler's bundle that holds the tracer's own (scripts/bundle-options.ts, TRACER_FILE): the
+ * handler's bundle leaves Powertools Tracer out, so a function without tracing neither ships nor reads it.
+ */
+const TRACER_FILE = 'tracer.js';
+
+type TracerModule = { Tracer: typeof Tracer };
+
+function isTracerModule(mod: unknown): mod is TracerModule {
+  return typeof mod === 'object' && mod !== null && 'Tracer' in mod && typeof mod.Tracer === 'function';
+}
+
+/** Deployed: the tracer's bundle beside the handler's. From source (tsx, jest), or a bundle built without it: the package. */
+async function importTracer(): Promise<TracerModule> {
+  const beside = path.join(__dirname, TRACER_FILE);
+  if (!existsSync(beside)) return import('@aws-lambda-powertools/tracer');
+  // A path known only at run time: esbuild leaves this require alone, so the tracer stays out of the handler's bundle.
+  const mod: unknown = require(beside);
+  if (!isTracerModule(mod)) throw new Error(`${TRACER_FILE} does not export Powertools Tracer`);
+  return mod;
+}
+
 function loadTracer(): Promise<Tracer | undefined> {
-  loading ??= import('@aws-lambda-powertools/tracer')
+  loading ??= importTracer()
     // No automatic HTTP(S) and fetch capture (see above): our own subsegments are the only ones.
     .then(({ Tracer }) => new Tracer({ captureHTTPsRequests: false }))
     // A failed import or constructor leaves the container untraced, and its calls unharmed.

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { LAMBDA_BUNDLE_OPTIONS } from './bundle-options';
+import { LAMBDA_BUNDLE_OPTIONS, TRACER_FILE, tracerBundleOptions } from './bundle-options';
 
 async function main(): Promise<void> {
   const flag = process.argv.indexOf('--outdir');
@@ -15,6 +15,10 @@ async function main(): Promise<void> {
   writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
   const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
   console.log(`${path.join(outdir, 'handler.js')}: ${bytes} bytes`);
+  // Beside it, the tracer's own bundle, which the handler loads only with MCP_TRACING on.
+  const tracer = await build({ ...tracerBundleOptions(process.cwd(), outdir), metafile: true });
+  const tracerBytes = Object.values(tracer.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
+  console.log(`${path.join(outdir, TRACER_FILE)}: ${tracerBytes} bytes`);
 }
 
 main().catch((err: unknown) => {

@@ -1,11 +1,11 @@
 /**
  * Cold-start work the bundle defers: with the project's esbuild settings, loading the Lambda bundle
  * and answering a first request (a `tools/list` whose token check calls Coder) evaluates neither
- * `tar-stream` (template uploads) nor `diff` (edits) nor Powertools Tracer and the X-Ray SDK (tracing,
- * only with MCP_TRACING), though all are inside it, and does not load the external
- * `@aws-sdk/client-ssm` (service-token mode only). A build plugin puts a probe at the top of every file
- * of those packages; a fresh Node process records the probes and every module request while it
- * requires the bundle and answers. With MCP_TRACING=true the tracer is evaluated, from the bundle.
+ * `tar-stream` (template uploads) nor `diff` (edits), though both are inside it, and does not load the
+ * external `@aws-sdk/client-ssm` (service-token mode only). Powertools Tracer and the X-Ray SDK are not
+ * even inside it: they have a bundle of their own, `tracer.js` beside the handler's, evaluated only with
+ * MCP_TRACING=true. A build plugin puts a probe at the top of every file of those packages; a fresh Node
+ * process records the probes and every module request while it requires the bundle and answers.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,12 +14,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 import { z } from 'zod';
-import { LAMBDA_BUNDLE_OPTIONS } from '../../scripts/bundle-options';
+import { LAMBDA_BUNDLE_OPTIONS, TRACER_FILE, tracerBundleOptions } from '../../scripts/bundle-options';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
 const TRACING_PACKAGES = ['@aws-lambda-powertools/tracer', 'aws-xray-sdk-core'];
-const LAZY_PACKAGES = ['tar-stream', 'diff', ...TRACING_PACKAGES];
+const BUNDLED_LAZY = ['tar-stream', 'diff'];
+const LAZY_PACKAGES = [...BUNDLED_LAZY, ...TRACING_PACKAGES];
 const SEP = '[\\\\/]';
 const PACKAGE_FILE = new RegExp(`${SEP}node_modules${SEP}(${LAZY_PACKAGES.map((p) => p.replace('/', SEP)).join('|')})${SEP}.*\\.[cm]?js$`);
 
@@ -79,28 +80,33 @@ beforeAll(() => {
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 let bundle: string;
-it('loads the Lambda bundle and answers without evaluating tar-stream, diff or the tracer, or loading the SSM client', async () => {
+it('loads the Lambda bundle and answers without evaluating tar-stream or diff, or loading the SSM client or the tracer', async () => {
   const marked = new Map<string, number>();
   bundle = path.join(out, 'handler.js');
   const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile: bundle, metafile: true, plugins: [probePlugin(marked)] });
-  // All the packages are in the bundle (and probed): laziness, not absence.
-  for (const pkg of LAZY_PACKAGES) expect(marked.get(pkg) ?? 0).toBeGreaterThan(0);
+  // tar-stream and diff are in the bundle (and probed): laziness, not absence. The tracer is not in it at all.
+  for (const pkg of BUNDLED_LAZY) expect(marked.get(pkg) ?? 0).toBeGreaterThan(0);
   const inputs = Object.keys(result.metafile.inputs);
-  for (const pkg of LAZY_PACKAGES) expect(inputs.some((i) => i.includes(`node_modules/${pkg}/`))).toBe(true);
+  for (const pkg of BUNDLED_LAZY) expect(inputs.some((i) => i.includes(`node_modules/${pkg}/`))).toBe(true);
+  expect(inputs.filter((i) => /powertools\/tracer|aws-xray-sdk/.test(i))).toEqual([]);
+  // Beside it, as `npm run build` and the stack (with tracing on) place it: the tracer's own bundle, probed too.
+  await build({ ...tracerBundleOptions(ROOT, out), plugins: [probePlugin(marked)] });
+  for (const pkg of TRACING_PACKAGES) expect(marked.get(pkg) ?? 0).toBeGreaterThan(0);
 
   for (const mode of ['load-only', 'answer'] as const) {
     const report = await requireInFreshNode(bundle, {}, mode);
     expect(report.evaluated).toEqual([]);
-    // The hook saw the bundle's own requests (Node built-ins), and none for the SDK.
+    // The hook saw the bundle's own requests (Node built-ins), and none for the SDK or the tracer.
     expect(report.requests.some((r) => /^(node:)?https?$/.test(r))).toBe(true);
-    expect(report.requests.filter((r) => r.startsWith('@aws-sdk/'))).toEqual([]);
+    expect(report.requests.filter((r) => r.startsWith('@aws-sdk/') || r.endsWith(TRACER_FILE) || /powertools|xray/.test(r))).toEqual([]);
   }
 }, 60_000);
 
-it('evaluates the tracer from the bundle when MCP_TRACING=true, and only then', async () => {
+it('loads the tracer from its own bundle beside the handler\'s when MCP_TRACING=true, and only then', async () => {
   const report = await requireInFreshNode(bundle, { MCP_TRACING: 'true' });
   expect(new Set(report.evaluated)).toEqual(new Set(TRACING_PACKAGES));
-  // Found inside the bundle: nothing of Powertools or X-Ray is required from node_modules at run time.
+  // From the file beside the handler's bundle: nothing of Powertools or X-Ray is required from node_modules.
+  expect(report.requests).toContain(path.join(out, TRACER_FILE));
   expect(report.requests.filter((r) => /powertools|xray|cls-hooked/.test(r))).toEqual([]);
 }, 60_000);
 
@@ -110,6 +116,8 @@ it('has probes that do report an evaluated package (control)', async () => {
   const outfile = path.join(out, 'eager.js');
   await build({
     ...LAMBDA_BUNDLE_OPTIONS,
+    // The tracer bundled in too, for the control: every probed package is imported eagerly here.
+    external: ['@aws-sdk/*'],
     // Used, not bare imports: diff declares itself free of side effects, so esbuild would drop `import 'diff'`.
     stdin: {
       contents:
