@@ -44,8 +44,8 @@ export function tracerBundleOptions(root: string, outdir: string): BuildOptions 
 export function tracerBundleCommand(root: string, outdir: string): string {
   const q = (v: string) => `"${v.replace(/(["\\$`])/g, '\\$1')}"`;
   return [
-    q(process.execPath),
-    q(`${root}/node_modules/esbuild/bin/esbuild`),
+    // The same esbuild the handler's bundle is built with (the package's own launcher: a native binary on most platforms).
+    q(`${root}/node_modules/.bin/esbuild`),
     q(`${root}/${TRACER_ENTRY}`),
     '--bundle',
     '--platform=node',

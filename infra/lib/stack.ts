@@ -14,7 +14,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LAMBDA_BUNDLE, LAMBDA_NODE_OPTIONS } from '../../scripts/bundle-options';
+import { LAMBDA_BUNDLE, LAMBDA_NODE_OPTIONS, tracerBundleCommand } from '../../scripts/bundle-options';
 import { restApi } from './api';
 import { monitoring } from './monitoring';
 import { parseSettings, type Settings, type SettingsInput } from './settings';
@@ -40,6 +40,13 @@ const VPC_ENI_ACTIONS = [
 
 /** What X-Ray needs on the role: CDK adds exactly these for active tracing, and X-Ray has no resource-level permissions for them. */
 const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] as const;
+
+/** Builds `tracer.js` (scripts/bundle-options.ts) into the function's asset, after the handler's bundle, with the local esbuild. */
+const TRACER_HOOKS: nodejs.ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (_inputDir, outputDir) => [tracerBundleCommand(ROOT, outputDir)],
+};
 
 export interface CoderMcpStackProps extends StackProps {
   /** The settings as given (CDK context or by hand); the stack validates them, with its region. */
@@ -85,6 +92,8 @@ export class CoderMcpStack extends Stack {
         externalModules: [...LAMBDA_BUNDLE.external],
         esbuildArgs: { '--legal-comments': LAMBDA_BUNDLE.legalComments },
         forceDockerBundling: false,
+        // With tracing, Powertools Tracer's own bundle goes beside the handler's; without, the function has none of its bytes.
+        ...(s.tracing ? { commandHooks: TRACER_HOOKS } : {}),
       },
       environment: {
         NODE_OPTIONS: LAMBDA_NODE_OPTIONS,

@@ -5,6 +5,8 @@
  * as a setting, cdk-nag refusing a method added later without authorisation, and cdk.json pinning
  * every feature flag aws-cdk-lib recommends.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -13,6 +15,13 @@ import { captureOutput } from '../helpers/capture-output';
 import { cdkJsonContext, synth } from './synth';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:coder-mcp-alarms';
+
+/** The files of the function's asset (the stack's one asset directory that holds the handler's bundle, index.js). */
+function assetFiles(assembly: string): string[] {
+  const dirs = readdirSync(assembly).filter((d) => d.startsWith('asset.') && existsSync(path.join(assembly, d, 'index.js')));
+  expect(dirs).toHaveLength(1);
+  return readdirSync(path.join(assembly, dirs[0] ?? '')).sort();
+}
 
 interface EmfDirective {
   Namespace: string;
@@ -123,6 +132,10 @@ describe('default deployment', () => {
     expect(set.service).toBe('coder-mcp');
   });
 
+  it('ships no tracer without tracing: the function\'s asset holds the handler\'s bundle alone', () => {
+    expect(assetFiles(out.directory)).toEqual(['index.js', 'index.js.map']);
+  });
+
   it('leaves X-Ray off: no active tracing, no tracer variables, no X-Ray permission, stage tracing off', () => {
     const [fn] = Object.values(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
     expect(fn?.Properties.TracingConfig).toBeUndefined();
@@ -140,6 +153,10 @@ describe('default deployment', () => {
 describe('tracing on, without the account-wide API Gateway CloudWatch role, and an alarm topic', () => {
   const out = synth({ coderUrl: 'https://coder.example.com', tracing: 'true', apiGatewayCloudWatchRole: 'false', alarmTopicArn: TOPIC });
   afterAll(() => out.cleanup());
+
+  it('ships the tracer\'s own bundle beside the handler\'s, and only with tracing on', () => {
+    expect(assetFiles(out.directory)).toEqual(expect.arrayContaining(['index.js', 'tracer.js']));
+  });
 
   it('traces the function actively and tells the lib to load its tracer', () => {
     out.template.hasResourceProperties('AWS::Lambda::Function', {
