@@ -14,7 +14,8 @@ const SECRET_KEY = /token|authorization|secret|password|cookie|content|body/i;
 const CODER_TOKEN = /\b[A-Za-z0-9]{10}-[A-Za-z0-9]{22}\b/g;
 
 // Powertools filters nothing itself: LOG_LEVEL is read per line below, so tests and operators can change it at run time.
-const logger = new Logger({ serviceName: 'coder-mcp', logLevel: 'DEBUG' });
+// The same service as the metrics: the stack's name where deployed (POWERTOOLS_SERVICE_NAME), else coder-mcp.
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'coder-mcp', logLevel: 'DEBUG' });
 
 function threshold(): number {
   const configured = (process.env.LOG_LEVEL ?? 'info').toLowerCase();

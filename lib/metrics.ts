@@ -6,7 +6,11 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { PoolEvent } from './tunnel/pool';
 
-const OPTIONS = { namespace: 'CoderMcp', serviceName: 'coder-mcp' };
+/**
+ * The `service` dimension: the stack sets POWERTOOLS_SERVICE_NAME to its own name, so two stacks in one
+ * account and region keep their own graphs and alarms (infra/lib/monitoring.ts reads the same name).
+ */
+const OPTIONS = { namespace: 'CoderMcp', serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'coder-mcp' };
 const inLambda = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
 /** The invocation's metrics without a tool dimension (tunnel events), published at its end. */
 const metrics = inLambda ? new Metrics(OPTIONS) : undefined;

@@ -1,7 +1,8 @@
 /**
  * Alarms and the CloudWatch dashboard. The tool and tunnel graphs read the metrics lib/metrics.ts
- * writes as EMF: namespace `CoderMcp`, dimension `service` = `coder-mcp` (Powertools adds it to every
- * metric), plus `tool` on ToolCalls, ToolErrors and ToolLatency. CloudWatch matches a metric only
+ * writes as EMF: namespace `CoderMcp`, dimension `service` = the stack's name (the function's
+ * POWERTOOLS_SERVICE_NAME; Powertools adds it to every metric), plus `tool` on ToolCalls, ToolErrors and
+ * ToolLatency. CloudWatch matches a metric only
  * with its exact dimension set, so a graph naming a different set stays empty: keep them in step.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
@@ -13,8 +14,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Settings } from './settings';
 
 export const METRICS_NAMESPACE = 'CoderMcp';
-/** The `service` dimension Powertools puts on every metric (lib/metrics.ts's serviceName). */
-export const METRICS_SERVICE = 'coder-mcp';
+/** The `service` dimension Powertools puts on every metric: the function's POWERTOOLS_SERVICE_NAME, which the stack sets to its name. */
+export function metricsService(stack: Stack): string {
+  return stack.stackName;
+}
 const PERIOD = Duration.minutes(5);
 /** The duration alarm's share of the timeout: above any legitimate call (a 5-minute tool call and its answer), below a timeout. */
 const DURATION_ALARM_FRACTION = 0.98;
@@ -31,26 +34,26 @@ interface Monitored {
 }
 
 /** Every metric with a `tool` dimension, one line per tool (tools added later show up by themselves). */
-function byTool(metricName: 'ToolCalls' | 'ToolErrors' | 'ToolLatency', statistic: 'Sum' | 'p95'): cloudwatch.MathExpression {
+function byTool(service: string, metricName: 'ToolCalls' | 'ToolErrors' | 'ToolLatency', statistic: 'Sum' | 'p95'): cloudwatch.MathExpression {
   return new cloudwatch.MathExpression({
-    expression: `SEARCH('{${METRICS_NAMESPACE},service,tool} service="${METRICS_SERVICE}" MetricName="${metricName}"', '${statistic}', ${PERIOD.toSeconds()})`,
+    expression: `SEARCH('{${METRICS_NAMESPACE},service,tool} service="${service}" MetricName="${metricName}"', '${statistic}', ${PERIOD.toSeconds()})`,
     usingMetrics: {},
     period: PERIOD,
   });
 }
 
 /** One aggregate over every tool's series, for an alarm (alarms take no SEARCH; a Metrics Insights query is allowed). */
-function acrossTools(aggregate: 'AVG' | 'SUM', metricName: 'ToolCalls' | 'ToolErrors', label: string): cloudwatch.MathExpression {
+function acrossTools(service: string, aggregate: 'AVG' | 'SUM', metricName: 'ToolCalls' | 'ToolErrors', label: string): cloudwatch.MathExpression {
   return new cloudwatch.MathExpression({
-    expression: `SELECT ${aggregate}(${metricName}) FROM SCHEMA("${METRICS_NAMESPACE}", service, tool) WHERE service = '${METRICS_SERVICE}'`,
+    expression: `SELECT ${aggregate}(${metricName}) FROM SCHEMA("${METRICS_NAMESPACE}", service, tool) WHERE service = '${service}'`,
     usingMetrics: {},
     period: PERIOD,
     label,
   });
 }
 
-function serviceMetric(metricName: string): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic: 'Sum', period: PERIOD });
+function serviceMetric(service: string, metricName: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service }, statistic: 'Sum', period: PERIOD });
 }
 
 export function monitoring(stack: Stack, m: Monitored, s: Settings): void {
@@ -111,7 +114,7 @@ function toolErrorAlarm(stack: Stack, alarm: MakeAlarm): cloudwatch.CompositeAla
     'ToolErrorRateHigh',
     {
       // ToolErrors is 0 or 1 per call, so its average over every call is the share that failed.
-      metric: acrossTools('AVG', 'ToolErrors', 'share of tool calls that failed'),
+      metric: acrossTools(metricsService(stack), 'AVG', 'ToolErrors', 'share of tool calls that failed'),
       threshold: TOOL_ERROR_RATE_THRESHOLD,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       alarmDescription: `More than ${TOOL_ERROR_RATE_THRESHOLD * 100}% of tool calls failed in 5 minutes (part of ToolErrorRate, which notifies)`,
@@ -121,7 +124,7 @@ function toolErrorAlarm(stack: Stack, alarm: MakeAlarm): cloudwatch.CompositeAla
   const volume = alarm(
     'ToolCallVolume',
     {
-      metric: acrossTools('SUM', 'ToolCalls', 'tool calls'),
+      metric: acrossTools(metricsService(stack), 'SUM', 'ToolCalls', 'tool calls'),
       threshold: TOOL_ERROR_MIN_CALLS,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       alarmDescription: `Not a problem by itself: at least ${TOOL_ERROR_MIN_CALLS} tool calls in 5 minutes, so that ToolErrorRate ignores a failure or two among a handful of calls`,
@@ -138,18 +141,19 @@ function toolErrorAlarm(stack: Stack, alarm: MakeAlarm): cloudwatch.CompositeAla
 function dashboard(stack: Stack, { api, fn }: Monitored, alarms: cloudwatch.IAlarm[]): void {
   const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
     new cloudwatch.GraphWidget({ title, left, right, width: 8, height: 6, period: PERIOD });
-  const tunnel = TUNNEL_METRICS.map((name) => serviceMetric(name).with({ label: name.replace(/^Tunnel/, '') }));
+  const service = metricsService(stack);
+  const tunnel = TUNNEL_METRICS.map((name) => serviceMetric(service, name).with({ label: name.replace(/^Tunnel/, '') }));
   new cloudwatch.Dashboard(stack, 'Dashboard', {
     // Dashboards are global to the account: the region keeps two regions' stacks of the same name apart.
     dashboardName: `${stack.stackName}-${Stack.of(stack).region}`,
     defaultInterval: Duration.hours(3),
     widgets: [
       [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 })],
-      [graph('Tool calls by tool (per 5 min)', [byTool('ToolCalls', 'Sum')]), graph('Tool errors by tool (per 5 min)', [byTool('ToolErrors', 'Sum')]), graph('Tool latency p95 by tool (ms)', [byTool('ToolLatency', 'p95')])],
+      [graph('Tool calls by tool (per 5 min)', [byTool(service, 'ToolCalls', 'Sum')]), graph('Tool errors by tool (per 5 min)', [byTool(service, 'ToolErrors', 'Sum')]), graph('Tool latency p95 by tool (ms)', [byTool(service, 'ToolLatency', 'p95')])],
       [
         graph('Tunnel: dials vs reuses', tunnel),
-        graph('Tool error rate (all tools)', [acrossTools('AVG', 'ToolErrors', 'share failed')], [acrossTools('SUM', 'ToolCalls', 'calls')]),
-        graph('Cold starts', [serviceMetric('ColdStart').with({ label: 'cold starts' })]),
+        graph('Tool error rate (all tools)', [acrossTools(service, 'AVG', 'ToolErrors', 'share failed')], [acrossTools(service, 'SUM', 'ToolCalls', 'calls')]),
+        graph('Cold starts', [serviceMetric(service, 'ColdStart').with({ label: 'cold starts' })]),
       ],
       [
         graph('API requests, 4xx and 5xx', [

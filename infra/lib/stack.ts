@@ -16,7 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { LAMBDA_BUNDLE, LAMBDA_NODE_OPTIONS, tracerBundleCommand } from '../../scripts/bundle-options';
 import { restApi } from './api';
-import { monitoring } from './monitoring';
+import { metricsService, monitoring } from './monitoring';
 import { parseSettings, type Settings, type SettingsInput } from './settings';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -107,7 +107,9 @@ export class CoderMcpStack extends Stack {
         // The streaming entry writes answers as they come, so calls that ask for progress get it while they run.
         MCP_STREAM_RESPONSES: 'true',
         ...(s.domainName ? { MCP_PUBLIC_URL: `https://${s.domainName}` } : {}),
-        ...(s.tracing ? { MCP_TRACING: 'true', POWERTOOLS_SERVICE_NAME: 'coder-mcp' } : {}),
+        // The `service` of its metrics (and traces): the stack's name, so two stacks keep their own graphs and alarms.
+        POWERTOOLS_SERVICE_NAME: metricsService(this),
+        ...(s.tracing ? { MCP_TRACING: 'true' } : {}),
       },
       ...this.vpcPlacement(s),
     });

@@ -29,9 +29,19 @@ interface EmfDirective {
   Metrics: { Name: string }[];
 }
 
-/** Every (namespace, metric, dimension set) the function publishes, with the dimension values, from lib/metrics.ts run as in Lambda. */
-function emitted(): { namespace: string; metric: string; dimensions: Record<string, string> }[] {
+/** The deployed function's environment, as the template gives it. */
+function functionEnv(template: ReturnType<typeof synth>['template']): Record<string, string> {
+  const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
+  return (fn?.Properties.Environment.Variables ?? {}) as Record<string, string>;
+}
+
+/**
+ * Every (namespace, metric, dimension set) the function publishes, with the dimension values, from lib/metrics.ts
+ * run as in Lambda with the function's environment from the template (its POWERTOOLS_SERVICE_NAME among it).
+ */
+function emitted(env: Record<string, string>): { namespace: string; metric: string; dimensions: Record<string, string> }[] {
   const saved = { ...process.env };
+  Object.assign(process.env, env);
   process.env.AWS_LAMBDA_FUNCTION_NAME = 'coder-mcp-test';
   process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
   const output = captureOutput();
@@ -75,7 +85,7 @@ describe('default deployment', () => {
   const graph = (title: string) => widgets.find((w) => w.title === title)?.metrics ?? [];
 
   it('graphs tool calls, errors and p95 latency by tool with SEARCH on the exact dimension set the function emits', () => {
-    const tool = emitted().filter((e) => e.metric.startsWith('Tool'));
+    const tool = emitted(functionEnv(out.template)).filter((e) => e.metric.startsWith('Tool'));
     expect(tool.map((e) => e.metric).sort()).toEqual(['ToolCalls', 'ToolErrors', 'ToolLatency']);
     for (const [title, metric, stat] of [
       ['Tool calls by tool (per 5 min)', 'ToolCalls', 'Sum'],
@@ -94,7 +104,7 @@ describe('default deployment', () => {
   });
 
   it('graphs tunnel events and cold starts with exactly the namespace and dimensions the function emits', () => {
-    const service = emitted().filter((e) => !e.metric.startsWith('Tool'));
+    const service = emitted(functionEnv(out.template)).filter((e) => !e.metric.startsWith('Tool'));
     expect(service.map((e) => e.metric).sort()).toEqual(['ColdStart', 'TunnelDials', 'TunnelEvictions', 'TunnelQueueWaits', 'TunnelReattaches', 'TunnelReuses']);
     const graphed = [...graph('Tunnel: dials vs reuses'), ...graph('Cold starts')];
     for (const e of service) {
@@ -111,7 +121,7 @@ describe('default deployment', () => {
   });
 
   it("alarms when over 20% of at least 10 tool calls in 5 minutes failed, across every tool the function reports", () => {
-    const query = (fn: string, metric: string) => `SELECT ${fn}(${metric}) FROM SCHEMA("CoderMcp", service, tool) WHERE service = 'coder-mcp'`;
+    const query = (fn: string, metric: string) => `SELECT ${fn}(${metric}) FROM SCHEMA("CoderMcp", service, tool) WHERE service = 'CoderMcp'`;
     // ToolErrors is 0 or 1 per call (lib/metrics.ts), so its average is the share of calls that failed.
     const rate = out.template.findResources('AWS::CloudWatch::Alarm', {
       Properties: { Metrics: [Match.objectLike({ Expression: query('AVG', 'ToolErrors'), Period: 300 })], Threshold: 0.2, ComparisonOperator: 'GreaterThanThreshold' },
@@ -127,9 +137,9 @@ describe('default deployment', () => {
     expect(rule).toContain(volumeId);
     expect(rule).toMatch(/ALARM\(.*\) AND ALARM\(/);
     // The emitted dimension set is the one the query's SCHEMA names.
-    const set = emitted().find((e) => e.metric === 'ToolErrors')?.dimensions ?? {};
+    const set = emitted(functionEnv(out.template)).find((e) => e.metric === 'ToolErrors')?.dimensions ?? {};
     expect(Object.keys(set).sort()).toEqual(['service', 'tool']);
-    expect(set.service).toBe('coder-mcp');
+    expect(set.service).toBe('CoderMcp');
   });
 
   it('ships no tracer without tracing: the function\'s asset holds the handler\'s bundle alone', () => {
@@ -140,7 +150,8 @@ describe('default deployment', () => {
     const [fn] = Object.values(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
     expect(fn?.Properties.TracingConfig).toBeUndefined();
     expect(Object.keys(fn?.Properties.Environment.Variables as object)).not.toEqual(expect.arrayContaining(['MCP_TRACING']));
-    expect(Object.keys(fn?.Properties.Environment.Variables as object)).not.toContain('POWERTOOLS_SERVICE_NAME');
+    // The metrics' service, always: the stack's name.
+    expect(fn?.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('CoderMcp');
     expect(out.raw).not.toMatch(/xray:/);
     out.template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: false });
   });
@@ -151,8 +162,19 @@ describe('default deployment', () => {
 });
 
 describe('tracing on, without the account-wide API Gateway CloudWatch role, and an alarm topic', () => {
-  const out = synth({ coderUrl: 'https://coder.example.com', tracing: 'true', apiGatewayCloudWatchRole: 'false', alarmTopicArn: TOPIC });
+  // Another stack name: its metrics, graphs and alarms must be its own.
+  const out = synth({ coderUrl: 'https://coder.example.com', tracing: 'true', apiGatewayCloudWatchRole: 'false', alarmTopicArn: TOPIC }, 'CoderMcpStaging');
   afterAll(() => out.cleanup());
+
+  it('keeps a second stack\'s metrics apart: the function, its graphs and its alarm name its own service', () => {
+    const emittedHere = emitted(functionEnv(out.template));
+    expect(new Set(emittedHere.map((e) => e.dimensions.service))).toEqual(new Set(['CoderMcpStaging']));
+    const raw = out.raw;
+    expect(raw).toContain("WHERE service = 'CoderMcpStaging'");
+    // The dashboard body is JSON inside the template's JSON: its quotes come escaped, however deep.
+    expect(raw).toMatch(/SEARCH\('\{CoderMcp,service,tool\} service=\\*"CoderMcpStaging\\*"/);
+    expect(raw).not.toMatch(/service = 'CoderMcp'|service=\\*"CoderMcp\\*"/);
+  });
 
   it('ships the tracer\'s own bundle beside the handler\'s, and only with tracing on', () => {
     expect(assetFiles(out.directory)).toEqual(expect.arrayContaining(['index.js', 'tracer.js']));
@@ -162,7 +184,7 @@ describe('tracing on, without the account-wide API Gateway CloudWatch role, and 
     out.template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.streamHandler',
       TracingConfig: { Mode: 'Active' },
-      Environment: { Variables: Match.objectLike({ MCP_TRACING: 'true', POWERTOOLS_SERVICE_NAME: 'coder-mcp' }) },
+      Environment: { Variables: Match.objectLike({ MCP_TRACING: 'true', POWERTOOLS_SERVICE_NAME: 'CoderMcpStaging' }) },
     });
     out.template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: true });
   });
