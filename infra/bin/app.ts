@@ -5,7 +5,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { SETTING_NAMES, SettingsError, settingsErrorLine, type SettingsInput } from '../lib/settings';
+import { parseSettings, SETTING_NAMES, SettingsError, settingsErrorLine, type SettingsInput } from '../lib/settings';
 import { CoderMcpStack } from '../lib/stack';
 
 const app = new App();
@@ -14,15 +14,20 @@ for (const name of SETTING_NAMES) {
   const value: unknown = app.node.tryGetContext(name);
   if (value !== undefined) context[name] = value;
 }
+const region = process.env.CDK_DEFAULT_REGION;
 try {
+  // Checked before any construct exists (the stack checks again, with the same region): a refused setting
+  // leaves an empty app, which synthesizes nothing, so the one line is all the deployer sees.
+  parseSettings(context, region);
   new CoderMcpStack(app, app.node.tryGetContext('stackName') ?? 'CoderMcp', {
-    // The stack validates (with its region); the type is checked there, at run time, not here.
+    // Validated just above; the stack parses it again into its typed settings.
     settings: context as SettingsInput,
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region },
   });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 } catch (error) {
   if (!(error instanceof SettingsError)) throw error;
   process.stderr.write(`${settingsErrorLine(error)}\n`);
-  process.exit(1);
+  // An exit code rather than ending the process at once: stderr is flushed first.
+  process.exitCode = 1;
 }
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
