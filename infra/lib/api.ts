@@ -1,7 +1,8 @@
 /**
  * The REST API in front of the function: regional endpoint, response streaming on every method,
  * IAM on the MCP methods in service mode, access logs without tokens, the optional custom domain
- * (TLS 1.3), and cdk-nag acknowledgements on exactly the methods that are open on purpose.
+ * (TLS 1.3), the OAuth authorization server's routes when OAuth is on (docs/oauth.md), the URLs a
+ * deployer needs as outputs, and cdk-nag acknowledgements on exactly the methods that are open on purpose.
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
@@ -49,6 +50,37 @@ const OPEN_ROUTES = {
   health: 'The health check is for load balancers and probes that hold no credentials; it reveals only the version',
 };
 
+/** Why each OAuth route answers without an API Gateway authorizer: each is how a client or browser gets a credential, or checks its own. */
+const OAUTH_REASONS = {
+  metadata: 'The RFC 8414 authorization-server metadata tells an OAuth client where to register, authorize and get tokens, before it has any credential',
+  oidc: 'OIDC discovery: the same authorization-server metadata at the path MCP clients probe for an issuer with a path (the stage), before they have any credential',
+  jwks: 'The JWKS document OIDC discovery requires is public by definition (empty: no ID tokens are issued)',
+  register: 'RFC 7591 dynamic client registration is how an MCP client gets its client_id, before it has any credential; the function checks its redirect URIs against its allow-list',
+  authorize: "The authorization endpoint is opened by the user's browser, which holds no token; the user signs in at Coder, and the function requires PKCE",
+  callback: "Coder's OAuth provider sends the user's browser back here with a code; the function checks the sealed state and the cookie binding it to the browser that started",
+  token: 'The token endpoint authenticates the client with its client credentials, PKCE verifier and sealed code in the request body (RFC 6749), not with an API Gateway authorizer',
+  revoke: 'RFC 7009 token revocation authenticates the client in the request body, as the token endpoint does',
+  preflight: 'CORS preflight for browser-based MCP clients (such as the MCP Inspector), which browsers send without credentials; the function answers it',
+};
+
+/** The OAuth routes (docs/oauth.md "Endpoints"), each open on purpose for its reason; OPTIONS where a browser-based client calls from a page. */
+const OAUTH_ROUTES: [verb: string, path: string, reason: string][] = [
+  ['GET', '/.well-known/oauth-authorization-server', OAUTH_REASONS.metadata],
+  ['OPTIONS', '/.well-known/oauth-authorization-server', OAUTH_REASONS.preflight],
+  ['GET', '/.well-known/openid-configuration', OAUTH_REASONS.oidc],
+  ['OPTIONS', '/.well-known/openid-configuration', OAUTH_REASONS.preflight],
+  ['GET', '/.well-known/jwks.json', OAUTH_REASONS.jwks],
+  ['OPTIONS', '/.well-known/jwks.json', OAUTH_REASONS.preflight],
+  ['POST', '/oauth/register', OAUTH_REASONS.register],
+  ['OPTIONS', '/oauth/register', OAUTH_REASONS.preflight],
+  ['GET', '/oauth/authorize', OAUTH_REASONS.authorize],
+  ['GET', '/oauth/callback', OAUTH_REASONS.callback],
+  ['POST', '/oauth/token', OAUTH_REASONS.token],
+  ['OPTIONS', '/oauth/token', OAUTH_REASONS.preflight],
+  ['POST', '/oauth/revoke', OAUTH_REASONS.revoke],
+  ['OPTIONS', '/oauth/revoke', OAUTH_REASONS.preflight],
+];
+
 export function restApi(stack: Stack, fn: lambda.IFunction, s: Settings, logRetention: logs.RetentionDays): apigw.RestApi {
   const accessLogs = new logs.LogGroup(stack, 'AccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
   const api = new apigw.RestApi(stack, 'Api', {
@@ -90,6 +122,7 @@ export function restApi(stack: Stack, fn: lambda.IFunction, s: Settings, logRete
     });
   }
   routes(stack, api, fn, s);
+  publicUrlOutputs(stack, api, s);
   if (s.authMode === 'service') {
     new CfnOutput(stack, 'McpInvokeArn', {
       description: 'Callers need execute-api:Invoke on this ARN (every method on /mcp of this stage) and sign with SigV4',
@@ -113,10 +146,29 @@ function routes(stack: Stack, api: apigw.RestApi, fn: lambda.IFunction, s: Setti
   openMethod(wellKnown.addMethod('GET', integration, open), OPEN_ROUTES.metadata);
   openMethod(wellKnown.addResource('mcp').addMethod('GET', integration, open), OPEN_ROUTES.metadata);
   openMethod(api.root.addResource('healthz').addMethod('GET', integration, open), OPEN_ROUTES.health);
+  if (s.oauth) {
+    for (const [verb, path, reason] of OAUTH_ROUTES) openMethod(api.root.resourceForPath(path).addMethod(verb, integration, open), reason);
+  }
   for (const m of mcpMethods) {
     if (s.authMode === 'caller') openMethod(m, 'Caller mode: callers send their own Coder token, which the function verifies with Coder on every request');
     // APIG4 is satisfied by IAM; COG4 asks for Cognito specifically.
     else Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Service mode authorises the MCP methods with IAM (SigV4), not Cognito' });
+  }
+}
+
+/**
+ * Where clients reach the function: the custom domain (mapped at its root, as MCP_PUBLIC_URL says to the
+ * function) when there is one, else the stage URL. The OAuth callback is what an operator registers in
+ * Coder as the redirect URI of the app used when Coder's dynamic client registration is off.
+ */
+function publicUrlOutputs(stack: Stack, api: apigw.RestApi, s: Settings): void {
+  const url = (path: string) => (s.domainName ? `https://${s.domainName}${path}` : api.urlForPath(path));
+  new CfnOutput(stack, 'McpUrl', { description: 'The MCP endpoint (streamable HTTP) clients connect to', value: url('/mcp') });
+  if (s.oauth) {
+    new CfnOutput(stack, 'OAuthCallbackUrl', {
+      description: "Redirect URI to register in Coder for the operator's OAuth2 app (oauthUpstreamClientId), used when Coder's dynamic client registration is off",
+      value: url('/oauth/callback'),
+    });
   }
 }
 

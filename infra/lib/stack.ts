@@ -3,13 +3,15 @@
  * current Node.js runtime, reserved concurrency, optional X-Ray) behind an API Gateway REST API in
  * response-streaming mode (api.ts), with logs with retention, alarms and a dashboard (monitoring.ts),
  * and a role that may read exactly the one SSM parameter named in the settings (and decrypt with
- * exactly its customer-managed key, when it has one).
+ * exactly its customer-managed key, when it has one). With OAuth (docs/oauth.md), a KMS HMAC key from
+ * which the function derives its sealing keys, which the role may use for GenerateMac and nothing else.
  */
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -41,6 +43,9 @@ const VPC_ENI_ACTIONS = [
 /** What X-Ray needs on the role: CDK adds exactly these for active tracing, and X-Ray has no resource-level permissions for them. */
 const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] as const;
 
+/** The one MAC algorithm the function derives its OAuth sealing keys with (`kms:MacAlgorithm` in its grant). */
+const OAUTH_MAC_ALGORITHM = 'HMAC_SHA_256';
+
 /** Builds `tracer.js` (scripts/bundle-options.ts) into the function's asset, after the handler's bundle, with the local esbuild. */
 const TRACER_HOOKS: nodejs.ICommandHooks = {
   beforeBundling: () => [],
@@ -65,7 +70,8 @@ export class CoderMcpStack extends Stack {
     const s = parseSettings(props.settings, Token.isUnresolved(region) ? undefined : region);
     const tokenParameter = s.authMode === 'service' ? s.serviceTokenParameterName : undefined;
     const logGroup = new logs.LogGroup(this, 'FunctionLogs', { retention: retention(s.logRetentionDays), removalPolicy: RemovalPolicy.RETAIN });
-    const role = this.functionRole(s, logGroup, tokenParameter);
+    const oauthKey = s.oauth ? this.oauthKey() : undefined;
+    const role = this.functionRole(s, logGroup, tokenParameter, oauthKey);
 
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       entry: path.join(ROOT, 'lib', 'stream.ts'),
@@ -110,6 +116,7 @@ export class CoderMcpStack extends Stack {
         // The `service` of its metrics (and traces): the stack's name, so two stacks keep their own graphs and alarms.
         POWERTOOLS_SERVICE_NAME: metricsService(this),
         ...(s.tracing ? { MCP_TRACING: 'true' } : {}),
+        ...(oauthKey ? oauthEnvironment(s, oauthKey) : {}),
       },
       ...this.vpcPlacement(s),
     });
@@ -120,8 +127,23 @@ export class CoderMcpStack extends Stack {
     monitoring(this, { api: this.api, fn: this.fn, functionTimeout: FUNCTION_TIMEOUT }, s);
   }
 
-  /** Everything the function may do: write its logs, attach to the VPC when placed in one, read the service token. */
-  private functionRole(s: Settings, logGroup: logs.LogGroup, tokenParameter: string | undefined): iam.Role {
+  /**
+   * The key the function derives its OAuth sealing keys from (MCP_OAUTH_KEY_VERSIONS says which). HMAC keys
+   * have no automatic rotation in KMS (cdk-nag's KMS5 applies to symmetric encryption keys only): the key
+   * versions rotate the derived keys instead. Retained: deleting it would make every client id and token the
+   * function ever issued unreadable, signing every user out.
+   */
+  private oauthKey(): kms.Key {
+    return new kms.Key(this, 'OAuthKey', {
+      description: `coder-mcp OAuth (stack ${this.stackName}): HMAC key from which the function derives the keys sealing its OAuth client ids, codes and tokens; deleting it signs every user out`,
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** Everything the function may do: write its logs, attach to the VPC when placed in one, read the service token, derive its OAuth keys. */
+  private functionRole(s: Settings, logGroup: logs.LogGroup, tokenParameter: string | undefined, oauthKey: kms.Key | undefined): iam.Role {
     const role = new iam.Role(this, 'FunctionRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
     if (s.vpcId) {
@@ -129,7 +151,19 @@ export class CoderMcpStack extends Stack {
       // also lets the role create and write any log group, where this one may write to its own only.
       role.addToPolicy(new iam.PolicyStatement({ actions: [...VPC_ENI_ACTIONS], resources: ['*'] }));
     }
-    if (tokenParameter) this.grantParameter(role, tokenParameter, s);
+    if (tokenParameter) this.grantParameter(role, tokenParameter, s.serviceTokenKmsKeyArn);
+    if (oauthKey) {
+      // GenerateMac only (never VerifyMac, Decrypt or key administration), on this key only, with the one algorithm.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateMac'],
+          resources: [oauthKey.keyArn],
+          conditions: { StringEquals: { 'kms:MacAlgorithm': OAUTH_MAC_ALGORITHM } },
+        }),
+      );
+    }
+    // The operator's Coder app secret, kept with the AWS-managed aws/ssm key.
+    if (s.oauth && s.oauthUpstreamClientSecretParameterName) this.grantParameter(role, s.oauthUpstreamClientSecretParameterName, undefined);
     return role;
   }
 
@@ -142,7 +176,8 @@ export class CoderMcpStack extends Stack {
     if (reasons.length > 0) Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: reasons.join('; ') });
   }
 
-  private grantParameter(role: iam.Role, name: string, s: Settings): void {
+  /** ssm:GetParameter on exactly the named parameter, and kms:Decrypt through SSM with its customer-managed key when it has one. */
+  private grantParameter(role: iam.Role, name: string, kmsKeyArn: string | undefined): void {
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:GetParameter'],
@@ -151,11 +186,11 @@ export class CoderMcpStack extends Stack {
     );
     // The AWS-managed aws/ssm key's own policy lets SSM decrypt for any principal allowed ssm:GetParameter,
     // so it needs no statement (and IAM could not name it: KMS resources are key ARNs, never aliases).
-    if (!s.serviceTokenKmsKeyArn) return;
+    if (!kmsKeyArn) return;
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['kms:Decrypt'],
-        resources: [s.serviceTokenKmsKeyArn],
+        resources: [kmsKeyArn],
         conditions: { StringEquals: { 'kms:ViaService': `ssm.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );
@@ -176,6 +211,20 @@ export class CoderMcpStack extends Stack {
       securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', s.securityGroupId)],
     };
   }
+}
+
+/** What the function reads to serve OAuth (docs/oauth.md "Runtime settings"): names and ids only, never a secret. */
+function oauthEnvironment(s: Settings, key: kms.Key): Record<string, string> {
+  return {
+    MCP_OAUTH: 'true',
+    MCP_OAUTH_KMS_KEY_ID: key.keyArn,
+    MCP_OAUTH_KEY_VERSIONS: s.oauthKeyVersions.join(','),
+    ...(s.oauthRedirectUris.length > 0 ? { MCP_OAUTH_REDIRECT_URIS: s.oauthRedirectUris.join(',') } : {}),
+    ...(s.oauthUpstreamClientId && s.oauthUpstreamClientSecretParameterName
+      ? { MCP_OAUTH_UPSTREAM_CLIENT_ID: s.oauthUpstreamClientId, MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER: s.oauthUpstreamClientSecretParameterName }
+      : {}),
+    MCP_ACCEPT_CODER_TOKENS: String(s.acceptCoderTokens),
+  };
 }
 
 /** The RetentionDays member for a validated setting; never rounds: settings.ts refuses what CloudWatch does not offer. */

@@ -1,14 +1,34 @@
 /**
  * The REST API as synthesized: exactly which (method, path) pairs it exposes and how each is
- * authorised in both auth modes, that every one streams from the function, that each reaches a
- * route lib/app.ts serves, and that its logs can never hold a token.
+ * authorised in both auth modes (caller mode with OAuth, on by default, and without), that every one
+ * streams from the function, that each reaches a route lib/app.ts serves with the function's own
+ * environment, and that its logs can never hold a token.
  */
+import type { Template } from 'aws-cdk-lib/assertions';
 import { handleRequest } from '../../lib/app';
 import { parseConfig } from '../../lib/config';
 import { apiMethods, synth } from './synth';
 
 const MCP_METHODS = ['POST /mcp', 'GET /mcp', 'DELETE /mcp'];
 const OPEN_ROUTES = ['OPTIONS /mcp', 'GET /.well-known/oauth-protected-resource', 'GET /.well-known/oauth-protected-resource/mcp', 'GET /healthz'];
+/** The OAuth authorization server's routes (docs/oauth.md; oauth.test.ts checks them in detail). */
+const OAUTH_ROUTES = [
+  ...['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json'].flatMap((p) => [`GET ${p}`, `OPTIONS ${p}`]),
+  ...['/oauth/register', '/oauth/token', '/oauth/revoke'].flatMap((p) => [`POST ${p}`, `OPTIONS ${p}`]),
+  'GET /oauth/authorize',
+  'GET /oauth/callback',
+];
+
+/**
+ * The function's environment from the template, as the lib's config reads it: with OAuth, the KMS key
+ * (a token here, and a KMS call there) is replaced by a key given directly, so no route calls AWS.
+ */
+function functionEnvironment(template: Template): Record<string, string> {
+  const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
+  const variables = Object.entries(fn?.Properties.Environment.Variables as Record<string, unknown>).filter(([k]) => k !== 'MCP_OAUTH_KMS_KEY_ID');
+  const env = Object.fromEntries(variables.map(([k, v]) => [k, String(v)]));
+  return env.MCP_OAUTH === 'true' ? { ...env, MCP_OAUTH_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64url')}` } : env;
+}
 
 /**
  * The whole format, field by field: the streaming integration's timings and errors (AWS's troubleshooting
@@ -37,19 +57,21 @@ const SERVICE_FIELDS = { caller: '$context.identity.userArn' };
 const TOKEN_CARRYING = /^\$(input|request|method|stageVariables|util)\.|^\$context\.(authorizer|requestOverride|responseOverride)\.|^\$context\.identity\.(?!sourceIp$|userArn$)/;
 
 describe.each([
-  { authMode: 'caller' as const, mcpAuth: 'NONE', logFields: ACCESS_LOG_FIELDS },
-  { authMode: 'service' as const, mcpAuth: 'AWS_IAM', logFields: { ...ACCESS_LOG_FIELDS, ...SERVICE_FIELDS } },
-])('REST API in $authMode mode', ({ authMode, mcpAuth, logFields }) => {
+  { mode: 'caller mode (OAuth on by default)', authMode: 'caller' as const, oauth: true, mcpAuth: 'NONE', logFields: ACCESS_LOG_FIELDS },
+  { mode: 'caller mode without OAuth', authMode: 'caller' as const, oauth: false, mcpAuth: 'NONE', logFields: ACCESS_LOG_FIELDS },
+  { mode: 'service mode', authMode: 'service' as const, oauth: false, mcpAuth: 'AWS_IAM', logFields: { ...ACCESS_LOG_FIELDS, ...SERVICE_FIELDS } },
+])('REST API in $mode', ({ authMode, oauth, mcpAuth, logFields }) => {
   const out = synth({
     coderUrl: 'https://coder.example.com',
     authMode,
-    ...(authMode === 'service' ? { serviceTokenParameterName: '/coder-mcp/service-token' } : {}),
+    ...(authMode === 'service' ? { serviceTokenParameterName: '/coder-mcp/service-token' } : { oauth }),
   });
   afterAll(() => out.cleanup());
   const methods = apiMethods(out.template);
+  const openRoutes = [...OPEN_ROUTES, ...(oauth ? OAUTH_ROUTES : [])];
 
-  it(`exposes exactly the MCP methods (${mcpAuth}) and the open preflight, metadata and health routes`, () => {
-    const expected = Object.fromEntries([...MCP_METHODS.map((r) => [r, mcpAuth]), ...OPEN_ROUTES.map((r) => [r, 'NONE'])]);
+  it(`exposes exactly the MCP methods (${mcpAuth}) and the open preflight, metadata and health routes${oauth ? ', and the OAuth routes' : ''}`, () => {
+    const expected = Object.fromEntries([...MCP_METHODS.map((r) => [r, mcpAuth]), ...openRoutes.map((r) => [r, 'NONE'])]);
     expect(Object.fromEntries([...methods].map(([route, m]) => [route, m.Properties.AuthorizationType]))).toEqual(expected);
   });
 
@@ -64,12 +86,19 @@ describe.each([
     }
   });
 
-  it('sends every route to a handler lib/app.ts serves, never its 404', async () => {
-    const config = parseConfig({ CODER_URL: 'https://coder.example.com' });
-    for (const route of methods.keys()) {
-      const [method = '', path = ''] = route.split(' ');
-      const res = await handleRequest(new Request(`https://api.example.com/prod${path}`, { method }), { basePath: '/prod', remainingMs: () => 60_000 }, config);
-      expect([route, res.status]).not.toEqual([route, 404]);
+  it("sends every route to a handler lib/app.ts serves with the function's environment, never its 404", async () => {
+    const config = parseConfig(functionEnvironment(out.template));
+    expect(Boolean(config.oauth)).toBe(oauth);
+    // Coder is not there: whatever a route would ask it fails at once (the OAuth metadata then still answers).
+    const fetch = jest.spyOn(globalThis, 'fetch').mockRejectedValue(new TypeError('fetch failed: no Coder in this test'));
+    try {
+      for (const route of methods.keys()) {
+        const [method = '', path = ''] = route.split(' ');
+        const res = await handleRequest(new Request(`https://api.example.com/prod${path}`, { method }), { basePath: '/prod', remainingMs: () => 60_000 }, config);
+        expect([route, res.status]).not.toEqual([route, 404]);
+      }
+    } finally {
+      fetch.mockRestore();
     }
   });
 
@@ -91,7 +120,7 @@ describe.each([
   });
 
   it('acknowledges unauthenticated-method findings on exactly the open methods, never the whole API', () => {
-    const open = authMode === 'caller' ? [...MCP_METHODS, ...OPEN_ROUTES] : OPEN_ROUTES;
+    const open = authMode === 'caller' ? [...MCP_METHODS, ...openRoutes] : openRoutes;
     const acked = (id: string) =>
       [...methods.keys()].filter((route) => {
         const [verb = '', path = ''] = route.split(' ');

@@ -13,7 +13,17 @@ const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/0d1c7e0b-2f0
 
 /** The variants the README documents, each as a deployer would give it. */
 const VARIANTS: Record<string, SettingsInput> = {
-  caller: { coderUrl: 'https://coder.example.com', allowedOrigins: 'https://ai.example.com' },
+  'caller (OAuth on by default)': { coderUrl: 'https://coder.example.com', allowedOrigins: 'https://ai.example.com' },
+  'caller with OAuth off': { coderUrl: 'https://coder.example.com', oauth: 'false' },
+  "OAuth with the operator's Coder app, redirect URIs, key versions 2,1 and Coder tokens refused": {
+    coderUrl: 'https://coder.example.com',
+    oauth: 'true',
+    oauthRedirectUris: 'https://claude.ai/api/mcp/auth_callback,http://localhost:*',
+    oauthKeyVersions: '2,1',
+    oauthUpstreamClientId: '0d1c7e0b-2f0a-4c7e-8a1b-2c3d4e5f6a7b',
+    oauthUpstreamClientSecretParameterName: '/coder-mcp/oauth-client-secret',
+    acceptCoderTokens: 'false',
+  },
   'service with KMS key, SNS topic, reserved concurrency and tracing': {
     coderUrl: 'https://coder.example.com',
     authMode: 'service',
@@ -32,7 +42,7 @@ const VARIANTS: Record<string, SettingsInput> = {
     reservedConcurrency: 'none',
     apiGatewayCloudWatchRole: 'false',
   },
-  'custom domain': { coderUrl: 'https://coder.example.com', domainName: 'mcp.example.com', certificateArn: CERTIFICATE },
+  'custom domain (OAuth on by default)': { coderUrl: 'https://coder.example.com', domainName: 'mcp.example.com', certificateArn: CERTIFICATE },
 };
 
 /**

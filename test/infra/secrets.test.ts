@@ -66,7 +66,10 @@ describe.each(['caller', 'service'] as const)('synth in %s mode with tokens in t
       expect(secretish).toEqual(['CODER_SESSION_TOKEN_PARAMETER']);
       expect(variables.CODER_SESSION_TOKEN_PARAMETER).toBe(PARAMETER);
     } else {
-      expect(secretish).toEqual([]);
+      // OAuth, on by default in caller mode: the KMS key's ARN (its key material never leaves KMS), the key versions and a flag.
+      expect(secretish).toEqual(['MCP_OAUTH_KMS_KEY_ID', 'MCP_OAUTH_KEY_VERSIONS', 'MCP_ACCEPT_CODER_TOKENS']);
+      expect(variables.MCP_OAUTH_KMS_KEY_ID).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^OAuthKey/), 'Arn'] });
+      expect([variables.MCP_OAUTH_KEY_VERSIONS, variables.MCP_ACCEPT_CODER_TOKENS]).toEqual(['1', 'true']);
     }
   });
 

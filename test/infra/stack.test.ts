@@ -131,8 +131,14 @@ describe('default deployment (callers bring their own Coder token)', () => {
     out.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Dimensions: [{ Name: 'ApiName', Value: 'CoderMcp' }] });
   });
 
-  it('grants no SSM or KMS access when no parameter is named, and carries no secret', () => {
-    expectFunctionRoleStatements(out.template, [WRITE_LOGS]);
+  it('grants no SSM access or KMS decryption when no parameter is named (only GenerateMac on the OAuth key, on by default), and carries no secret', () => {
+    // OAuth is on by default in caller mode: its key and grant are checked in oauth.test.ts.
+    const GENERATE_MAC = {
+      Action: 'kms:GenerateMac',
+      Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OAuthKey'), 'Arn'] },
+      Condition: { StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } },
+    };
+    expectFunctionRoleStatements(out.template, [WRITE_LOGS, GENERATE_MAC]);
     expect(out.raw).not.toMatch(/ssm:GetParameter|kms:Decrypt/);
     expect(out.raw).not.toMatch(SECRET_LOOKING);
   });
