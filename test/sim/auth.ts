@@ -12,7 +12,7 @@ import type { SimModel, SimUser } from './model';
 export const SIGNED_OUT = 'You are signed out or your session has expired. Please sign in again to continue.';
 
 /** APITokenFromRequest's order: cookie, `?coder_session_token`, header, `Authorization: Bearer`, `?access_token`. */
-export function tokenFrom(req: http.IncomingMessage, url: URL): string {
+export function tokenFrom(req: { headers: http.IncomingHttpHeaders }, url: URL): string {
   const cookie = req.headers.cookie
     ?.split(/;\s*/)
     .find((c) => c.startsWith('coder_session_token='))
@@ -38,7 +38,7 @@ function formatError(token: string): string | undefined {
 }
 
 /** Resolves the caller or throws coderd's 401 answer with its challenge header. */
-export function authenticate(model: SimModel, req: http.IncomingMessage, url: URL, baseUrl: string): SimUser {
+export function authenticate(model: SimModel, req: { headers: http.IncomingHttpHeaders }, url: URL, baseUrl: string): SimUser {
   const reject = (detail: string) => {
     const body = { message: SIGNED_OUT, detail };
     return new HttpError(401, body, { 'www-authenticate': challenge(baseUrl, 401, body) });

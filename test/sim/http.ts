@@ -2,6 +2,7 @@
  * The simulator's HTTP plumbing: a route table (method + path pattern → handler, WebSocket upgrades
  * included), coderd's error bodies (coderd/httpapi) and path/query parameter parsing.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { SimUser } from './model';
 
@@ -24,6 +25,10 @@ export class HttpError extends Error {
 export interface Reply {
   status: number;
   body: unknown;
+  /** Extra response headers; an array sends the header once per value (Set-Cookie). */
+  headers?: Record<string, string | string[]>;
+  /** A body that is not JSON (an HTML page, a plain-text error, nothing): sent as is, `body` is ignored; '' = no content type. */
+  raw?: { contentType: string; text: string };
 }
 
 export interface RouteContext {
@@ -37,6 +42,10 @@ export interface RouteContext {
   contentType: string;
   /** Whether the request asked for a WebSocket upgrade. */
   upgrade: boolean;
+  /** The request headers (cookies, Authorization) for the routes that read them themselves. */
+  headers: IncomingHttpHeaders;
+  /** The request URL, path and query (resolved against the simulator's URL). */
+  url: URL;
 }
 
 export type HttpHandler = (ctx: RouteContext) => Reply | Promise<Reply>;
@@ -64,8 +73,8 @@ export class Router {
   get(path: string, h: HttpHandler, opts: { auth?: boolean } = {}): void {
     this.add('GET', path, { http: h, auth: opts.auth ?? true });
   }
-  post(path: string, h: HttpHandler): void {
-    this.add('POST', path, { http: h, auth: true });
+  post(path: string, h: HttpHandler, opts: { auth?: boolean } = {}): void {
+    this.add('POST', path, { http: h, auth: opts.auth ?? true });
   }
   patch(path: string, h: HttpHandler): void {
     this.add('PATCH', path, { http: h, auth: true });

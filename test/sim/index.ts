@@ -14,6 +14,9 @@ import { createUser, mintOAuth2Key, SimModel, updateAgent, type Role, type SimUs
 import { agentRoutes } from './routes/agents';
 import { buildRoutes } from './routes/builds';
 import { fileRoutes } from './routes/files';
+import { createOperatorApp, keysOf, listApps, type OAuth2AppInfo, type OAuth2KeyInfo } from './oauth2/control';
+import { oauth2Routes } from './oauth2/routes';
+import { DEFAULT_ACCESS_TOKEN_LIFETIME_MS, OAuth2Store } from './oauth2/store';
 import { miscRoutes } from './routes/misc';
 import { templateRoutes } from './routes/templates';
 import { userRoutes } from './routes/users';
@@ -27,6 +30,7 @@ import { Sessions, type AgentImage } from './terminal/sessions';
 export type { SimUser } from './model';
 export type { Demo } from './seed';
 export type { FaultRate, SocketDropRate } from './terminal/route';
+export type { OAuth2AppInfo, OAuth2KeyInfo } from './oauth2/control';
 
 export interface SimulatorOptions {
   /** Default 0 (a free port). */
@@ -43,6 +47,8 @@ export interface SimulatorOptions {
   orphanTimeoutMs?: number;
   /** The workspace image's shell and PATH. Default: this machine's /bin/sh and PATH. */
   agentImage?: AgentImage;
+  /** Coder's OAuth2 provider at start; see Simulator.setOAuth2Provider. Default: provider and registration on. */
+  oauth2?: { enabled?: boolean; registration?: boolean; accessTokenLifetimeMs?: number };
 }
 
 export interface PtyControl {
@@ -73,8 +79,8 @@ export interface Simulator {
   /** e.g. http://127.0.0.1:43123 (no trailing slash). */
   readonly url: string;
   readonly demo: Demo;
-  /** A new user with a fresh valid token. */
-  addUser(username: string, role: Role): SimUser;
+  /** A new user with a fresh valid token; `password` (default `<username>-password`) signs in as `<username>@example.com`. */
+  addUser(username: string, role: Role, password?: string): SimUser;
   /** Later requests with this token get coderd's 401 "expired" answer. */
   expireToken(token: string): void;
   /**
@@ -98,6 +104,21 @@ export interface Simulator {
   /** Requests seen, HTTP and upgrades, optionally only those whose path starts with `pathPrefix`. */
   requestCount(pathPrefix?: string): number;
   readonly pty: PtyControl;
+  /**
+   * Coder's OAuth2 provider (routes under /oauth2 and the .well-known OAuth documents, ported from
+   * coderd/oauth2provider). `enabled` is CODER_OAUTH2_PROVIDER_ENABLE: off, all of those routes answer 404
+   * "Route not found.". `registration` is the dynamic client registration setting: off, POST /oauth2/register
+   * answers 403 invalid_request and the server metadata has no registration_endpoint. Both start on.
+   */
+  setOAuth2Provider(opts: { enabled?: boolean; registration?: boolean }): void;
+  /** An app registered by an operator (the fallback when dynamic registration is off): confidential, one redirect URI. */
+  createOAuth2App(app: { name: string; redirectUri: string; icon?: string }): { clientId: string; clientSecret: string };
+  /** Every OAuth2 app, operator-created and dynamically registered, and how many were registered dynamically. */
+  oauth2Apps(): { apps: OAuth2AppInfo[]; dynamicallyRegistered: number };
+  /** The user's API keys of login type oauth2_provider_app (ids, app, audience, expiry; never secrets). */
+  oauth2Keys(username: string): OAuth2KeyInfo[];
+  /** Lifetime of access tokens issued from now on (coderd: the session lifetime, 24 h); undefined restores the default. */
+  setOAuth2AccessTokenLifetime(ms: number | undefined): void;
   /** Closes the server, every socket and every timer; idempotent. */
   close(): Promise<void>;
 }
@@ -108,11 +129,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const demo = seed(model, jobs);
   const builds = new Builds(model, jobs);
   const sessions = new Sessions(opts.orphanTimeoutMs ?? 300_000, opts.agentImage);
+  const oauth2 = new OAuth2Store(opts.oauth2);
   const knobs: TerminalKnobs = { latencyMs: opts.latencyMs ?? 0, handshakeDelayMs: opts.handshakeDelayMs ?? 0, refuse: false, dials: 0, sockets: new Map() };
   let baseUrl = '';
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const deps: ServerDeps = {
-    router: buildRouter(model, builds, jobs, sessions, knobs, () => baseUrl),
+    router: buildRouter(model, builds, jobs, sessions, knobs, oauth2, () => baseUrl),
     model,
     wss,
     baseUrl: () => baseUrl,
@@ -134,7 +156,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   return {
     url: baseUrl,
     demo,
-    addUser: (username, role) => createUser(model, username, role),
+    addUser: (username, role, password) => createUser(model, username, role, password),
     expireToken: (token) => {
       const key = model.keys.get(token.split('-')[0] ?? '');
       if (key) key.expiresAt = new Date(Date.now() - 1000);
@@ -172,6 +194,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     requestCount: (prefix) => model.requests.filter((p) => !prefix || p.startsWith(prefix)).length,
     pty: ptyControl(sessions, knobs),
+    setOAuth2Provider: ({ enabled, registration }) => {
+      if (enabled !== undefined) oauth2.switches.enabled = enabled;
+      if (registration !== undefined) oauth2.switches.registration = registration;
+    },
+    createOAuth2App: (app) => createOperatorApp(oauth2, app),
+    oauth2Apps: () => listApps(oauth2),
+    oauth2Keys: (username) => keysOf(model, username),
+    setOAuth2AccessTokenLifetime: (ms) => {
+      oauth2.switches.accessTokenLifetimeMs = ms ?? DEFAULT_ACCESS_TOKEN_LIFETIME_MS;
+    },
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         jobs.stop();
@@ -187,7 +219,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 }
 
 /** Every endpoint, one route module per area; a new module (a new WebSocket endpoint too) registers here. */
-function buildRouter(model: SimModel, builds: Builds, jobs: JobRunner, sessions: Sessions, knobs: TerminalKnobs, baseUrl: () => string): Router {
+function buildRouter(model: SimModel, builds: Builds, jobs: JobRunner, sessions: Sessions, knobs: TerminalKnobs, oauth2: OAuth2Store, baseUrl: () => string): Router {
   const router = new Router();
   userRoutes(router, model);
   workspaceRoutes(router, model, builds);
@@ -198,6 +230,7 @@ function buildRouter(model: SimModel, builds: Builds, jobs: JobRunner, sessions:
   agentRoutes(router, model);
   miscRoutes(router, model, baseUrl);
   terminalRoute(router, model, sessions, knobs);
+  oauth2Routes(router, model, oauth2, baseUrl);
   return router;
 }
 

@@ -16,6 +16,23 @@ export interface SimUser {
   roles: Role;
   token: string;
   organization_id: string;
+  /** For `POST /api/v2/users/login` (with `email`) and the simulator's `/login` page. Default `<username>-password`. */
+  password: string;
+}
+
+/**
+ * An API key. Session tokens from a password login have login type `password`; a key coderd's OAuth2
+ * provider issued has `oauth2_provider_app`, the app it was issued to, and the `audience` (RFC 8707
+ * resource) the client asked for ('' when none was given). Keys made by createUser have no login type.
+ */
+export interface SimKey {
+  secret: string;
+  userId: string;
+  expiresAt: Date;
+  loginType?: 'password' | 'oauth2_provider_app';
+  audience?: string;
+  /** The OAuth2 app (client id) an `oauth2_provider_app` key was issued to. */
+  appId?: string;
 }
 
 /** codersdk.ProvisionerJobLog. */
@@ -185,11 +202,8 @@ export class SimModel {
   readonly org: Organization = { id: randomUUID(), name: 'coder', display_name: 'Coder' };
   readonly startedAt = now();
   readonly users = new Map<string, SimUser>();
-  /**
-   * Token id (the part before the dash) → token state. A key coderd's OAuth2 provider issued has login type
-   * `oauth2_provider_app` and the `audience` (RFC 8707 resource) the client asked for; '' when none was given.
-   */
-  readonly keys = new Map<string, { secret: string; userId: string; expiresAt: Date; loginType?: 'oauth2_provider_app'; audience?: string }>();
+  /** Token id (the part before the dash) → token state. */
+  readonly keys = new Map<string, SimKey>();
   /** coderd's configured access URL, which OAuth2 token audiences must match; unset = the simulator's own URL. */
   accessUrl: string | undefined;
   readonly templates = new Map<string, SimTemplate>();
@@ -288,7 +302,7 @@ export function randomAlnum(n: number): string {
 const KEY_LIFETIME_MS = 7 * 24 * 3600 * 1000;
 
 /** A new user with a valid token in coderd's `<10-char id>-<22-char secret>` format. */
-export function createUser(model: SimModel, username: string, role: Role): SimUser {
+export function createUser(model: SimModel, username: string, role: Role, password = `${username}-password`): SimUser {
   const keyId = randomAlnum(10);
   const secret = randomAlnum(22);
   const user: SimUser = {
@@ -298,6 +312,7 @@ export function createUser(model: SimModel, username: string, role: Role): SimUs
     roles: role,
     token: `${keyId}-${secret}`,
     organization_id: model.org.id,
+    password,
   };
   model.users.set(user.id, user);
   model.keys.set(keyId, { secret, userId: user.id, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS) });
@@ -306,8 +321,13 @@ export function createUser(model: SimModel, username: string, role: Role): SimUs
 
 /** A new key for an existing user, as coderd's OAuth2 provider issues it at the token endpoint, bound to `audience`. */
 export function mintOAuth2Key(model: SimModel, user: SimUser, audience: string): string {
+  return mintKey(model, { userId: user.id, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS), loginType: 'oauth2_provider_app', audience });
+}
+
+/** Stores a new key with a fresh id and secret; returns the token, `<key id>-<secret>`. */
+export function mintKey(model: SimModel, key: Omit<SimKey, 'secret'>): string {
   const keyId = randomAlnum(10);
   const secret = randomAlnum(22);
-  model.keys.set(keyId, { secret, userId: user.id, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS), loginType: 'oauth2_provider_app', audience });
+  model.keys.set(keyId, { ...key, secret });
   return `${keyId}-${secret}`;
 }

@@ -1,5 +1,6 @@
 /**
- * Demo data: the organization `coder`, an owner `admin` and a member `alice`, the `docker` template
+ * Demo data: the organization `coder`, an owner `admin` and a member `alice` (passwords `admin-password`
+ * and `alice-password`, emails `<name>@example.com`, for the login page of the OAuth2 flow), the `docker` template
  * (two rich parameters, one preset), a running workspace `dev` with a ready agent `main` and two
  * apps, and a stopped workspace `stopped-ws`.
  */

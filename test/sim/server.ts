@@ -2,7 +2,7 @@
  * The simulator's request loop: every HTTP request and WebSocket upgrade is counted, may meet an
  * injected fault, is routed (unknown → coderd's "Route not found."), authenticated like coderd, and
  * answered with coderd's JSON (`application/json; charset=utf-8`, newline-terminated, as Go's encoder
- * writes it). Upgrades go to whichever `ws` route matches, so a new endpoint plugs in by path alone.
+ * writes it), or with what a route chose itself (an HTML page, plain text, a redirect, cookies). Upgrades go to whichever `ws` route matches, so a new endpoint plugs in by path alone.
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -27,7 +27,7 @@ export interface ServerDeps {
 
 interface Answer {
   status: number;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
   text: string;
 }
 
@@ -38,7 +38,9 @@ function json(body: unknown): string {
 }
 
 function replyAnswer(reply: Reply): Answer {
-  return { status: reply.status, headers: { 'content-type': JSON_TYPE }, text: json(reply.body) };
+  const extra = reply.headers ?? {};
+  if (reply.raw) return { status: reply.status, headers: { ...(reply.raw.contentType ? { 'content-type': reply.raw.contentType } : {}), ...extra }, text: reply.raw.text };
+  return { status: reply.status, headers: { 'content-type': JSON_TYPE, ...extra }, text: json(reply.body) };
 }
 
 /** An error thrown by a route or the auth middleware, as coderd's body (anything unexpected is a 500). */
@@ -62,10 +64,10 @@ function takeFault(model: SimModel, method: string, path: string): Fault | undef
   return fault;
 }
 
-const ANONYMOUS: SimUser = { id: '', username: '', email: '', roles: 'member', token: '', organization_id: '' };
+const ANONYMOUS: SimUser = { id: '', username: '', email: '', roles: 'member', token: '', organization_id: '', password: '' };
 
 function context(req: http.IncomingMessage, url: URL, params: Record<string, string>, user: SimUser, body: Buffer, upgrade: boolean): RouteContext {
-  return { method: req.method ?? 'GET', params, query: url.searchParams, user, body, contentType: (req.headers['content-type'] ?? '').trim(), upgrade };
+  return { method: req.method ?? 'GET', params, query: url.searchParams, user, body, contentType: (req.headers['content-type'] ?? '').trim(), upgrade, headers: req.headers, url };
 }
 
 export async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse, deps: ServerDeps): Promise<void> {
@@ -127,7 +129,7 @@ export async function handleUpgrade(req: http.IncomingMessage, socket: Duplex, h
 /** Answers an upgrade request with a plain HTTP response and closes the connection. */
 function refuse(socket: Duplex, answer: Answer, url: URL, deps: ServerDeps): void {
   const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.text)), connection: 'close' };
-  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+  const lines = Object.entries(headers).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one) => `${k}: ${one}`));
   socket.end(`HTTP/1.1 ${answer.status} ${http.STATUS_CODES[answer.status] ?? ''}\r\n${lines.join('\r\n')}\r\n\r\n${answer.text}`);
   deps.logger?.(`GET ${url.pathname} ${answer.status}`);
 }
