@@ -8,6 +8,8 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { log } from './log';
+import { parseInlineKeys, type KeySource } from './oauth/keys';
+import { DEFAULT_REDIRECT_URI_PATTERNS } from './oauth/redirects';
 
 const csv = z
   .string()
@@ -40,6 +42,18 @@ const envSchema = z.object({
   MCP_STREAM_RESPONSES: flag,
   MCP_PROGRESS_INTERVAL_MS: positiveInt(10_000),
   MCP_TRACING: flag,
+  MCP_OAUTH: flag,
+  MCP_OAUTH_KEYS: z.string().min(1).optional(),
+  MCP_OAUTH_KMS_KEY_ID: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN').optional(),
+  MCP_OAUTH_KEY_VERSIONS: csv.pipe(z.array(z.string().regex(/^[1-9]\d{0,5}$/, 'must be positive whole numbers such as 2,1')).transform((v) => v.map(Number))),
+  MCP_OAUTH_REDIRECT_URIS: csv,
+  MCP_OAUTH_UPSTREAM_CLIENT_ID: z.uuid('must be the client id (a UUID) of an OAuth2 app registered in Coder').optional(),
+  MCP_OAUTH_UPSTREAM_CLIENT_SECRET: z.string().min(1).optional(),
+  MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER: z.string().regex(/^\/?[\w./-]+$/, 'must be an SSM parameter name').optional(),
+  MCP_ACCEPT_CODER_TOKENS: z
+    .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => v === undefined || v === '' || v === 'true' || v === '1'),
 });
 
 export interface Config {
@@ -82,6 +96,18 @@ export interface Config {
    * tracing; off, the tracer is never loaded.
    */
   tracing: boolean;
+  /** Our own OAuth authorization server in front of Coder's (lib/oauth/); undefined = off. */
+  oauth: OAuthConfig | undefined;
+  /** Raw Coder tokens in `Authorization` / `Coder-Session-Token` are accepted (besides tokens we issue). */
+  acceptCoderTokens: boolean;
+}
+
+export interface OAuthConfig {
+  keys: KeySource;
+  /** Redirect URIs a client may register, as patterns (`*` = any run of characters); see lib/oauth/redirects.ts. */
+  redirectUriPatterns: string[];
+  /** One app registered in Coder by the operator, used when Coder's dynamic client registration is off. */
+  upstreamApp: { clientId: string; clientSecret: string | undefined; clientSecretParameter: string | undefined } | undefined;
 }
 
 /** Environment-only configuration (no SSM): synchronous, for scripts and tests. */
@@ -113,6 +139,34 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     streamResponses: e.MCP_STREAM_RESPONSES,
     progressIntervalMs: e.MCP_PROGRESS_INTERVAL_MS,
     tracing: e.MCP_TRACING,
+    oauth: oauthConfig(e),
+    acceptCoderTokens: e.MCP_ACCEPT_CODER_TOKENS,
+  };
+}
+
+function oauthConfig(e: z.output<typeof envSchema>): OAuthConfig | undefined {
+  if (!e.MCP_OAUTH) {
+    if (!e.MCP_ACCEPT_CODER_TOKENS) throw new ConfigError('invalid configuration: MCP_ACCEPT_CODER_TOKENS=false needs MCP_OAUTH=true, or no caller could sign in');
+    return undefined;
+  }
+  if (Boolean(e.MCP_OAUTH_KEYS) === Boolean(e.MCP_OAUTH_KMS_KEY_ID)) {
+    throw new ConfigError('invalid configuration: MCP_OAUTH needs its sealing keys from exactly one of MCP_OAUTH_KEYS or MCP_OAUTH_KMS_KEY_ID');
+  }
+  const keys: KeySource = e.MCP_OAUTH_KEYS
+    ? { kind: 'inline', keys: parseInlineKeys(e.MCP_OAUTH_KEYS) }
+    : { kind: 'kms', keyId: e.MCP_OAUTH_KMS_KEY_ID ?? '', versions: e.MCP_OAUTH_KEY_VERSIONS.length > 0 ? e.MCP_OAUTH_KEY_VERSIONS : [1] };
+  const secret = e.MCP_OAUTH_UPSTREAM_CLIENT_SECRET;
+  const secretParameter = e.MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER;
+  if (e.MCP_OAUTH_UPSTREAM_CLIENT_ID && Boolean(secret) === Boolean(secretParameter)) {
+    throw new ConfigError('invalid configuration: MCP_OAUTH_UPSTREAM_CLIENT_ID needs exactly one of MCP_OAUTH_UPSTREAM_CLIENT_SECRET or MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER');
+  }
+  if (!e.MCP_OAUTH_UPSTREAM_CLIENT_ID && (secret || secretParameter)) {
+    throw new ConfigError('invalid configuration: an upstream client secret needs MCP_OAUTH_UPSTREAM_CLIENT_ID');
+  }
+  return {
+    keys,
+    redirectUriPatterns: e.MCP_OAUTH_REDIRECT_URIS.length > 0 ? e.MCP_OAUTH_REDIRECT_URIS : [...DEFAULT_REDIRECT_URI_PATTERNS],
+    upstreamApp: e.MCP_OAUTH_UPSTREAM_CLIENT_ID ? { clientId: e.MCP_OAUTH_UPSTREAM_CLIENT_ID, clientSecret: secret, clientSecretParameter: secretParameter } : undefined,
   };
 }
 
@@ -164,24 +218,31 @@ export function resetConfig(): void {
 
 /** The environment, with the service token resolved from SSM when a parameter is named. */
 export async function loadConfig(env: Record<string, string | undefined>): Promise<Config> {
-  const config = parseConfig(env);
-  if (!config.serviceTokenParameter) return config;
-  return { ...config, serviceToken: await readSecureParameter(config.serviceTokenParameter) };
+  let config = parseConfig(env);
+  if (config.serviceTokenParameter) {
+    config = { ...config, serviceToken: await readSecureParameter(config.serviceTokenParameter, 'CODER_SESSION_TOKEN_PARAMETER') };
+  }
+  const app = config.oauth?.upstreamApp;
+  if (config.oauth && app?.clientSecretParameter) {
+    const clientSecret = await readSecureParameter(app.clientSecretParameter, 'MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER');
+    config = { ...config, oauth: { ...config.oauth, upstreamApp: { ...app, clientSecret } } };
+  }
+  return config;
 }
 
-async function readSecureParameter(name: string): Promise<string> {
+async function readSecureParameter(name: string, setting: string): Promise<string> {
   const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
   ssm ??= new SSMClient({});
   try {
     const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
     const value = out.Parameter?.Value;
-    if (!value) throw new ConfigError(`CODER_SESSION_TOKEN_PARAMETER: SSM parameter ${name} is empty`);
+    if (!value) throw new ConfigError(`${setting}: SSM parameter ${name} is empty`);
     return value;
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     const kind = err instanceof Error ? err.name : 'Error';
     const hint = kind === 'ParameterNotFound' ? 'it does not exist in this account and region' : kind === 'AccessDeniedException' ? "the function's role may not read or decrypt it" : 'it could not be read';
-    throw new ConfigError(`CODER_SESSION_TOKEN_PARAMETER: SSM parameter ${name}: ${hint} (${kind})`, { cause: err });
+    throw new ConfigError(`${setting}: SSM parameter ${name}: ${hint} (${kind})`, { cause: err });
   }
 }
 

@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'outcome_unknown'
   | 'channel_broken'
   | 'agent_op'
-  | 'permission';
+  | 'permission'
+  | 'oauth';
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;

@@ -47,6 +47,7 @@ export function accessLogFields(s: Pick<Settings, 'authMode'>): Record<string, s
 const OPEN_ROUTES = {
   preflight: 'OPTIONS /mcp is the CORS preflight, which browsers send without credentials',
   metadata: 'The RFC 9728 protected-resource metadata is how an OAuth client learns where to get a token, before it has one',
+  metadataPreflight: 'The CORS preflight of the protected-resource metadata, which browsers send without credentials',
   health: 'The health check is for load balancers and probes that hold no credentials; it reveals only the version',
 };
 
@@ -144,7 +145,10 @@ function routes(stack: Stack, api: apigw.RestApi, fn: lambda.IFunction, s: Setti
   const wellKnown = api.root.addResource('.well-known').addResource('oauth-protected-resource');
   openMethod(mcp.addMethod('OPTIONS', integration, open), OPEN_ROUTES.preflight);
   openMethod(wellKnown.addMethod('GET', integration, open), OPEN_ROUTES.metadata);
-  openMethod(wellKnown.addResource('mcp').addMethod('GET', integration, open), OPEN_ROUTES.metadata);
+  const wellKnownMcp = wellKnown.addResource('mcp');
+  openMethod(wellKnownMcp.addMethod('GET', integration, open), OPEN_ROUTES.metadata);
+  // Browser-based clients read the metadata from a page with an MCP-Protocol-Version header: a preflight first.
+  for (const resource of [wellKnown, wellKnownMcp]) openMethod(resource.addMethod('OPTIONS', integration, open), OPEN_ROUTES.metadataPreflight);
   openMethod(api.root.addResource('healthz').addMethod('GET', integration, open), OPEN_ROUTES.health);
   if (s.oauth) {
     for (const [verb, path, reason] of OAUTH_ROUTES) openMethod(api.root.resourceForPath(path).addMethod(verb, integration, open), reason);

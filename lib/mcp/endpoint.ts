@@ -6,8 +6,8 @@
  * clients re-authenticate.
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { bearerChallenge, type PublicUrls } from '../auth/metadata';
-import { fingerprint, resolveCredentials, type Credentials } from '../auth/token';
+import { bearerChallenge, type ChallengeReason, type PublicUrls } from '../auth/metadata';
+import { fingerprint, type Credentials } from '../auth/token';
 import { forgetVerified, isRecentlyVerified, markVerified } from '../auth/verified';
 import { CoderClient } from '../coder/client';
 import { CoderApiError, tokenRefusal, type TokenRefusal } from '../coder/errors';
@@ -19,6 +19,7 @@ import { AgentAccess } from '../tools/agent-access';
 import { isToolset, toolsFor } from '../tools/registry';
 import { recordTunnelEvent } from '../metrics';
 import { DEFAULT_POOL_OPTIONS, sharedPool } from '../tunnel/shared';
+import { callerCredentials } from '../oauth/access';
 import { callBudgetMs } from './deadline';
 import { screenBody } from './envelope';
 import { screenParams } from './params';
@@ -46,8 +47,10 @@ export async function handleMcp(request: Request, ctx: EndpointContext): Promise
   const toolset = new URL(request.url).searchParams.get('toolset') || 'standard';
   if (!isToolset(toolset)) return coderError(400, `Invalid toolset: ${toolset}`, undefined, cors);
 
-  const credentials = resolveCredentials(request.headers, ctx.config.serviceToken);
-  if (!credentials) return unauthorized(ctx, cors, 'Unauthorized: send your Coder token as "Authorization: Bearer <token>" or "Coder-Session-Token"');
+  const caller = await callerCredentials(request.headers, ctx.config, ctx.urls);
+  if (!caller.ok) return unauthorized(ctx, cors, CALLER_REFUSED[caller.why], caller.why);
+  const { credentials } = caller;
+  if (!credentials) return unauthorized(ctx, cors, noCredentialsMessage(ctx.config));
   const rejected = await checkToken(credentials, ctx);
   if (rejected) return rejected(cors);
 
@@ -194,7 +197,20 @@ function tokenRejected(credentials: Credentials, ctx: EndpointContext, refusal: 
   return (cors) => unauthorized(ctx, cors, message, refusal);
 }
 
-function unauthorized(ctx: EndpointContext, cors: Record<string, string>, message: string, refusal?: TokenRefusal): Response {
+const CALLER_REFUSED = {
+  invalid: 'Unauthorized: the access token is not valid here; sign in again',
+  expired: 'Unauthorized: the access token has expired; refresh it or sign in again',
+  audience: 'Unauthorized: the access token was issued for another server; sign in again',
+  coder_tokens_off: 'Unauthorized: this server accepts only the tokens it issues; sign in with OAuth instead of sending a Coder token',
+} as const;
+
+function noCredentialsMessage(config: Config): string {
+  const header = 'send your Coder token as "Authorization: Bearer <token>" or "Coder-Session-Token"';
+  if (!config.oauth) return `Unauthorized: ${header}`;
+  return config.acceptCoderTokens ? `Unauthorized: sign in with OAuth, or ${header}` : 'Unauthorized: sign in with OAuth';
+}
+
+function unauthorized(ctx: EndpointContext, cors: Record<string, string>, message: string, refusal?: ChallengeReason): Response {
   const challenge = refusal ? bearerChallenge(ctx.urls, 'invalid_token', refusal) : bearerChallenge(ctx.urls);
   return rpcError(401, -32001, message, { 'www-authenticate': challenge, ...cors });
 }

@@ -1,11 +1,13 @@
 /**
- * `npm start` as a newcomer runs it: a child process with no Coder configured starts the simulator,
- * prints where it listens, and an MCP client lists the tools and calls coder_list_workspaces.
+ * `npm start` as a newcomer runs it: a child process with no Coder configured starts the simulator and
+ * prints where it listens and how to sign in; an MCP client signs in with Coder through the browser
+ * (the SDK's own OAuth support, the person's part scripted with what was printed), lists the tools, and
+ * calls a control-plane tool and a workspace tool.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Browser } from '../helpers/browser';
+import { MemoryOAuthProvider, signInAndConnect } from '../helpers/oauth-client';
 
 const ROOT = path.join(__dirname, '..', '..');
 let child: ChildProcess | undefined;
@@ -47,9 +49,17 @@ it('starts against the simulator and serves an MCP client without further setup'
   child.stdout?.on('data', (chunk: Buffer) => {
     printed += chunk.toString();
   });
-  const [, url] = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/, 20_000);
-  const client = new Client({ name: 'start-test', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url ?? '')));
+  // The configurations come last: once the Inspector's line is out, everything before it is too.
+  await waitForLine(child, /MCP Inspector: .*\n/, 20_000);
+  const [, url] = printed.match(/listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/) ?? [];
+  const [, email, password] = printed.match(/simulator sign-in: email (\S+), password (\S+)/) ?? [];
+  expect(email).toBeDefined();
+  const provider = new MemoryOAuthProvider('http://127.0.0.1:39123/callback');
+  const browser = new Browser();
+  const client = await signInAndConnect(url ?? '', provider, async (authorizationUrl, redirectUrl) => {
+    const landing = await browser.visit(authorizationUrl, { stopAt: (u) => u.href.startsWith(redirectUrl), credentials: { email: email ?? '', password: password ?? '' }, consent: 'approve' });
+    return landing.url.href;
+  });
   try {
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toContain('coder_list_workspaces');
@@ -58,13 +68,18 @@ it('starts against the simulator and serves an MCP client without further setup'
     const content = res.content as { type: string; text: string }[];
     const list = JSON.parse(content[0]?.text ?? '[]') as { name: string }[];
     expect(list.map((w) => w.name)).toContain('dev');
-    // It said it uses the simulator, and printed pasteable configurations: Cursor's key is mcpServers, VS Code's is
-    // servers; against the simulator no token header is needed.
+    const ran = await client.callTool({ name: 'coder_workspace_bash', arguments: { workspace: 'dev', command: 'echo from-$((6*7))' } });
+    expect(JSON.stringify(ran.content)).toContain('from-42');
+    // The browser went through our authorize, Coder's sign-in and consent, and our callback.
+    expect(browser.visited.map((u) => new URL(u).pathname)).toEqual(expect.arrayContaining(['/oauth/authorize', '/login', '/oauth2/authorize', '/oauth/callback']));
+    // It said it uses the simulator, how to try it with the MCP Inspector, and printed pasteable configurations:
+    // Cursor's key is mcpServers, VS Code's is servers; clients sign in, so no token header is needed.
     expect(printed).toMatch(/using the local Coder simulator/);
+    expect(printed).toMatch(/MCP Inspector: npx @modelcontextprotocol\/inspector.*sign in with Coder/);
     expect(printed).toMatch(/"mcpServers"/);
     expect(printed).toMatch(/"servers"/);
     expect(printed).not.toMatch(/"headers"|--header/);
   } finally {
     await client.close();
   }
-}, 40_000);
+}, 60_000);

@@ -10,7 +10,14 @@ import { parseConfig } from '../../lib/config';
 import { apiMethods, synth } from './synth';
 
 const MCP_METHODS = ['POST /mcp', 'GET /mcp', 'DELETE /mcp'];
-const OPEN_ROUTES = ['OPTIONS /mcp', 'GET /.well-known/oauth-protected-resource', 'GET /.well-known/oauth-protected-resource/mcp', 'GET /healthz'];
+const OPEN_ROUTES = [
+  'OPTIONS /mcp',
+  'GET /.well-known/oauth-protected-resource',
+  'OPTIONS /.well-known/oauth-protected-resource',
+  'GET /.well-known/oauth-protected-resource/mcp',
+  'OPTIONS /.well-known/oauth-protected-resource/mcp',
+  'GET /healthz',
+];
 /** The OAuth authorization server's routes (docs/oauth.md; oauth.test.ts checks them in detail). */
 const OAUTH_ROUTES = [
   ...['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json'].flatMap((p) => [`GET ${p}`, `OPTIONS ${p}`]),

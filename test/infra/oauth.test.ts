@@ -39,7 +39,17 @@ const OAUTH_ROUTES = [
   'OPTIONS /oauth/revoke',
 ];
 /** What every mode keeps. */
-const BASE_ROUTES = ['POST /mcp', 'GET /mcp', 'DELETE /mcp', 'OPTIONS /mcp', 'GET /.well-known/oauth-protected-resource', 'GET /.well-known/oauth-protected-resource/mcp', 'GET /healthz'];
+const BASE_ROUTES = [
+  'POST /mcp',
+  'GET /mcp',
+  'DELETE /mcp',
+  'OPTIONS /mcp',
+  'GET /.well-known/oauth-protected-resource',
+  'OPTIONS /.well-known/oauth-protected-resource',
+  'GET /.well-known/oauth-protected-resource/mcp',
+  'OPTIONS /.well-known/oauth-protected-resource/mcp',
+  'GET /healthz',
+];
 const OAUTH_VARIABLE = /^MCP_OAUTH|^MCP_ACCEPT_CODER_TOKENS$/;
 
 const WRITE_LOGS = { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^FunctionLogs/), 'Arn'] } };
