@@ -74,10 +74,13 @@ export function authenticateClient(ctx: OAuthContext, request: Request, form: UR
     const decoded = Buffer.from(basic, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) throw invalidClient('the Basic credentials are malformed', true);
-    const basicId = decodeURIComponent(decoded.slice(0, colon));
+    // RFC 6749 section 2.3.1: both parts are form-encoded before they are joined.
+    const basicId = formDecoded(decoded.slice(0, colon));
+    const basicSecret = formDecoded(decoded.slice(colon + 1));
+    if (basicId === undefined || basicSecret === undefined) throw invalidClient('the Basic credentials are malformed', true);
     if (id && id !== basicId) throw invalidClient('client_id differs from the Basic credentials', true);
     id = basicId;
-    secret = decodeURIComponent(decoded.slice(colon + 1));
+    secret = basicSecret;
   }
   const grant = openClient(ctx, id);
   if (!id || !grant) throw invalidClient('unknown client: register again (POST /oauth/register)', Boolean(basic));
@@ -85,6 +88,14 @@ export function authenticateClient(ctx: OAuthContext, request: Request, form: UR
     throw invalidClient('the client secret is missing or wrong', Boolean(basic));
   }
   return { id, hash: clientHash(id), grant };
+}
+
+function formDecoded(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
 }
 
 function invalidClient(description: string, basic: boolean): OAuthError {
