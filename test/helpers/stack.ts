@@ -36,6 +36,12 @@ export interface StackOptions {
    * simulator's URL, its own URL becomes CODER_URL (unless `coderUrl` is given), and it is closed with the stack.
    */
   proxy?: (simUrl: string) => Promise<{ url: string; close(): Promise<void> }>;
+  /**
+   * More environment computed once the server listens, for settings that name its URL (e.g. an OAuth2 app
+   * registered in the simulator with `<server>/oauth/callback` as its redirect URI). Merged over `env`;
+   * requests see it from the first one on (the handler reads the config per request).
+   */
+  lateEnv?: (started: { sim: Simulator; serverUrl: string }) => Record<string, string>;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -53,9 +59,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   if (opts.serviceToken) env.CODER_SESSION_TOKEN = sim.demo.user.token;
   let config = parseConfig(env);
   const server = await startLocalServer({ respond: makeResponder(() => config), invocationTimeoutMs: opts.invocationTimeoutMs });
-  if (opts.allowOwnOrigin) {
+  if (opts.allowOwnOrigin || opts.lateEnv) {
     // The port is known only once the server listens; the handler reads the config per request.
-    config = parseConfig({ ...env, MCP_ALLOWED_ORIGINS: `http://127.0.0.1:${server.port},http://localhost:${server.port}` });
+    const own = opts.allowOwnOrigin ? { MCP_ALLOWED_ORIGINS: `http://127.0.0.1:${server.port},http://localhost:${server.port}` } : {};
+    try {
+      config = parseConfig({ ...env, ...own, ...opts.lateEnv?.({ sim, serverUrl: server.url }) });
+    } catch (err) {
+      await server.close();
+      await proxy?.close();
+      await sim.close();
+      throw err;
+    }
   }
   return {
     sim,
