@@ -64,7 +64,15 @@ export const codeSchema = z.object({
 export const accessSchema = z.object({ ...base, aud: z.string(), cid: z.string(), sc: z.string().optional(), ct: z.string() });
 export type AccessGrant = z.infer<typeof accessSchema>;
 
-export const refreshSchema = z.object({ ...base, aud: z.string(), cid: z.string(), sc: z.string().optional(), rt: z.string() });
+export const refreshSchema = z.object({
+  ...base,
+  aud: z.string(),
+  cid: z.string(),
+  sc: z.string().optional(),
+  rt: z.string(),
+  /** Fingerprint (lib/auth/token.ts) of the Coder access token issued with it: a revocation forgets that token's cached check too. */
+  af: z.string().optional(),
+});
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; why: OpenFailure | 'expired' | 'wrong_issuer' | 'wrong_audience' };
 

@@ -3,6 +3,7 @@
  * grant at Coder (coderd rotates refresh tokens, and spends a code on any attempt) and answers with our
  * own sealed access and refresh tokens, the Coder tokens inside; the client never sees Coder's.
  */
+import { fingerprint } from '../auth/token';
 import { json } from '../http/respond';
 import { authenticateClient, checkResource, NO_STORE, OPEN_CORS, readForm, upstreamAppFor, type AuthenticatedClient, type OAuthContext } from './context';
 import { OAuthError } from './errors';
@@ -57,7 +58,9 @@ function issued(ctx: OAuthContext, client: AuthenticatedClient, tokens: CoderTok
   const accessToken = sealGrant(ctx.ring, 'access', { ...common, exp: now + expiresIn, ct: tokens.access_token });
   // coderd rotates refresh tokens; should a deployment not, the one just used stays the one to use.
   const coderRefresh = tokens.refresh_token ?? previousRefresh;
-  const refreshToken = coderRefresh ? sealGrant(ctx.ring, 'refresh', { ...common, exp: now + LIFETIME_S.refresh, rt: coderRefresh }) : undefined;
+  const refreshToken = coderRefresh
+    ? sealGrant(ctx.ring, 'refresh', { ...common, exp: now + LIFETIME_S.refresh, rt: coderRefresh, af: fingerprint(ctx.config.coderUrl, tokens.access_token) })
+    : undefined;
   return json(
     200,
     {
@@ -77,11 +80,22 @@ async function providerOrFail(ctx: OAuthContext): Promise<CoderProvider> {
   return provider;
 }
 
+export interface InnerToken {
+  token: string;
+  hint: 'access_token' | 'refresh_token';
+  /** Fingerprints of the Coder access tokens whose cached "Coder accepted it" must go with it. */
+  accessFingerprints: string[];
+}
+
 /** For revoke.ts: which Coder token a token of ours holds, if it is ours and this client's. */
-export function coderTokenOf(ctx: OAuthContext, value: string, clientHash: string): { token: string; hint: 'access_token' | 'refresh_token' } | undefined {
+export function coderTokenOf(ctx: OAuthContext, value: string, clientHash: string): InnerToken | undefined {
   const access = openGrant(ctx.ring, 'access', value, accessSchema, { issuer: ctx.issuer, nowS: 0 });
-  if (access.ok && safeEqual(access.value.cid, clientHash)) return { token: access.value.ct, hint: 'access_token' };
+  if (access.ok && safeEqual(access.value.cid, clientHash)) {
+    return { token: access.value.ct, hint: 'access_token', accessFingerprints: [fingerprint(ctx.config.coderUrl, access.value.ct)] };
+  }
   const refreshed = openGrant(ctx.ring, 'refresh', value, refreshSchema, { issuer: ctx.issuer, nowS: 0 });
-  if (refreshed.ok && safeEqual(refreshed.value.cid, clientHash)) return { token: refreshed.value.rt, hint: 'refresh_token' };
+  if (refreshed.ok && safeEqual(refreshed.value.cid, clientHash)) {
+    return { token: refreshed.value.rt, hint: 'refresh_token', accessFingerprints: refreshed.value.af ? [refreshed.value.af] : [] };
+  }
   return undefined;
 }

@@ -294,6 +294,13 @@ describe('revocation', () => {
     await expectInvalidToken(await postMcp(stack, JSON.stringify(INIT_REQUEST), bearer(access)), [access]);
   });
 
+  it('revoking the refresh token ends the access issued with it at once too, even for initialize', async () => {
+    const { client, access, refresh } = await flow.tokensFor(stack.sim.addUser('revoker4', 'member'));
+    expect((await postMcp(stack, JSON.stringify(INIT_REQUEST), bearer(access))).status).toBe(200);
+    expect((await flow.revoke(client, refresh)).status).toBe(200);
+    await expectInvalidToken(await postMcp(stack, JSON.stringify(INIT_REQUEST), bearer(access)), [access]);
+  });
+
   it('revoking the refresh token ends the access token too', async () => {
     const { client, access, refresh } = await flow.tokensFor(stack.sim.addUser('revoker3', 'member'));
     expect((await flow.revoke(client, refresh)).status).toBe(200);
