@@ -96,3 +96,9 @@ export const agentLogBatchSchema = z.array(logSchema);
 export const uploadResponseSchema = z.looseObject({ hash: z.string() });
 export const appHostSchema = z.looseObject({ host: z.string() });
 export const authcheckResponseSchema = z.record(z.string(), z.boolean());
+
+/** codersdk.TemplateVersion: returned whole by coder_create_template_version. */
+export const templateVersionSchema = z.looseObject({ id: z.string(), name: z.string(), job: jobSchema });
+
+/** codersdk.TemplateVersionParameter: returned whole by coder_template_version_parameters and coder_get_template. */
+export const templateVersionParameterSchema = z.looseObject({ name: z.string(), type: z.string() });

@@ -22,6 +22,7 @@ import { DEFAULT_POOL_OPTIONS, sharedPool } from '../tunnel/shared';
 import { callerCredentials } from '../oauth/access';
 import { callBudgetMs } from './deadline';
 import { screenBody } from './envelope';
+import { HeldArguments } from './held-arguments';
 import { screenParams } from './params';
 import { asksForProgress } from './progress';
 import { createMcpServer } from './server';
@@ -82,8 +83,10 @@ async function serveMcp(
     if (!screened.ok) return screened.response;
     parsedBody = screened.body;
   }
+  const heldArguments = new HeldArguments();
   const server = createMcpServer({
     version: ctx.version,
+    heldArguments,
     tools: toolsFor(toolset),
     callBudgetMs: () =>
       callBudgetMs({ toolTimeoutMs: config.toolTimeoutMs, remainingMs: ctx.remainingMs(), marginMs: config.deadlineMarginMs, integrationTimeoutMs: config.integrationTimeoutMs }),
@@ -111,7 +114,7 @@ async function serveMcp(
   let response: Response;
   try {
     await server.connect(transport);
-    screenParams(transport);
+    screenParams(transport, heldArguments);
     response = await transport.handleRequest(accepting, parsedBody === undefined ? undefined : { parsedBody });
   } catch (err) {
     await server.close();

@@ -5,6 +5,11 @@
  * JSON-RPC code). Here the same SDK schemas decide, earlier, and the client gets `-32602 Invalid params`
  * with one sentence naming the field. Hooked on the transport's `onmessage`, so single messages and
  * batches, JSON and SSE answers all go the SDK's usual way; nothing else of MCP is re-done here.
+ *
+ * Which problems are JSON-RPC errors follows coderd's go-sdk: the params of the request itself (no
+ * `name`, a `name` that is not a string, a bad `_meta`) are -32602, and so is an unknown tool (server.ts);
+ * `arguments` that are not an object are the tool's to refuse (an `isError` result with its schema), so
+ * they are held aside (held-arguments.ts) and the SDK sees `{}` in their place.
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
@@ -12,11 +17,13 @@ import {
   ErrorCode,
   InitializeRequestSchema,
   isJSONRPCRequest,
+  type JSONRPCRequest,
   ListToolsRequestSchema,
   PingRequestSchema,
   SetLevelRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
+import type { HeldArguments } from './held-arguments';
 
 /** The methods with a handler on our server (see createMcpServer; ping, initialize and logging/setLevel are the SDK's own). */
 const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
@@ -39,17 +46,36 @@ export function paramsProblem(method: string, params: unknown): string | undefin
 }
 
 /** Answers requests with bad params itself (-32602, the request's id) and passes everything else on to the server. */
-export function screenParams(transport: Transport): void {
+export function screenParams(transport: Transport, held: HeldArguments): void {
   const deliver = transport.onmessage;
   if (!deliver) throw new Error('screenParams: connect the server to the transport first');
-  transport.onmessage = (message, extra) => {
-    if (!isJSONRPCRequest(message)) return deliver(message, extra);
+  transport.onmessage = (raw, extra) => {
+    if (!isJSONRPCRequest(raw)) return deliver(raw, extra);
+    const message = holdToolArguments(raw, held);
     const problem = paramsProblem(message.method, message.params);
     if (problem === undefined) return deliver(message, extra);
+    held.drop(message.id);
     transport
       .send({ jsonrpc: '2.0', id: message.id, error: { code: ErrorCode.InvalidParams, message: problem } })
       .catch((err: unknown) => transport.onerror?.(err instanceof Error ? err : new Error(String(err))));
   };
+}
+
+/**
+ * A tools/call whose `arguments` are present but not a JSON object, with `{}` in their place and the
+ * value held for the tool; any other request as it came. Only when `name` is a string: without a tool
+ * to refuse them, bad arguments stay a params problem.
+ */
+function holdToolArguments(message: JSONRPCRequest, held: HeldArguments): JSONRPCRequest {
+  const { params } = message;
+  if (message.method !== 'tools/call' || !params || typeof params.name !== 'string' || !('arguments' in params)) return message;
+  if (isObject(params.arguments)) return message;
+  held.hold(message.id, params.arguments);
+  return { ...message, params: { ...params, arguments: {} } };
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 type Issue = z.core.$ZodIssue;

@@ -2,16 +2,20 @@
  * Builds the MCP server for one HTTP request, bound to one caller (as coderd does). We use the SDK's
  * low-level `Server` so that `tools/list` carries coderd's exact wire shape and tool failures become
  * `isError` results with Coder's text, while the SDK keeps doing JSON-RPC, initialize and versions.
+ * Results carry their JSON as text (coderd's) and, beyond coderd, as `structuredContent` matching the
+ * tool's `outputSchema` (lib/tools/output.ts).
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, ErrorCode, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { AppError, DeadlineError } from '../errors';
+import { ArgumentValidationError } from '../tools/arguments';
 import { log } from '../log';
 import { recordToolCall } from '../metrics';
 import { ANNOTATIONS, type Tool, type ToolContext } from '../tools/types';
 import type { Progress } from '../progress';
+import type { HeldArguments } from './held-arguments';
 import { progressReporter } from './progress';
 
 export const SERVER_NAME = 'Coder';
@@ -26,6 +30,8 @@ export interface McpServerOptions {
   context: (signal: AbortSignal, deadlineAt: number, progress: Progress) => ToolContext;
   /** How often long calls say they are still running, to clients that asked for progress. */
   progressIntervalMs: number;
+  /** Arguments params.ts set aside because they are not a JSON object; the tool refuses them. */
+  heldArguments: HeldArguments;
 }
 
 /**
@@ -45,20 +51,24 @@ export function createMcpServer(opts: McpServerOptions): Server {
   );
   const byName = new Map(opts.tools.map((t) => [t.name, t]));
 
+  // In the registry's order (sorted by name), and the schemas are converted once per container: the list is the same every time.
   server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: opts.tools.map((t) => ({
       name: t.name,
       description: t.description,
       inputSchema: t.inputSchema,
+      ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
       annotations: ANNOTATIONS[t.annotations],
     })),
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
+    const held = opts.heldArguments.take(extra.requestId);
     const tool = byName.get(req.params.name);
+    // As coderd's go-sdk: an unknown tool is the request's fault (-32602), whatever its arguments.
     if (!tool) throw new RpcError(ErrorCode.InvalidParams, `unknown tool ${echoName(req.params.name)}`);
     const progress = progressReporter(req.params._meta?.progressToken, extra.sendNotification, opts.progressIntervalMs);
-    return runTool(tool, req.params.arguments, opts, extra.signal, progress);
+    return runTool(tool, held.found ? held.value : req.params.arguments, opts, extra.signal, progress);
   });
   return server;
 }
@@ -104,11 +114,21 @@ async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, client
     );
     done('ok');
     // coderd's Go JSON encoder ends its output with a newline; keep it so results read the same.
-    return { content: [{ type: 'text', text: `${JSON.stringify(result ?? null)}\n` }] };
+    const text = `${JSON.stringify(result.value ?? null)}\n`;
+    return { content: [{ type: 'text', text }], ...(result.structured ? { structuredContent: result.structured } : {}) };
   } catch (err) {
     done('error', err instanceof AppError ? err.code : 'internal');
-    return { content: [{ type: 'text', text: err instanceof Error ? err.message : String(err) }], isError: true };
+    return { content: [{ type: 'text', text: errorText(tool, err) }], isError: true };
   }
+}
+
+/**
+ * A failure as the model reads it. Arguments that miss the schema say so with the schema, as coderd
+ * answers since #28702 (coderd/mcp/mcp.go): `{"error":"invalid arguments: ...","expectedSchema":{...}}`.
+ */
+function errorText(tool: Tool, err: unknown): string {
+  if (err instanceof ArgumentValidationError) return JSON.stringify({ error: err.message, expectedSchema: tool.inputSchema });
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Settles with the work, or with the deadline's error as soon as the signal fires, whichever is first. */

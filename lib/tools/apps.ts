@@ -6,7 +6,6 @@ import { ResourceError } from '../errors';
 import { defineTool } from './types';
 import { workspaceArg } from './workspace-args';
 
-
 export const workspacePortForward = defineTool({
   name: 'coder_workspace_port_forward',
   description:
@@ -17,6 +16,7 @@ export const workspacePortForward = defineTool({
     // coderd declares the port as a JSON "number"; a fractional value is refused like Go's int unmarshalling does.
     port: z.number().min(1).max(65535).refine(Number.isInteger, 'must be a whole number').describe('The port inside the workspace.'),
   }),
+  output: z.object({ url: z.string() }),
   handler: async ({ workspace, port }, { coder, progress }) => {
     const found = await findWorkspaceAndAgent(coder, workspace, progress);
     const { host } = await coder.get('/api/v2/applications/host', appHostSchema);
@@ -32,6 +32,8 @@ export const workspaceListApps = defineTool({
   description: "List the apps (coder_app) of a workspace's agent, with their URLs.",
   annotations: 'read',
   input: z.object({ workspace: workspaceArg }),
+  // coderd sends `null` for an agent without apps (a nil Go slice).
+  output: z.object({ apps: z.array(z.object({ name: z.string(), url: z.string() })).nullable() }),
   handler: async ({ workspace }, { coder, progress }) => {
     const { agent } = await findWorkspaceAndAgent(coder, workspace, progress);
     const apps = (agent.apps ?? []).map((a) => ({ name: a.display_name || a.slug, url: a.url ?? '' }));

@@ -40,6 +40,8 @@ export function parseSearchQuery(query: string): { kind: 'templates' | 'workspac
   );
 }
 
+const searchResult = z.object({ id: z.string(), title: z.string(), text: z.string(), url: z.string() });
+
 export const search = defineTool({
   name: 'search',
   description: `Search Coder templates or workspaces.
@@ -49,6 +51,9 @@ Examples: "templates", "templates/docker", "workspaces" (your own), "workspaces/
 "workspaces/status:running template:docker".`,
   annotations: 'read',
   input: z.object({ query: z.string().describe('The search query, e.g. "workspaces/owner:me".') }),
+  output: z.object({ results: z.array(searchResult) }),
+  // OpenAI's convention reads the JSON text; coderd sends search and fetch without structuredContent.
+  structured: false,
   handler: async ({ query }, { coder }) => {
     const { kind, filter } = parseSearchQuery(query);
     if (kind === 'templates') {
@@ -65,6 +70,8 @@ export const fetchObject = defineTool({
   description: 'Fetch a template or workspace in full, by an ID from search ("template:<uuid>" or "workspace:<uuid>").',
   annotations: 'read',
   input: z.object({ id: z.string().describe('The ID from a search result.') }),
+  output: searchResult,
+  structured: false,
   handler: async ({ id }, { coder }) => {
     const [kind, uuid = ''] = id.split(':', 2);
     if (!isUuid(uuid) || (kind !== 'template' && kind !== 'workspace')) {

@@ -1,34 +1,32 @@
 /**
  * Search-and-replace edits computed in TypeScript (the agent only reads and writes bytes): Coder's
- * rule that a search string must match exactly once unless `replace_all` is set, and the unified diff
- * of the result.
+ * rule that old_text must match exactly once unless `replace_all` is set, and the unified diff of the
+ * result. Messages follow the workspace agent's (agent/agentfiles/files.go `fuzzyReplace`, with the
+ * renamed field as coderd words it now), prefixed `edit <path>: ` as the agent prefixes them.
  */
 import { InvalidArgumentError } from '../errors';
+import type { Edit } from './edit-args';
 
-export interface Edit {
-  search: string;
-  replace: string;
-  replace_all?: boolean | undefined;
-}
+export type { Edit } from './edit-args';
 
 export function applyEdits(path: string, content: string, edits: readonly Edit[]): string {
   let out = content;
   edits.forEach((edit, i) => {
-    const where = edits.length > 1 ? `${path}: edit ${i + 1}` : path;
-    if (edit.search === '') throw new InvalidArgumentError(`${where}: search string cannot be empty`);
-    const count = occurrences(out, edit.search);
+    const where = edits.length > 1 ? `edit ${path} (edit ${i + 1} of ${edits.length})` : `edit ${path}`;
+    if (edit.old_text === '') throw new InvalidArgumentError(`${where}: old_text must not be empty`);
+    const count = occurrences(out, edit.old_text);
     if (count === 0) {
       throw new InvalidArgumentError(
-        `${where}: search string not found in file. Verify the search string matches the file content exactly, including whitespace, indentation and line endings`,
+        `${where}: old_text not found in file. Verify old_text matches the file content exactly, including whitespace, indentation and line endings`,
       );
     }
     if (count > 1 && !edit.replace_all) {
       throw new InvalidArgumentError(
-        `${where}: search string matches ${count} occurrences; include more surrounding context to make it unique, or set replace_all`,
+        `${where}: old_text matches ${count} occurrences (expected exactly 1). Include more surrounding context to make the match unique, or set replace_all to true`,
       );
     }
     // split/join: no `$&`-style replacement patterns, the text is used literally.
-    out = out.split(edit.search).join(edit.replace);
+    out = out.split(edit.old_text).join(edit.new_text);
   });
   return out;
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { agentLogBatchSchema, logSchema } from '../coder/schemas';
 import { requireUuid } from '../coder/uuid';
+import { logLines } from './results';
 import { defineTool } from './types';
 import type { Progress } from '../progress';
 
@@ -20,6 +21,7 @@ export const getWorkspaceAgentLogs = defineTool({
   description: "Get the startup logs of a workspace agent (its startup script's output). Useful when an agent fails to become ready.",
   annotations: 'read',
   input: z.object({ workspace_agent_id: z.string().describe('ID of the workspace agent.') }),
+  output: logLines,
   handler: async ({ workspace_agent_id }, { coder }) => {
     const id = requireUuid('workspace_agent_id', workspace_agent_id);
     return outputs(await coder.get(`/api/v2/workspaceagents/${id}/logs`, agentLogBatchSchema));
@@ -32,6 +34,7 @@ export const getWorkspaceBuildLogs = defineTool({
     'Get the logs of a workspace build. Waits until the build finishes, so it is the way to watch a start, stop or delete to its end.',
   annotations: 'read',
   input: z.object({ workspace_build_id: z.string().describe('ID of the workspace build.') }),
+  output: logLines,
   handler: async ({ workspace_build_id }, { coder, progress }) => {
     const id = requireUuid('workspace_build_id', workspace_build_id);
     return outputs(await coder.readJsonStream(`/api/v2/workspacebuilds/${id}/logs`, { follow: 'true' }, logSchema, asProgress(progress)));
@@ -43,6 +46,7 @@ export const getTemplateVersionLogs = defineTool({
   description: 'Get the import logs of a template version. Waits until the import finishes.',
   annotations: 'read',
   input: z.object({ template_version_id: z.string().describe('ID of the template version.') }),
+  output: logLines,
   handler: async ({ template_version_id }, { coder, progress }) => {
     const id = requireUuid('template_version_id', template_version_id);
     return outputs(await coder.readJsonStream(`/api/v2/templateversions/${id}/logs`, { follow: 'true' }, logSchema, asProgress(progress)));

@@ -1,14 +1,25 @@
 /** Control-plane template tools: list, inspect, upload, create versions and templates, promote, delete. */
 import { z } from 'zod';
 import type { CoderClient } from '../coder/client';
-import { anyJson, presetSchema, templateSchema, uploadResponseSchema, userSchema, ZERO_UUID, type Template } from '../coder/schemas';
+import {
+  anyJson,
+  presetSchema,
+  templateSchema,
+  templateVersionParameterSchema,
+  templateVersionSchema,
+  uploadResponseSchema,
+  userSchema,
+  ZERO_UUID,
+  type Template,
+} from '../coder/schemas';
 import { buildTar } from '../coder/tar';
 import { requireUuid } from '../coder/uuid';
 import { ResourceError } from '../errors';
+import { messageResult, minimalTemplate } from './results';
 import { defineTool } from './types';
 import { TEMPLATE_VERSION_PRIMER } from './primer';
 
-function minimalTemplate(t: Template) {
+function toMinimalTemplate(t: Template): z.output<typeof minimalTemplate> {
   return {
     display_name: t.display_name,
     id: t.id,
@@ -28,14 +39,37 @@ async function firstOrganization(coder: CoderClient): Promise<string> {
   return org;
 }
 
+/** coderd's whole answer, a JSON string (`as const`: it stays a literal when returned, as the output declares). */
+const ACTIVE_VERSION_UPDATED = 'Successfully updated active version!' as const;
+
+/** Rich parameters as Coder returns them (coderd passes Coder's answer on). */
+const versionParameters = z.array(templateVersionParameterSchema).nullable();
+
+const templateDetails = minimalTemplate.extend({
+  parameters: z.array(templateVersionParameterSchema),
+  presets: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        description: z.string().optional(),
+        default: z.boolean(),
+        desired_prebuild_instances: z.number().optional(),
+        parameters: z.array(z.object({ name: z.string(), value: z.string() })),
+      }),
+    )
+    .optional(),
+});
+
 export const listTemplates = defineTool({
   name: 'coder_list_templates',
   description: 'List the templates the authenticated user can see.',
   annotations: 'read',
   input: z.object({}),
+  output: z.array(minimalTemplate),
   handler: async (_args, { coder }) => {
     const templates = await coder.get('/api/v2/templates', z.array(templateSchema));
-    return templates.map(minimalTemplate);
+    return templates.map(toMinimalTemplate);
   },
 });
 
@@ -45,13 +79,14 @@ export const getTemplate = defineTool({
     "Get a template with its active version's parameters and presets. Use it before creating a workspace to know which parameters to ask the user for.",
   annotations: 'read',
   input: z.object({ template_id: z.string().describe('ID of the template.') }),
+  output: templateDetails,
   handler: async ({ template_id }, { coder }) => {
     const id = requireUuid('template_id', template_id);
     const template = await coder.get(`/api/v2/templates/${id}`, templateSchema);
     if (template.active_version_id === ZERO_UUID) throw new ResourceError('template has no active version');
     const version = template.active_version_id;
     const [parameters, presets] = await Promise.all([
-      coder.get(`/api/v2/templateversions/${version}/rich-parameters`, z.array(z.unknown()).nullable()),
+      coder.get(`/api/v2/templateversions/${version}/rich-parameters`, z.array(templateVersionParameterSchema).nullable()),
       coder.get(`/api/v2/templateversions/${version}/presets`, z.array(presetSchema).nullable()),
     ]);
     const mapped = (presets ?? []).map((p) => ({
@@ -62,7 +97,7 @@ export const getTemplate = defineTool({
       ...(p.DesiredPrebuildInstances == null ? {} : { desired_prebuild_instances: p.DesiredPrebuildInstances }),
       parameters: (p.Parameters ?? []).map((x) => ({ name: x.Name, value: x.Value })),
     }));
-    return { ...minimalTemplate(template), parameters: parameters ?? [], ...(mapped.length > 0 ? { presets: mapped } : {}) };
+    return { ...toMinimalTemplate(template), parameters: parameters ?? [], ...(mapped.length > 0 ? { presets: mapped } : {}) };
   },
 });
 
@@ -72,9 +107,10 @@ export const templateVersionParameters = defineTool({
     'Get the rich parameters of a template version. Present them to the user as workspace parameters: they usually matter when creating a workspace.',
   annotations: 'read',
   input: z.object({ template_version_id: z.string().describe('ID of the template version.') }),
+  output: versionParameters,
   handler: async ({ template_version_id }, { coder }) => {
     const id = requireUuid('template_version_id', template_version_id);
-    return coder.get(`/api/v2/templateversions/${id}/rich-parameters`, anyJson);
+    return coder.get(`/api/v2/templateversions/${id}/rich-parameters`, versionParameters);
   },
 });
 
@@ -86,6 +122,7 @@ export const uploadTarFile = defineTool({
   input: z.object({
     files: z.record(z.string(), z.string()).describe('File name → file content. Every entry gets mode 0644.'),
   }),
+  output: z.object({ hash: z.string() }),
   handler: async ({ files }, { coder }) => {
     const data = await buildTar(files);
     const res = await coder.request('POST', '/api/v2/files', {
@@ -104,13 +141,14 @@ export const createTemplateVersion = defineTool({
     file_id: z.string().describe('ID of the uploaded tar file (from coder_upload_tar_file).'),
     template_id: z.string().optional().describe('(Optional) ID of the template the version belongs to.'),
   }),
+  output: templateVersionSchema,
   handler: async ({ file_id, template_id }, { coder }) => {
     const fileId = requireUuid('file_id', file_id);
     const templateId = template_id ? requireUuid('template_id', template_id) : undefined;
     const org = await firstOrganization(coder);
     return coder.request('POST', `/api/v2/organizations/${org}/templateversions`, {
       json: { message: 'Created by AI', storage_method: 'file', file_id: fileId, provisioner: 'terraform', template_id: templateId },
-      schema: anyJson,
+      schema: templateVersionSchema,
     });
   },
 });
@@ -126,12 +164,13 @@ export const createTemplate = defineTool({
     icon: z.string().optional().describe('(Optional) An icon URL. Accepted for compatibility with coderd; like coderd, it is not sent.'),
     version_id: z.string().describe('ID of the template version to create the template from.'),
   }),
+  output: templateSchema,
   handler: async (args, { coder }) => {
     const versionId = requireUuid('version_id', args.version_id);
     const org = await firstOrganization(coder);
     return coder.request('POST', `/api/v2/organizations/${org}/templates`, {
       json: { name: args.name, display_name: args.display_name, description: args.description, template_version_id: versionId },
-      schema: anyJson,
+      schema: templateSchema,
     });
   },
 });
@@ -144,11 +183,12 @@ export const updateTemplateActiveVersion = defineTool({
     template_id: z.string().describe('ID of the template.'),
     template_version_id: z.string().describe('ID of the version to make active.'),
   }),
+  output: z.literal(ACTIVE_VERSION_UPDATED),
   handler: async (args, { coder }) => {
     const templateId = requireUuid('template_id', args.template_id);
     const versionId = requireUuid('template_version_id', args.template_version_id);
     await coder.request('PATCH', `/api/v2/templates/${templateId}/versions`, { json: { id: versionId }, schema: anyJson });
-    return 'Successfully updated active version!';
+    return ACTIVE_VERSION_UPDATED;
   },
 });
 
@@ -157,6 +197,7 @@ export const deleteTemplate = defineTool({
   description: 'Delete a template. This cannot be undone, and fails while workspaces still use the template.',
   annotations: 'destructive',
   input: z.object({ template_id: z.string().describe('ID of the template.') }),
+  output: messageResult,
   handler: async ({ template_id }, { coder }) => {
     const id = requireUuid('template_id', template_id);
     await coder.request('DELETE', `/api/v2/templates/${id}`, { schema: anyJson });

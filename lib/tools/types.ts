@@ -1,13 +1,16 @@
 /**
- * What a tool is: a name, a description, an annotation class, a zod input schema and a handler.
- * `defineTool` erases the argument type behind a `call` that validates first, so the registry can
- * hold tools of every shape without casts.
+ * What a tool is: a name, a description, an annotation class, zod schemas for its arguments and its
+ * result, and a handler. `defineTool` erases the argument and result types behind a `call` that
+ * validates first, so the registry can hold tools of every shape without casts.
  */
 import { z } from 'zod';
 import type { CoderClient } from '../coder/client';
 import type { AgentAccess } from './agent-access';
 import type { Progress } from '../progress';
-import { InvalidArgumentError } from '../errors';
+import { parseArguments } from './arguments';
+import { outputShape, type JsonObjectSchema } from './output';
+
+export type { JsonObjectSchema } from './output';
 
 /** coderd's three annotation classes (contract §1.2); all four hints are always sent. */
 export const ANNOTATIONS = {
@@ -29,12 +32,27 @@ export interface ToolContext {
   progress: Progress;
 }
 
-export interface ToolSpec<S extends z.ZodObject> {
+export interface ToolSpec<S extends z.ZodObject, O extends z.ZodType> {
   name: string;
   description: string;
   annotations: AnnotationClass;
+  /** The arguments. Properties it does not name are refused (see arguments.ts), as coderd refuses them. */
   input: S;
-  handler: (args: z.output<S>, ctx: ToolContext) => Promise<unknown>;
+  /** The result as JSON: listed as the tool's outputSchema and sent as structuredContent (see output.ts). */
+  output: O;
+  /**
+   * false: the result goes out as JSON text only, with no structuredContent and therefore no outputSchema
+   * (a client that read an outputSchema refuses results without structuredContent). coderd does this for
+   * `search` and `fetch`, whose OpenAI convention reads the text.
+   */
+  structured?: boolean;
+  handler: (args: z.output<S>, ctx: ToolContext) => Promise<z.output<O>>;
+}
+
+/** What a call produced: the value for the JSON text, and the same value as structuredContent when the tool has one. */
+export interface ToolResult {
+  value: unknown;
+  structured: Record<string, unknown> | undefined;
 }
 
 export interface Tool {
@@ -42,16 +60,15 @@ export interface Tool {
   readonly description: string;
   readonly annotations: AnnotationClass;
   readonly inputSchema: JsonObjectSchema;
-  call(args: unknown, ctx: ToolContext): Promise<unknown>;
+  /** undefined for a text-only tool (`structured: false`). */
+  readonly outputSchema: JsonObjectSchema | undefined;
+  /** The result schema in zod, for tests that check results the client does not validate (text-only tools). */
+  readonly output: z.ZodType;
+  call(args: unknown, ctx: ToolContext): Promise<ToolResult>;
 }
 
-export interface JsonObjectSchema {
-  [key: string]: unknown;
-  type: 'object';
-  properties: Record<string, unknown>;
-}
-
-export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
+export function defineTool<S extends z.ZodObject, O extends z.ZodType>(spec: ToolSpec<S, O>): Tool {
+  const shape = spec.structured === false ? undefined : outputShape(spec.output);
   // Converted on first use (the first tools/list), not at module load: cold starts load every tool.
   let wire: JsonObjectSchema | undefined;
   return {
@@ -62,33 +79,27 @@ export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
       wire ??= toWireSchema(spec.input);
       return wire;
     },
+    get outputSchema() {
+      return shape?.schema;
+    },
+    output: spec.output,
     async call(args, ctx) {
-      const parsed = spec.input.safeParse(args ?? {}, { error: describeIssue });
-      if (!parsed.success) throw new InvalidArgumentError(`invalid arguments for ${spec.name}: ${formatIssues(parsed.error)}`);
-      return spec.handler(parsed.data, ctx);
+      // Arguments left out are an empty object, as coderd treats them; `null` is a value, and not an object.
+      const value = await spec.handler(parseArguments(spec.input, args === undefined ? {} : args), ctx);
+      return { value, structured: shape?.structured(value) };
     },
   };
 }
 
-/** coderd's wire shape: `{type, properties, required?}`, no `$schema`, no top-level `additionalProperties`. */
+/**
+ * coderd's wire shape (coderd/mcp/mcp.go `RegisterSDKTool`): `{type, properties, required?,
+ * additionalProperties: false}`, no `$schema`. Nested objects stay open, as coderd's are.
+ */
 function toWireSchema(schema: z.ZodObject): JsonObjectSchema {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
   const properties = json.properties && typeof json.properties === 'object' ? json.properties : {};
   const out: JsonObjectSchema = { type: 'object', properties };
   if (Array.isArray(json.required) && json.required.length > 0) out.required = json.required;
+  out.additionalProperties = false;
   return out;
-}
-
-function describeIssue(issue: { code?: string; input?: unknown }): string | undefined {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  return undefined;
-}
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      const path = i.path.length > 0 ? i.path.map(String).join('.') : 'arguments';
-      return `${path}: ${i.message}`;
-    })
-    .join('; ');
 }

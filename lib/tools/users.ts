@@ -1,6 +1,6 @@
 /** The caller's own Coder user. */
 import { z } from 'zod';
-import { anyJson } from '../coder/schemas';
+import { userSchema } from '../coder/schemas';
 import { defineTool } from './types';
 
 export const getAuthenticatedUser = defineTool({
@@ -8,5 +8,6 @@ export const getAuthenticatedUser = defineTool({
   description: 'Get the currently authenticated user, like the `whoami` command.',
   annotations: 'read',
   input: z.object({}),
-  handler: (_args, { coder }) => coder.get('/api/v2/users/me', anyJson),
+  output: userSchema,
+  handler: (_args, { coder }) => coder.get('/api/v2/users/me', userSchema),
 });

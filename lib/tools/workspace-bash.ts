@@ -26,6 +26,10 @@ redirect big output to a file and read it with coder_workspace_read_file.`,
     timeout_ms: z.number().int().min(1).default(DEFAULT_TIMEOUT_MS).describe('Time limit in milliseconds (default 60000, capped at 300000 and by the call deadline).'),
     background: z.boolean().optional().describe('Start the command in the background with nohup; it keeps running after the call returns.'),
   }),
+  output: z.object({
+    output: z.string().describe('Combined stdout and stderr, trimmed.'),
+    exit_code: z.number().int().describe('The exit code; 124 when the command was stopped at its timeout or left running in the background.'),
+  }),
   handler: async (args, { agents, signal, budgetMs, progress }) => {
     if (!args.workspace) throw new InvalidArgumentError('workspace name cannot be empty');
     if (!args.command) throw new InvalidArgumentError('command cannot be empty');

@@ -8,17 +8,16 @@ import { z } from 'zod';
 import type { AgentChannel } from '../tunnel/channel';
 import { read, write } from '../tunnel/ops';
 import { InvalidArgumentError } from '../errors';
+import { editSchema } from './edit-args';
 import { applyEdits, decodeText, unifiedDiff, type Edit } from './edits';
+import { editResult } from './results';
 import { defineTool } from './types';
 import { absolutePath, workspaceArg } from './workspace-args';
 
 /** Larger files are refused for editing: the whole file crosses the channel twice. */
 const MAX_EDIT_BYTES = 4 << 20;
 
-const editSchema = z.object({
-  search: z.string().describe('Exact text to find. It must occur exactly once unless replace_all is set.'),
-  replace: z.string().describe('Text to put in its place.'),
-});
+const edits = z.array(editSchema).describe('The edits to apply to the file, in order.');
 
 interface FileEdits {
   path: string;
@@ -46,9 +45,10 @@ async function editFiles(channel: AgentChannel, files: FileEdits[], signal: Abor
 export const workspaceEditFile = defineTool({
   name: 'coder_workspace_edit_file',
   description:
-    'Edit a file in a workspace with search-and-replace edits, applied in order. Each search string must match exactly once. Returns a unified diff of the change.',
+    'Edit a file in a workspace: each edit replaces old_text with new_text, in order. old_text must match exactly once unless replace_all is true. Nothing is written unless every edit applies. Returns a unified diff of the change.',
   annotations: 'destructive',
-  input: z.object({ workspace: workspaceArg, path: absolutePath('file'), edits: z.array(editSchema).describe('The edits to apply, in order.') }),
+  input: z.object({ workspace: workspaceArg, path: absolutePath('file'), edits }),
+  output: editResult,
   handler: async ({ workspace, path, edits }, { agents, signal }) => {
     const files = await agents.run(workspace, signal, (channel) => editFiles(channel, [{ path, edits }], signal));
     return { message: 'File edited successfully.', ...(files.length > 0 ? { files } : {}) };
@@ -58,19 +58,13 @@ export const workspaceEditFile = defineTool({
 export const workspaceEditFiles = defineTool({
   name: 'coder_workspace_edit_files',
   description:
-    'Edit several files in a workspace with search-and-replace edits. Each search string must match exactly once unless replace_all is set. Nothing is written unless every edit applies. Returns a unified diff per file.',
+    'Edit one or more files in a workspace: each edit replaces old_text with new_text, in order. old_text must match exactly once unless replace_all is true. Nothing is written unless every edit of every file applies. Returns a unified diff per file.',
   annotations: 'destructive',
   input: z.object({
     workspace: workspaceArg,
-    files: z
-      .array(
-        z.object({
-          path: absolutePath('file'),
-          edits: z.array(editSchema.extend({ replace_all: z.boolean().optional().describe('Replace every occurrence instead of requiring exactly one.') })),
-        }),
-      )
-      .describe('The files and their edits.'),
+    files: z.array(z.object({ path: absolutePath('file'), edits })).describe('The files to edit, each with its edits.'),
   }),
+  output: editResult,
   handler: async ({ workspace, files }, { agents, signal }) => {
     const results = await agents.run(workspace, signal, (channel) => editFiles(channel, files, signal));
     return { message: 'File(s) edited successfully.', ...(results.length > 0 ? { files: results } : {}) };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InvalidArgumentError } from '../errors';
 import { list, read, write } from '../tunnel/ops';
 import { mimeTypeFor } from './mime';
+import { messageResult } from './results';
 import { defineTool } from './types';
 import { absolutePath, workspaceArg } from './workspace-args';
 
@@ -13,6 +14,7 @@ export const workspaceLs = defineTool({
   description: 'List a directory in a workspace. Directories come first, then files, each sorted by name.',
   annotations: 'read',
   input: z.object({ workspace: workspaceArg, path: absolutePath('directory') }),
+  output: z.object({ contents: z.array(z.object({ path: z.string(), is_dir: z.boolean() })) }),
   handler: async ({ workspace, path }, { agents, signal }) => {
     const entries = await agents.run(workspace, signal, (channel) => list(channel, path, signal));
     const base = path.endsWith('/') ? path : `${path}/`;
@@ -31,6 +33,7 @@ export const workspaceReadFile = defineTool({
     offset: z.number().int().min(0).optional().describe('Byte offset to start at (default 0).'),
     limit: z.number().int().min(0).optional().describe('Most bytes to read (default and maximum 1048576).'),
   }),
+  output: z.object({ content: z.string().describe('The bytes read, base64-encoded.'), mimeType: z.string() }),
   handler: async ({ workspace, path, offset = 0, limit = 0 }, { agents, signal }) => {
     if (limit > MAX_READ_BYTES) throw new InvalidArgumentError(`limit must be ${MAX_READ_BYTES} or less, got ${limit}`);
     const { data } = await agents.run(workspace, signal, (channel) => read(channel, path, offset, limit || MAX_READ_BYTES, signal));
@@ -48,6 +51,7 @@ export const workspaceWriteFile = defineTool({
   description: 'Write a file in a workspace, replacing it if it exists. Parent directories are created; the write is atomic (temporary file, then rename).',
   annotations: 'destructive',
   input: z.object({ workspace: workspaceArg, path: absolutePath('file'), content: base64Content }),
+  output: messageResult,
   handler: async ({ workspace, path, content }, { agents, signal }) => {
     const data = Buffer.from(content, 'base64');
     await agents.run(workspace, signal, (channel) => write(channel, path, data, signal));

@@ -1,9 +1,10 @@
 /** Control-plane workspace tools: list, get, create, and build (start/stop/delete). */
 import { z } from 'zod';
-import { anyJson, workspacesResponseSchema } from '../coder/schemas';
+import { buildSchema, workspaceSchema, workspacesResponseSchema } from '../coder/schemas';
 import { requireUuid } from '../coder/uuid';
 import { normalizeWorkspaceInput, resolveWorkspace } from '../coder/workspaces';
 import { InvalidArgumentError } from '../errors';
+import { minimalWorkspace } from './results';
 import { defineTool } from './types';
 
 const richParameters = z.record(z.string(), z.string());
@@ -22,6 +23,7 @@ export const listWorkspaces = defineTool({
       .optional()
       .describe('Owner of the workspaces to list. Use "me" for the authenticated user; "me" is assumed when left out.'),
   }),
+  output: z.array(minimalWorkspace),
   handler: async ({ owner }, { coder }) => {
     const q = `owner:${JSON.stringify(owner || 'me')}`;
     const res = await coder.get('/api/v2/workspaces', workspacesResponseSchema, { q });
@@ -46,6 +48,7 @@ export const getWorkspace = defineTool({
   input: z.object({
     workspace_id: z.string().describe('The workspace UUID, or its name as "name", "owner/name" or "owner--name".'),
   }),
+  output: workspaceSchema,
   handler: async ({ workspace_id }, { coder }) => {
     if (!workspace_id) throw new InvalidArgumentError('workspace_id cannot be empty');
     const [ref = ''] = normalizeWorkspaceInput(workspace_id).split('.');
@@ -70,6 +73,7 @@ coder_get_workspace_build_logs.`,
     template_version_id: z.string().optional().describe('ID of a specific template version. Give this or template_id.'),
     template_version_preset_id: z.string().optional().describe('(Optional) ID of a preset of the template version.'),
   }),
+  output: workspaceSchema,
   handler: async (args, { coder }) => {
     if (Boolean(args.template_id) === Boolean(args.template_version_id)) {
       throw new InvalidArgumentError('exactly one of template_id or template_version_id must be provided');
@@ -84,7 +88,7 @@ coder_get_workspace_build_logs.`,
       rich_parameter_values: toParameterValues(args.rich_parameters),
     };
     const user = args.user || 'me';
-    return coder.request('POST', `/api/v2/users/${encodeURIComponent(user)}/workspaces`, { json: body, schema: anyJson });
+    return coder.request('POST', `/api/v2/users/${encodeURIComponent(user)}/workspaces`, { json: body, schema: workspaceSchema });
   },
 });
 
@@ -102,6 +106,7 @@ export const createWorkspaceBuild = defineTool({
     template_version_preset_id: z.string().optional().describe('(Optional) Preset to apply. Only with transition "start".'),
     rich_parameters: richParameters.optional().describe('(Optional) Parameter values to change. Only with transition "start".'),
   }),
+  output: buildSchema,
   handler: async (args, { coder }) => {
     const workspaceId = requireUuid('workspace_id', args.workspace_id);
     const misuse: string[] = [];
@@ -120,6 +125,6 @@ export const createWorkspaceBuild = defineTool({
         : undefined,
       rich_parameter_values: args.rich_parameters ? toParameterValues(args.rich_parameters) : undefined,
     };
-    return coder.request('POST', `/api/v2/workspaces/${workspaceId}/builds`, { json: body, schema: anyJson });
+    return coder.request('POST', `/api/v2/workspaces/${workspaceId}/builds`, { json: body, schema: buildSchema });
   },
 });

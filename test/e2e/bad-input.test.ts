@@ -5,6 +5,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { refusal } from '../helpers/refusal';
 import { callTool, connectClient, INIT_REQUEST, postMcp, startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -87,18 +88,22 @@ describe('tool-level faults', () => {
     await stillServes();
   });
 
-  it('wrong argument types and missing arguments say which argument and why', async () => {
+  it('wrong argument types and missing arguments say which argument and why, with the schema (coderd #28702)', async () => {
     const client = await connectClient(stack, { token: stack.sim.demo.user.token });
     try {
-      const wrongType = await callTool(client, 'coder_get_workspace', { workspace_id: 42 });
-      expect(wrongType.isError).toBe(true);
-      expect(wrongType.text).toMatch(/^invalid arguments for coder_get_workspace: workspace_id: .*expected string, received number/);
-      const missing = await callTool(client, 'coder_get_workspace', {});
-      expect(missing.text).toBe('invalid arguments for coder_get_workspace: workspace_id: is required');
-      const badEnum = await callTool(client, 'coder_create_workspace_build', { workspace_id: stack.sim.demo.workspaceId, transition: 'reboot' });
-      expect(badEnum.text).toMatch(/transition: .*"start"\|"stop"\|"delete"/);
-      const badMap = await callTool(client, 'coder_upload_tar_file', { files: { 'main.tf': 7 } });
-      expect(badMap.text).toMatch(/files\.main\.tf: .*expected string/);
+      const { tools } = await client.listTools();
+      const schemaOf = (name: string) => tools.find((t) => t.name === name)?.inputSchema;
+      const refused = async (name: string, args: Record<string, unknown>) => {
+        const body = refusal(await callTool(client, name, args));
+        expect(body.expectedSchema).toEqual(schemaOf(name));
+        return body.error;
+      };
+      expect(await refused('coder_get_workspace', { workspace_id: 42 })).toBe('invalid arguments: $/workspace_id: expected string, received number');
+      expect(await refused('coder_get_workspace', {})).toBe('invalid arguments: $/workspace_id: is required');
+      expect(await refused('coder_create_workspace_build', { workspace_id: stack.sim.demo.workspaceId, transition: 'reboot' })).toMatch(
+        /^invalid arguments: \$\/transition: .*"start"\|"stop"\|"delete"/,
+      );
+      expect(await refused('coder_upload_tar_file', { files: { 'main.tf': 7 } })).toMatch(/^invalid arguments: \$\/files\/main\.tf: expected string/);
     } finally {
       await client.close();
     }

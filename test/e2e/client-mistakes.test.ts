@@ -2,9 +2,12 @@
  * Client mistakes get the JSON-RPC error that names them: -32600 for a broken envelope, -32602 with one
  * readable sentence for bad params, -32700 for a body that is not UTF-8 JSON, and a JSON-RPC 413 for an
  * oversized body that the client actually receives. Raw HTTP for what the SDK client would never send.
+ * Tool arguments that are not an object are the exception, as on coderd's go-sdk: the tool refuses them
+ * with an `isError` result carrying the reason and its schema (coderd #28702).
  */
 import http from 'node:http';
 import { CallToolResultSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { refusal, type Refusal } from '../helpers/refusal';
 import { connectClient, INIT_REQUEST, postMcp, startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;
@@ -37,13 +40,11 @@ function expectSentence(message: string | undefined): void {
   expect((message ?? '').length).toBeLessThan(200);
 }
 
-describe('tools/call with bad params → -32602 naming the field', () => {
+describe('tools/call with bad request params → -32602 naming the field', () => {
   it.each([
     ['no name', { arguments: {} }, /params\.name is required/],
     ['a name that is not a string', { name: 42, arguments: {} }, /params\.name must be a string, not a number/],
-    ['arguments that are a string', { name: 'coder_get_authenticated_user', arguments: 'x' }, /params\.arguments must be an object, not a string/],
-    ['arguments that are an array', { name: 'coder_get_authenticated_user', arguments: [1] }, /params\.arguments must be an object, not an array/],
-    ['arguments that are null', { name: 'coder_get_authenticated_user', arguments: null }, /params\.arguments must be an object, not null/],
+    ['a name that is not a string, and arguments that are not an object', { name: 42, arguments: 'x' }, /params\.name must be a string, not a number/],
   ])('%s', async (_what, params, expected) => {
     const { status, body } = await rpc(call(params));
     expect(status).toBe(200);
@@ -57,7 +58,7 @@ describe('tools/call with bad params → -32602 naming the field', () => {
     const client = await connectClient(stack, { token: stack.sim.demo.user.token });
     try {
       // The client's own types would refuse this; a loosely typed caller (or another SDK) sends it anyway.
-      const sent = client.request({ method: 'tools/call', params: { name: 'coder_get_authenticated_user', arguments: 'x' } }, CallToolResultSchema);
+      const sent = client.request({ method: 'tools/call', params: { name: 42, arguments: {} } }, CallToolResultSchema);
       await expect(sent).rejects.toThrow(McpError);
       await expect(client.request({ method: 'tools/call', params: { arguments: {} } }, CallToolResultSchema)).rejects.toMatchObject({
         code: -32602,
@@ -69,10 +70,10 @@ describe('tools/call with bad params → -32602 naming the field', () => {
   });
 
   it('a call that asks for progress (answered as SSE) gets the same error on its stream', async () => {
-    const res = await postMcp(stack, JSON.stringify(call({ name: 'coder_get_authenticated_user', arguments: 'x', _meta: { progressToken: 'p1' } })), auth());
+    const res = await postMcp(stack, JSON.stringify(call({ name: 42, arguments: {}, _meta: { progressToken: 'p1' } })), auth());
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const data = (await res.text()).split('\n').find((line) => line.startsWith('data: {'));
-    expect(JSON.parse(data?.slice('data: '.length) ?? 'null')).toMatchObject({ id: 7, error: { code: -32602, message: expect.stringMatching(/params\.arguments must be an object, not a string/) } });
+    expect(JSON.parse(data?.slice('data: '.length) ?? 'null')).toMatchObject({ id: 7, error: { code: -32602, message: expect.stringMatching(/params\.name must be a string, not a number/) } });
   });
 
   it('a batch answers each call on its own: the good one succeeds, the bad one gets -32602', async () => {
@@ -82,6 +83,71 @@ describe('tools/call with bad params → -32602 naming the field', () => {
     const byId = new Map(answers.map((a) => [a.id, a]));
     expect(byId.get(1)).toMatchObject({ result: { content: [{ type: 'text' }] } });
     expect(byId.get(2)).toMatchObject({ error: { code: -32602, message: expect.stringMatching(/params\.name is required/) } });
+  });
+});
+
+/** The refusal a tool answers with (coderd/mcp/mcp.go since #28702): the reason, and the schema to follow. */
+function refusalOf(result: unknown): Refusal {
+  const parsed = CallToolResultSchema.parse(result);
+  const first = parsed.content[0];
+  return refusal({ isError: parsed.isError === true, text: first?.type === 'text' ? first.text : '' });
+}
+
+const NO_ARGUMENTS_SCHEMA = { type: 'object', properties: {}, additionalProperties: false };
+
+describe('tools/call with arguments that are not an object → the tool refuses them, with its schema', () => {
+  it.each([
+    ['a string', 'x', 'string'],
+    ['an array', [1], 'array'],
+    ['null', null, 'null'],
+    ['a number', 7, 'number'],
+    ['a boolean', true, 'boolean'],
+  ])('%s', async (_what, args, kind) => {
+    const { status, body } = await rpc(call({ name: 'coder_get_authenticated_user', arguments: args }));
+    expect(status).toBe(200);
+    expect(body.error).toBeUndefined();
+    expect(refusalOf(body.result)).toEqual({ error: `invalid arguments: $: expected object, received ${kind}`, expectedSchema: NO_ARGUMENTS_SCHEMA });
+  });
+
+  it('the schema is the one tools/list gives, and the SDK client receives the refusal as a result', async () => {
+    const client = await connectClient(stack, { token: stack.sim.demo.user.token });
+    try {
+      const listed = (await client.listTools()).tools.find((t) => t.name === 'coder_get_workspace')?.inputSchema;
+      expect(listed).toBeDefined();
+      const result = await client.request({ method: 'tools/call', params: { name: 'coder_get_workspace', arguments: ['dev'] } }, CallToolResultSchema);
+      expect(refusalOf(result)).toEqual({ error: 'invalid arguments: $: expected object, received array', expectedSchema: listed });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an unknown tool stays -32602, whatever its arguments (go-sdk looks the tool up first)', async () => {
+    const { body } = await rpc(call({ name: 'coder_nope', arguments: 'x' }));
+    expect(body.error).toEqual({ code: -32602, message: 'unknown tool "coder_nope"' });
+  });
+
+  it('a call that asks for progress gets the refusal as the result on its stream', async () => {
+    const res = await postMcp(stack, JSON.stringify(call({ name: 'coder_get_authenticated_user', arguments: 'x', _meta: { progressToken: 'p1' } })), auth());
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const data = (await res.text()).split('\n').find((line) => line.startsWith('data: {'));
+    const answer = JSON.parse(data?.slice('data: '.length) ?? 'null') as RpcAnswer['body'];
+    expect(answer.id).toBe(7);
+    expect(refusalOf(answer.result).error).toBe('invalid arguments: $: expected object, received string');
+  });
+
+  it('in a batch each call keeps its own arguments: the one without an object is refused, the others run', async () => {
+    const batch = [
+      call({ name: 'coder_get_authenticated_user', arguments: 'x' }, 1),
+      call({ name: 'coder_get_authenticated_user', arguments: {} }, 2),
+      call({ name: 'coder_get_authenticated_user' }, 3),
+    ];
+    const res = await postMcp(stack, JSON.stringify(batch), auth());
+    const byId = new Map(((await res.json()) as RpcAnswer['body'][]).map((a) => [a.id, a]));
+    expect(refusalOf(byId.get(1)?.result).error).toBe('invalid arguments: $: expected object, received string');
+    for (const id of [2, 3]) {
+      expect(byId.get(id)).toMatchObject({ result: { structuredContent: { username: stack.sim.demo.user.username } } });
+      expect(byId.get(id)?.result).not.toHaveProperty('isError');
+    }
   });
 });
 

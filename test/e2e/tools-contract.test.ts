@@ -1,12 +1,14 @@
 /**
  * Details of coderd's toolset that prompts written for Coder rely on, through the MCP SDK client and
- * the local server: every argument of every tool with its JSON type, the `null` and left-out cases
- * of result JSON, the version, failure paths not covered elsewhere, and the auto-start rules
- * (contract §1.4-§1.5, §2.2).
+ * the local server: every argument of every tool with its JSON type, closed argument objects and the
+ * invalid-arguments answer (coderd #28702), a sorted and stable tools/list, the `null` and left-out
+ * cases of result JSON, the version, failure paths not covered elsewhere, and the auto-start rules
+ * (contract §1.4-§1.5, §2.2, §8).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { refusal } from '../helpers/refusal';
 import { callTool, connectClient, startStack, type Stack } from '../helpers/stack';
 
 const S = 'string';
@@ -92,9 +94,64 @@ describe('schemas and identity', () => {
     expect(bash?.inputSchema.properties?.timeout_ms).toMatchObject({ default: 60000, minimum: 1 });
   });
 
+  it('lists the tools sorted by name, the same list for every request, in both toolsets', async () => {
+    for (const query of ['', '?toolset=chatgpt']) {
+      const lists: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const other = await connectClient(stack, { token: stack.sim.demo.user.token, query });
+        try {
+          const { tools } = await other.listTools();
+          const names = tools.map((t) => t.name);
+          expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+          lists.push(JSON.stringify(tools));
+        } finally {
+          await other.close();
+        }
+      }
+      expect(new Set(lists).size).toBe(1);
+    }
+  });
+
   it('reports the version from package.json', () => {
     const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
     expect(client.getServerVersion()?.version).toBe(pkg.version);
+  });
+});
+
+describe('closed argument objects (coderd #28702: additionalProperties false, enforced)', () => {
+  it('every tool advertises additionalProperties: false and refuses a property it does not name, with its schema', async () => {
+    for (const query of ['', '?toolset=chatgpt']) {
+      const c = await connectClient(stack, { token: stack.sim.demo.user.token, query });
+      try {
+        const { tools } = await c.listTools();
+        for (const tool of tools) {
+          expect({ tool: tool.name, additionalProperties: tool.inputSchema.additionalProperties }).toEqual({ tool: tool.name, additionalProperties: false });
+          const body = refusal(await callTool(c, tool.name, { not_an_argument: 1 }));
+          expect(body.error).toMatch(/^invalid arguments: (.*; )?\$: unknown property "not_an_argument" \(additionalProperties is false\)/);
+          expect(body.expectedSchema).toEqual(tool.inputSchema);
+        }
+      } finally {
+        await c.close();
+      }
+    }
+  });
+
+  it('refuses before doing anything: a build with an extra property is not started', async () => {
+    const ws = await newWorkspace('extra-property');
+    const before = (await json('coder_get_workspace', { workspace_id: ws.id })) as { latest_build: { id: string } };
+    const res = await callTool(client, 'coder_create_workspace_build', { workspace_id: ws.id, transition: 'stop', force: true });
+    expect(refusal(res).error).toBe('invalid arguments: $: unknown property "force" (additionalProperties is false)');
+    const after = (await json('coder_get_workspace', { workspace_id: ws.id })) as { latest_build: { id: string; transition: string } };
+    expect(after.latest_build).toMatchObject({ id: before.latest_build.id, transition: 'start' });
+    // Control: the same call without the extra property does start a build.
+    expect(await build(ws.id, 'stop')).not.toBe(before.latest_build.id);
+  });
+
+  it('names every problem at once, sorted by path, in coderd\'s $/path form', async () => {
+    const res = await callTool(client, 'coder_create_workspace', { user: 7, rich_parameters: { a: 1 }, extra: true, another: 'x' });
+    expect(refusal(res).error).toBe(
+      'invalid arguments: $: unknown properties "extra", "another" (additionalProperties is false); $/name: is required; $/rich_parameters/a: expected string, received number; $/user: expected string, received number',
+    );
   });
 });
 

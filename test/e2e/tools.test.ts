@@ -73,7 +73,8 @@ describe('initialize and tools/list', () => {
       expect([...(tool.inputSchema.required ?? [])].sort()).toEqual([...want.required].sort());
       expect(tool.inputSchema.type).toBe('object');
       expect(tool.inputSchema.properties).toBeDefined();
-      expect(tool.inputSchema).not.toHaveProperty('additionalProperties');
+      // coderd since #28702 (coderd/mcp/mcp.go): the arguments object is closed, nested objects are not.
+      expect(tool.inputSchema.additionalProperties).toBe(false);
       expect(tool.inputSchema).not.toHaveProperty('$schema');
       expect(tool.description?.length).toBeGreaterThan(10);
     }

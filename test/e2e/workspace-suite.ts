@@ -176,7 +176,7 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       const written = await callTool(client, 'coder_workspace_write_file', { workspace: WS, path: script, content: Buffer.from('#!/bin/sh\necho v2\n').toString('base64') });
       expect(written.isError).toBe(false);
       expect(statSync(script).mode & 0o777).toBe(0o750);
-      const edited = await callTool(client, 'coder_workspace_edit_file', { workspace: WS, path: script, edits: [{ search: 'v2', replace: 'v3' }] });
+      const edited = await callTool(client, 'coder_workspace_edit_file', { workspace: WS, path: script, edits: [{ old_text: 'v2', new_text: 'v3' }] });
       expect(edited.isError).toBe(false);
       expect(statSync(script).mode & 0o777).toBe(0o750);
       expect(await bash(script)).toEqual({ output: 'v3', exit_code: 0 });
@@ -193,7 +193,7 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
     it('edits one file and returns the diff', async () => {
       const file = path.join(home, 'edit-me.txt');
       writeFileSync(file, 'one\ntwo\nthree\n');
-      const res = await callTool(client, 'coder_workspace_edit_file', { workspace: WS, path: file, edits: [{ search: 'two', replace: '2 $& "q"' }] });
+      const res = await callTool(client, 'coder_workspace_edit_file', { workspace: WS, path: file, edits: [{ old_text: 'two', new_text: '2 $& "q"' }] });
       expect(res.isError).toBe(false);
       const body = res.json() as { message: string; files: { path: string; diff: string }[] };
       expect(body.message).toBe('File edited successfully.');
@@ -209,19 +209,19 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       const failing = await callTool(client, 'coder_workspace_edit_files', {
         workspace: WS,
         files: [
-          { path: a, edits: [{ search: 'x', replace: 'z', replace_all: true }] },
-          { path: b, edits: [{ search: 'absent', replace: 'w' }] },
+          { path: a, edits: [{ old_text: 'x', new_text: 'z', replace_all: true }] },
+          { path: b, edits: [{ old_text: 'absent', new_text: 'w' }] },
         ],
       });
-      expect(failing).toMatchObject({ isError: true, text: expect.stringMatching(/search string not found/) });
+      expect(failing).toMatchObject({ isError: true, text: expect.stringMatching(/old_text not found in file/) });
       expect(readFileSync(a, 'utf8')).toBe('x x x\n');
-      const ambiguous = await callTool(client, 'coder_workspace_edit_files', { workspace: WS, files: [{ path: a, edits: [{ search: 'x', replace: 'z' }] }] });
+      const ambiguous = await callTool(client, 'coder_workspace_edit_files', { workspace: WS, files: [{ path: a, edits: [{ old_text: 'x', new_text: 'z' }] }] });
       expect(ambiguous.text).toMatch(/matches 3 occurrences/);
       const ok = await callTool(client, 'coder_workspace_edit_files', {
         workspace: WS,
         files: [
-          { path: a, edits: [{ search: 'x', replace: 'z', replace_all: true }] },
-          { path: b, edits: [{ search: 'y', replace: 'w' }] },
+          { path: a, edits: [{ old_text: 'x', new_text: 'z', replace_all: true }] },
+          { path: b, edits: [{ old_text: 'y', new_text: 'w' }] },
         ],
       });
       expect(ok.json()).toMatchObject({ message: 'File(s) edited successfully.', files: [{ path: a }, { path: b }] });

@@ -64,15 +64,17 @@ describe('line protocol', () => {
 describe('edits', () => {
   const text = 'alpha\nbeta\nbeta\ngamma $& $1\n';
   it('replaces a unique match literally', () => {
-    expect(applyEdits('/f', text, [{ search: 'gamma $& $1', replace: '$& stays' }])).toBe('alpha\nbeta\nbeta\n$& stays\n');
+    expect(applyEdits('/f', text, [{ old_text: 'gamma $& $1', new_text: '$& stays' }])).toBe('alpha\nbeta\nbeta\n$& stays\n');
   });
-  it('refuses ambiguous, missing and empty searches with Coder\'s rule', () => {
-    expect(() => applyEdits('/f', text, [{ search: 'beta', replace: 'x' }])).toThrow(/matches 2 occurrences/);
-    expect(() => applyEdits('/f', text, [{ search: 'delta', replace: 'x' }])).toThrow(/search string not found in file/);
-    expect(() => applyEdits('/f', text, [{ search: '', replace: 'x' }])).toThrow(/cannot be empty/);
+  it('refuses ambiguous, missing and empty old_text with Coder\'s rule and words', () => {
+    expect(() => applyEdits('/f', text, [{ old_text: 'beta', new_text: 'x' }])).toThrow(
+      /^edit \/f: old_text matches 2 occurrences \(expected exactly 1\)\. Include more surrounding context to make the match unique, or set replace_all to true$/,
+    );
+    expect(() => applyEdits('/f', text, [{ old_text: 'delta', new_text: 'x' }])).toThrow(/^edit \/f: old_text not found in file/);
+    expect(() => applyEdits('/f', text, [{ old_text: 'alpha', new_text: 'a' }, { old_text: '', new_text: 'x' }])).toThrow(/^edit \/f \(edit 2 of 2\): old_text must not be empty$/);
   });
   it('replaces every match with replace_all, applying edits in order', () => {
-    expect(applyEdits('/f', text, [{ search: 'beta', replace: 'b', replace_all: true }, { search: 'b\nb', replace: 'bb' }])).toBe('alpha\nbb\ngamma $& $1\n');
+    expect(applyEdits('/f', text, [{ old_text: 'beta', new_text: 'b', replace_all: true }, { old_text: 'b\nb', new_text: 'bb' }])).toBe('alpha\nbb\ngamma $& $1\n');
   });
   it('makes a unified diff and refuses non-UTF-8 files', async () => {
     await expect(unifiedDiff('/f', 'a\nb\n', 'a\nc\n')).resolves.toMatch(/^--- \/f\n\+\+\+ \/f\n@@ -1,2 \+1,2 @@\n a\n-b\n\+c\n$/);

@@ -1,0 +1,40 @@
+/**
+ * Result shapes shared by several tools (their outputSchema, see output.ts). The shapes of coderd's own
+ * result types: codersdk/toolsdk/toolsdk.go `MinimalWorkspace`, `MinimalTemplate`, `codersdk.Response`
+ * and `WorkspaceEditFilesResponse`. Objects are closed in the outputSchema (a field we add or drop shows
+ * up as a failing contract test); the Coder objects returned whole are loose (lib/coder/schemas.ts).
+ */
+import { z } from 'zod';
+
+/** codersdk.Response as the tools use it: a sentence. */
+export const messageResult = z.object({ message: z.string() });
+
+export const minimalWorkspace = z.object({
+  id: z.string(),
+  name: z.string(),
+  template_id: z.string(),
+  template_name: z.string(),
+  template_display_name: z.string(),
+  template_icon: z.string(),
+  template_active_version_id: z.string(),
+  outdated: z.boolean(),
+});
+
+export const minimalTemplate = z.object({
+  display_name: z.string(),
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  active_version_id: z.string(),
+  active_user_count: z.number(),
+  agents_allowed: z.boolean().optional(),
+});
+
+/** `files` is left out when empty (Go `omitempty`). */
+export const editResult = z.object({
+  message: z.string(),
+  files: z.array(z.object({ path: z.string(), diff: z.string() })).optional(),
+});
+
+/** Log lines, or `null` when there are none (a nil Go slice). */
+export const logLines = z.array(z.string()).nullable();
