@@ -42,6 +42,8 @@ const envSchema = z.object({
   MCP_STREAM_RESPONSES: flag,
   MCP_PROGRESS_INTERVAL_MS: positiveInt(10_000),
   MCP_TRACING: flag,
+  MCP_READ_ONLY: flag,
+  MCP_ALLOWED_TOOLS: csv,
   MCP_OAUTH: flag,
   MCP_OAUTH_KEYS: z.string().min(1).optional(),
   MCP_OAUTH_KMS_KEY_ID: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN').optional(),
@@ -96,6 +98,10 @@ export interface Config {
    * tracing; off, the tracer is never loaded.
    */
   tracing: boolean;
+  /** Every caller gets read-only mode (lib/mcp/tool-surface.ts); a request can ask for it too, never turn it off. */
+  readOnly: boolean;
+  /** Tool names (or toolsets) callers may use; empty = all. A request can narrow it, never widen it. */
+  allowedTools: string[];
   /** Our own OAuth authorization server in front of Coder's (lib/oauth/); undefined = off. */
   oauth: OAuthConfig | undefined;
   /** Raw Coder tokens in `Authorization` / `Coder-Session-Token` are accepted (besides tokens we issue). */
@@ -139,6 +145,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     streamResponses: e.MCP_STREAM_RESPONSES,
     progressIntervalMs: e.MCP_PROGRESS_INTERVAL_MS,
     tracing: e.MCP_TRACING,
+    readOnly: e.MCP_READ_ONLY,
+    allowedTools: e.MCP_ALLOWED_TOOLS,
     oauth: oauthConfig(e),
     acceptCoderTokens: e.MCP_ACCEPT_CODER_TOKENS,
   };

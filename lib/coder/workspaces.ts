@@ -41,11 +41,17 @@ export async function resolveWorkspace(coder: CoderClient, identifier: string): 
   });
 }
 
-/** Starts a stopped workspace and waits for its build, or says why it cannot be started (contract §2.2 step 3). */
-export async function ensureStarted(coder: CoderClient, ws: Workspace, progress: Progress = NO_PROGRESS): Promise<Workspace> {
+/**
+ * Starts a stopped workspace and waits for its build, or says why it cannot be started (contract §2.2 step 3).
+ * With `autoStart` off (read-only mode) a workspace that is not started is only reported.
+ */
+export async function ensureStarted(coder: CoderClient, ws: Workspace, progress: Progress = NO_PROGRESS, autoStart = true): Promise<Workspace> {
   const build = ws.latest_build;
   if (build.transition === 'start') return ws;
   if (build.transition === 'delete') throw new ResourceError(`workspace ${JSON.stringify(ws.name)} is deleted`);
+  if (!autoStart) {
+    throw new ResourceError(`workspace ${JSON.stringify(ws.name)} is stopped; read-only mode does not start workspaces: start it first, or call without read-only mode`);
+  }
   if (build.job.status === 'failed') throw new ResourceError(`workspace ${JSON.stringify(ws.name)} is in failed state`);
   if (build.status !== 'stopped') {
     throw new ResourceError(
@@ -85,10 +91,10 @@ export interface WorkspaceAndAgent {
 }
 
 /** `[owner/]workspace[.agent]` → the workspace (auto-started) and one agent; errors read `failed to find workspace: ...`. */
-export async function findWorkspaceAndAgent(coder: CoderClient, input: string, progress: Progress = NO_PROGRESS): Promise<WorkspaceAndAgent> {
+export async function findWorkspaceAndAgent(coder: CoderClient, input: string, progress: Progress = NO_PROGRESS, autoStart = true): Promise<WorkspaceAndAgent> {
   try {
     const [workspaceRef = '', agentRef] = normalizeWorkspaceInput(input).split('.');
-    const workspace = await ensureStarted(coder, await resolveWorkspace(coder, workspaceRef), progress);
+    const workspace = await ensureStarted(coder, await resolveWorkspace(coder, workspaceRef), progress, autoStart);
     return { workspace, agent: pickAgent(workspace, agentRef) };
   } catch (err) {
     throw prefixed(err, 'failed to find workspace');

@@ -16,10 +16,13 @@ import type { Config } from '../config';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from '../http/origin';
 import { coderError, rpcError } from '../http/respond';
 import { AgentAccess } from '../tools/agent-access';
-import { isToolset, toolsFor } from '../tools/registry';
+import { CATALOG, isToolset, toolsFor } from '../tools/registry';
 import { recordTunnelEvent } from '../metrics';
 import { DEFAULT_POOL_OPTIONS, sharedPool } from '../tunnel/shared';
 import { callerCredentials } from '../oauth/access';
+import type { Tool } from '../tools/types';
+import { ConfigError } from '../errors';
+import { offeredTools, operatorSurface, requestedSurface, tighten, ToolFilterError, type SurfaceRule } from './tool-surface';
 import { callBudgetMs } from './deadline';
 import { screenBody } from './envelope';
 import { HeldArguments } from './held-arguments';
@@ -45,8 +48,16 @@ export async function handleMcp(request: Request, ctx: EndpointContext): Promise
   if (request.method !== 'POST') {
     return rpcError(405, -32000, 'Method not allowed: this server is stateless and accepts only POST', { allow: 'POST', ...cors });
   }
-  const toolset = new URL(request.url).searchParams.get('toolset') || 'standard';
+  const url = new URL(request.url);
+  const toolset = url.searchParams.get('toolset') || 'standard';
   if (!isToolset(toolset)) return coderError(400, `Invalid toolset: ${toolset}`, undefined, cors);
+  let surface: SurfaceRule;
+  try {
+    surface = tighten(operatorRule(ctx.config), requestedSurface(url, request.headers, CATALOG));
+  } catch (err) {
+    if (err instanceof ToolFilterError) return coderError(400, `Invalid tool filter: ${err.message}`, undefined, cors);
+    throw err;
+  }
 
   const caller = await callerCredentials(request.headers, ctx.config, ctx.urls);
   if (!caller.ok) return unauthorized(ctx, cors, CALLER_REFUSED[caller.why], caller.why);
@@ -56,7 +67,8 @@ export async function handleMcp(request: Request, ctx: EndpointContext): Promise
   if (rejected) return rejected(cors);
 
   let refusal: TokenRefusal | undefined;
-  const response = await serveMcp(request, ctx, toolset, credentials, (why) => {
+  const offered = { tools: offeredTools(toolsFor(toolset), surface), surface };
+  const response = await serveMcp(request, ctx, offered, credentials, (why) => {
     refusal ??= why;
     forgetVerified(fingerprint(ctx.config.coderUrl, credentials.token));
   });
@@ -70,7 +82,7 @@ export async function handleMcp(request: Request, ctx: EndpointContext): Promise
 async function serveMcp(
   request: Request,
   ctx: EndpointContext,
-  toolset: 'standard' | 'chatgpt',
+  offered: { tools: readonly Tool[]; surface: SurfaceRule },
   credentials: Credentials,
   onUnauthorized: (refusal: TokenRefusal) => void,
 ): Promise<Response> {
@@ -87,7 +99,8 @@ async function serveMcp(
   const server = createMcpServer({
     version: ctx.version,
     heldArguments,
-    tools: toolsFor(toolset),
+    tools: offered.tools,
+    withheld: (name) => withheldReason(name, offered.surface),
     callBudgetMs: () =>
       callBudgetMs({ toolTimeoutMs: config.toolTimeoutMs, remainingMs: ctx.remainingMs(), marginMs: config.deadlineMarginMs, integrationTimeoutMs: config.integrationTimeoutMs }),
     progressIntervalMs: config.progressIntervalMs,
@@ -101,7 +114,7 @@ async function serveMcp(
       });
       const pool = sharedPool({ ...DEFAULT_POOL_OPTIONS, ...config.tunnel }, recordTunnelEvent);
       const agents = new AgentAccess({ coder, coderUrl: config.coderUrl, token: credentials.token, pool, outputCapBytes: config.outputCapBytes, progress });
-      return { signal, coder, agents, budgetMs: () => deadlineAt - Date.now(), progress };
+      return { signal, coder, agents, budgetMs: () => deadlineAt - Date.now(), progress, autoStart: true };
     },
   });
   // JSON answers by default (as coderd); SSE only where progress can reach the client while the call runs.
@@ -158,6 +171,24 @@ function withDefaultAccept(request: Request): Request {
 }
 
 /** The media type alone, as the SDK compares it (parameters such as charset do not matter). */
+/** Why a tool this server has is missing from a request's list, in words the caller can act on. */
+function withheldReason(name: string, surface: SurfaceRule): string | undefined {
+  if (!CATALOG.names.includes(name)) return undefined;
+  if (surface.tools && !surface.tools.has(name)) return 'is not among the tools this request may use (a tool filter: ?tools=, Coder-MCP-Tools or the operator\'s MCP_ALLOWED_TOOLS)';
+  if (surface.readOnly) return 'changes things, and this request is read-only (?readonly=true, Coder-MCP-Read-Only or the operator\'s MCP_READ_ONLY)';
+  return 'is not in this toolset';
+}
+
+/** The operator's rule; a name it does not know is a setting to fix, reported as configuration. */
+function operatorRule(config: Config): SurfaceRule {
+  try {
+    return operatorSurface(config.readOnly, config.allowedTools, CATALOG);
+  } catch (err) {
+    if (err instanceof ToolFilterError) throw new ConfigError(`MCP_ALLOWED_TOOLS: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
 function isJsonContentType(header: string | null): boolean {
   return (header ?? '').split(';', 1)[0]?.trim().toLowerCase() === 'application/json';
 }

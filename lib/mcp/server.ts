@@ -32,6 +32,8 @@ export interface McpServerOptions {
   progressIntervalMs: number;
   /** Arguments params.ts set aside because they are not a JSON object; the tool refuses them. */
   heldArguments: HeldArguments;
+  /** Why a tool this server has is not in `tools` for this request (read-only mode, a tool filter); undefined for a name it does not have. */
+  withheld?: (name: string) => string | undefined;
 }
 
 /**
@@ -66,7 +68,10 @@ export function createMcpServer(opts: McpServerOptions): Server {
     const held = opts.heldArguments.take(extra.requestId);
     const tool = byName.get(req.params.name);
     // As coderd's go-sdk: an unknown tool is the request's fault (-32602), whatever its arguments.
-    if (!tool) throw new RpcError(ErrorCode.InvalidParams, `unknown tool ${echoName(req.params.name)}`);
+    if (!tool) {
+      const why = opts.withheld?.(req.params.name);
+      throw new RpcError(ErrorCode.InvalidParams, why ? `tool ${echoName(req.params.name)} ${why}` : `unknown tool ${echoName(req.params.name)}`);
+    }
     const progress = progressReporter(req.params._meta?.progressToken, extra.sendNotification, opts.progressIntervalMs);
     return runTool(tool, held.found ? held.value : req.params.arguments, opts, extra.signal, progress);
   });

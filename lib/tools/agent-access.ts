@@ -39,10 +39,17 @@ export interface AgentAccessOptions {
   outputCapBytes: number;
   /** Where an auto-start or an agent wait reports what it is waiting for. */
   progress: Progress;
+  /** false in read-only mode: a stopped workspace is reported, never started. Default true. */
+  autoStart?: boolean;
 }
 
 export class AgentAccess {
   constructor(readonly opts: AgentAccessOptions) {}
+
+  /** The same access, for read-only mode. */
+  withoutAutoStart(): AgentAccess {
+    return new AgentAccess({ ...this.opts, autoStart: false });
+  }
 
   /** Runs `fn` with a leased channel to the workspace's agent, after the permission check. */
   async run<T>(workspace: string, signal: AbortSignal, fn: (channel: AgentChannel, agent: ResolvedAgent) => Promise<T>): Promise<T> {
@@ -92,7 +99,7 @@ export class AgentAccess {
   private async resolve(key: string, workspace: string, signal: AbortSignal): Promise<ResolvedAgent> {
     const hit = resolved.get(key);
     if (hit && hit.until > Date.now()) return hit.value;
-    const { workspace: ws, agent } = await findWorkspaceAndAgent(this.opts.coder, workspace, this.opts.progress);
+    const { workspace: ws, agent } = await findWorkspaceAndAgent(this.opts.coder, workspace, this.opts.progress, this.opts.autoStart !== false);
     await waitForAgent(this.opts.coder, agent.id, signal, this.opts.progress);
     const value: ResolvedAgent = {
       workspaceId: ws.id,

@@ -61,3 +61,9 @@ const CHATGPT: readonly Tool[] = [search, fetchObject].sort(byName);
 export function toolsFor(toolset: Toolset): readonly Tool[] {
   return toolset === 'chatgpt' ? CHATGPT : STANDARD;
 }
+
+/** Every tool name this server has, and each toolset's, for tool filters (lib/mcp/tool-surface.ts). */
+export const CATALOG = {
+  names: [...new Set([...STANDARD, ...CHATGPT].map((t) => t.name))].sort(),
+  groups: { standard: STANDARD.map((t) => t.name), chatgpt: CHATGPT.map((t) => t.name) },
+} as const;

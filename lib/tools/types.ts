@@ -30,6 +30,8 @@ export interface ToolContext {
   budgetMs: () => number;
   /** Progress notifications for a client that asked for them (a no-op for others). */
   progress: Progress;
+  /** A stopped workspace may be started to serve the call (coderd's behaviour); false in read-only mode. */
+  autoStart: boolean;
 }
 
 export interface ToolSpec<S extends z.ZodObject, O extends z.ZodType> {
@@ -46,6 +48,11 @@ export interface ToolSpec<S extends z.ZodObject, O extends z.ZodType> {
    * `search` and `fetch`, whose OpenAI convention reads the text.
    */
   structured?: boolean;
+  /**
+   * The tool only reads, but starts a stopped workspace to do so, which is why coderd classes it as mutating.
+   * Read-only mode offers it as read-only, with auto-start off (lib/mcp/tool-surface.ts).
+   */
+  startsWorkspace?: boolean;
   handler: (args: z.output<S>, ctx: ToolContext) => Promise<z.output<O>>;
 }
 
@@ -64,6 +71,8 @@ export interface Tool {
   readonly outputSchema: JsonObjectSchema | undefined;
   /** The result schema in zod, for tests that check results the client does not validate (text-only tools). */
   readonly output: z.ZodType;
+  /** See ToolSpec.startsWorkspace. */
+  readonly startsWorkspace: boolean;
   call(args: unknown, ctx: ToolContext): Promise<ToolResult>;
 }
 
@@ -83,6 +92,7 @@ export function defineTool<S extends z.ZodObject, O extends z.ZodType>(spec: Too
       return shape?.schema;
     },
     output: spec.output,
+    startsWorkspace: spec.startsWorkspace === true,
     async call(args, ctx) {
       // Arguments left out are an empty object, as coderd treats them; `null` is a value, and not an object.
       const value = await spec.handler(parseArguments(spec.input, args === undefined ? {} : args), ctx);

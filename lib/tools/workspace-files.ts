@@ -12,7 +12,9 @@ export const MAX_READ_BYTES = 1 << 20;
 export const workspaceLs = defineTool({
   name: 'coder_workspace_ls',
   description: 'List a directory in a workspace. Directories come first, then files, each sorted by name.',
-  annotations: 'read',
+  // coderd classes it as mutating: reaching the agent starts a stopped workspace.
+  annotations: 'mutation',
+  startsWorkspace: true,
   input: z.object({ workspace: workspaceArg, path: absolutePath('directory') }),
   output: z.object({ contents: z.array(z.object({ path: z.string(), is_dir: z.boolean() })) }),
   handler: async ({ workspace, path }, { agents, signal }) => {
@@ -26,7 +28,8 @@ export const workspaceLs = defineTool({
 export const workspaceReadFile = defineTool({
   name: 'coder_workspace_read_file',
   description: 'Read a file in a workspace, or a byte range of it (at most 1 MiB per call). The content comes back base64-encoded with a MIME type guessed from the extension.',
-  annotations: 'read',
+  annotations: 'mutation',
+  startsWorkspace: true,
   input: z.object({
     workspace: workspaceArg,
     path: absolutePath('file'),

@@ -26,13 +26,15 @@ const EXPECTED: Record<string, { cls: 'read' | 'mutation' | 'destructive'; requi
   coder_workspace_bash: { cls: 'destructive', required: ['workspace', 'command'] },
   coder_workspace_edit_file: { cls: 'destructive', required: ['workspace', 'path', 'edits'] },
   coder_workspace_edit_files: { cls: 'destructive', required: ['workspace', 'files'] },
-  coder_workspace_list_apps: { cls: 'read', required: ['workspace'] },
-  coder_workspace_ls: { cls: 'read', required: ['workspace', 'path'] },
-  coder_workspace_read_file: { cls: 'read', required: ['workspace', 'path'] },
+  coder_workspace_list_apps: { cls: 'mutation', required: ['workspace'] },
+  coder_workspace_ls: { cls: 'mutation', required: ['workspace', 'path'] },
+  coder_workspace_read_file: { cls: 'mutation', required: ['workspace', 'path'] },
   coder_workspace_write_file: { cls: 'destructive', required: ['workspace', 'path', 'content'] },
-  coder_workspace_port_forward: { cls: 'read', required: ['workspace', 'port'] },
+  coder_workspace_port_forward: { cls: 'mutation', required: ['workspace', 'port'] },
 };
 
+// ls, read_file, port_forward and list_apps only read, but start a stopped workspace to do it: coderd now classes
+// them as mutating, and so do we (read-only mode offers them as read-only with auto-start off: tool-surface.test.ts).
 const CLASSES = {
   read: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   mutation: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
