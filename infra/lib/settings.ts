@@ -124,6 +124,10 @@ export const settingsSchema = z
     apiGatewayCloudWatchRole: bool(true),
     /** AWS X-Ray: active tracing on the function (Powertools Tracer, MCP_TRACING) and on the API stage. */
     tracing: bool(false),
+    /** Every caller gets read-only mode (MCP_READ_ONLY); a request cannot turn it off. */
+    readOnly: bool(false),
+    /** Tool names or toolsets callers may use (MCP_ALLOWED_TOOLS); unset = all. The function refuses unknown names. */
+    allowedTools: list.refine((names) => names.every((n) => /^[a-z][a-z0-9_]{0,63}$/.test(n)), 'must be tool names or toolsets such as coder_list_workspaces,standard, comma-separated'),
     /**
      * The function's own OAuth 2.1 authorization server in front of Coder's OAuth2 provider (docs/oauth.md), for
      * MCP clients that cannot send a header (Claude.ai, ChatGPT). Default: on in authMode "caller"; refused in

@@ -116,6 +116,8 @@ export class CoderMcpStack extends Stack {
         // The `service` of its metrics (and traces): the stack's name, so two stacks keep their own graphs and alarms.
         POWERTOOLS_SERVICE_NAME: metricsService(this),
         ...(s.tracing ? { MCP_TRACING: 'true' } : {}),
+        ...(s.readOnly ? { MCP_READ_ONLY: 'true' } : {}),
+        ...(s.allowedTools.length > 0 ? { MCP_ALLOWED_TOOLS: s.allowedTools.join(',') } : {}),
         ...(oauthKey ? oauthEnvironment(s, oauthKey) : {}),
       },
       ...this.vpcPlacement(s),

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { LOG_RETENTION_DAYS, parseSettings } from '../../infra/lib/settings';
 import { CoderMcpStack } from '../../infra/lib/stack';
-import { ENV, ROOT } from './synth';
+import { ENV, ROOT, synth } from './synth';
 
 const BASE = { coderUrl: 'https://coder.example.com' };
 const SERVICE = { ...BASE, authMode: 'service', serviceTokenParameterName: '/coder-mcp/service-token' };
@@ -77,6 +77,21 @@ it('reads tracing and apiGatewayCloudWatchRole as booleans or the strings -c giv
   expect(parseSettings({ ...BASE, tracing: 'true', apiGatewayCloudWatchRole: 'false' })).toMatchObject({ tracing: true, apiGatewayCloudWatchRole: false });
   expect(parseSettings({ ...BASE, tracing: true, apiGatewayCloudWatchRole: false })).toMatchObject({ tracing: true, apiGatewayCloudWatchRole: false });
   expect(() => parseSettings({ ...BASE, tracing: 'yes' })).toThrow(/tracing: must be true or false/);
+});
+
+it('passes read-only mode and the tool allow-list to the function, only when set, and refuses names that cannot be tools', () => {
+  const variables = (input: Parameters<typeof synth>[0]) => {
+    const out = synth(input);
+    out.cleanup();
+    const [fn] = Object.values(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
+    return (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+  };
+  const plain = variables(BASE);
+  expect(plain).not.toHaveProperty('MCP_READ_ONLY');
+  expect(plain).not.toHaveProperty('MCP_ALLOWED_TOOLS');
+  expect(variables({ ...BASE, readOnly: 'true', allowedTools: 'coder_list_workspaces, standard' })).toMatchObject({ MCP_READ_ONLY: 'true', MCP_ALLOWED_TOOLS: 'coder_list_workspaces,standard' });
+  expect(() => parseSettings({ ...BASE, allowedTools: 'coder_list_workspaces,rm -rf' })).toThrow(/allowedTools: must be tool names or toolsets/);
+  expect(() => parseSettings({ ...BASE, readOnly: 'sometimes' })).toThrow(/readOnly: must be true or false/);
 });
 
 it('refuses a domain name API Gateway would refuse', () => {
