@@ -161,3 +161,27 @@ export function parseTemplateQuery(q: string): { filter: TemplateFilter; errors:
   p.accept('organization', 'exact_display_name', 'author_id', 'author');
   return { filter, errors: errors.length > 0 ? errors : p.finish() };
 }
+
+export const CHAT_STATUSES = ['waiting', 'running', 'error', 'requires_action', 'interrupting'] as const;
+
+export interface ChatFilter {
+  /** undefined: coderd's default, which leaves archived chats out. */
+  archived: boolean | undefined;
+  status: string;
+  title: string;
+  search: string;
+}
+
+/**
+ * searchquery.Chats as the simulator needs it: fielded terms only (bare text is refused: the tool's
+ * description says to use `search:<text>`), `archived`, `status`, `title` and `search`; the other
+ * fields coderd knows (repo, pr, pr_title, pr_status, diff_url, has_unread, source) are accepted and ignored.
+ */
+export function parseChatQuery(q: string): { filter: ChatFilter; errors: Validation[] } {
+  const { values, errors } = searchTerms(q.toLowerCase(), (term) => `Query element ${goQuote(term)} is not a fielded term; use search:<text> for full-text search`);
+  const p = new Params(values);
+  const filter: ChatFilter = { archived: p.bool('archived'), status: p.oneOf('status', CHAT_STATUSES), title: p.string('title'), search: p.string('search') };
+  p.bool('has_unread');
+  p.accept('repo', 'pr', 'pr_title', 'pr_status', 'diff_url', 'source');
+  return { filter, errors: errors.length > 0 ? errors : p.finish() };
+}

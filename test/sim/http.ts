@@ -27,8 +27,8 @@ export interface Reply {
   body: unknown;
   /** Extra response headers; an array sends the header once per value (Set-Cookie). */
   headers?: Record<string, string | string[]>;
-  /** A body that is not JSON (an HTML page, a plain-text error, nothing): sent as is, `body` is ignored; '' = no content type. */
-  raw?: { contentType: string; text: string };
+  /** A body that is not JSON (an HTML page, a plain-text error, a file's bytes, nothing): sent as is, `body` is ignored; '' = no content type. */
+  raw?: { contentType: string; text: string | Buffer };
 }
 
 export interface RouteContext {
@@ -76,8 +76,8 @@ export class Router {
   post(path: string, h: HttpHandler, opts: { auth?: boolean } = {}): void {
     this.add('POST', path, { http: h, auth: opts.auth ?? true });
   }
-  patch(path: string, h: HttpHandler): void {
-    this.add('PATCH', path, { http: h, auth: true });
+  patch(path: string, h: HttpHandler, opts: { auth?: boolean } = {}): void {
+    this.add('PATCH', path, { http: h, auth: opts.auth ?? true });
   }
   delete(path: string, h: HttpHandler): void {
     this.add('DELETE', path, { http: h, auth: true });

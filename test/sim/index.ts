@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { Builds } from './builds';
+import { chatsModule, type ChatsControl, type ChatsModule } from './chats';
 import { Router } from './http';
 import { JobRunner } from './jobs';
 import { createUser, mintOAuth2Key, SimModel, updateAgent, type Role, type SimUser } from './model';
@@ -18,6 +19,8 @@ import { createOperatorApp, keysOf, listApps, type OAuth2AppInfo, type OAuth2Key
 import { oauth2Routes } from './oauth2/routes';
 import { DEFAULT_ACCESS_TOKEN_LIFETIME_MS, OAuth2Store } from './oauth2/store';
 import { miscRoutes } from './routes/misc';
+import { organizationRoutes } from './routes/organizations';
+import { addOrganization } from './orgs';
 import { templateRoutes } from './routes/templates';
 import { userRoutes } from './routes/users';
 import { versionRoutes } from './routes/versions';
@@ -31,6 +34,7 @@ export type { SimUser } from './model';
 export type { Demo } from './seed';
 export type { FaultRate, SocketDropRate } from './terminal/route';
 export type { OAuth2AppInfo, OAuth2KeyInfo } from './oauth2/control';
+export type { ChatsControl, ChatsMode, ChatStatus, TurnScript } from './chats';
 
 export interface SimulatorOptions {
   /** Default 0 (a free port). */
@@ -49,6 +53,8 @@ export interface SimulatorOptions {
   agentImage?: AgentImage;
   /** Coder's OAuth2 provider at start; see Simulator.setOAuth2Provider. Default: provider and registration on. */
   oauth2?: { enabled?: boolean; registration?: boolean; accessTokenLifetimeMs?: number };
+  /** How long a chat turn of the simulated Coder Agent runs unless scripted otherwise. Default 40. */
+  chatTurnMs?: number;
 }
 
 export interface PtyControl {
@@ -119,6 +125,10 @@ export interface Simulator {
   oauth2Keys(username: string): OAuth2KeyInfo[];
   /** Lifetime of access tokens issued from now on (coderd: the session lifetime, 24 h); undefined restores the default. */
   setOAuth2AccessTokenLifetime(ms: number | undefined): void;
+  /** Coder Agents chats (`/api/experimental/chats`): the API switch, scripted agent turns, watch sockets. */
+  readonly chats: ChatsControl;
+  /** A further organization with these members (by username); every user also stays in the default one. */
+  addOrganization(name: string, usernames: string[]): { id: string; name: string };
   /** Closes the server, every socket and every timer; idempotent. */
   close(): Promise<void>;
 }
@@ -133,8 +143,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const knobs: TerminalKnobs = { latencyMs: opts.latencyMs ?? 0, handshakeDelayMs: opts.handshakeDelayMs ?? 0, refuse: false, dials: 0, sockets: new Map() };
   let baseUrl = '';
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const router = buildRouter(model, builds, jobs, sessions, knobs, oauth2, () => baseUrl);
+  const chats: ChatsModule = chatsModule(router, model, () => baseUrl, opts.chatTurnMs ?? 40);
   const deps: ServerDeps = {
-    router: buildRouter(model, builds, jobs, sessions, knobs, oauth2, () => baseUrl),
+    router,
     model,
     wss,
     baseUrl: () => baseUrl,
@@ -204,9 +216,20 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     setOAuth2AccessTokenLifetime: (ms) => {
       oauth2.switches.accessTokenLifetimeMs = ms ?? DEFAULT_ACCESS_TOKEN_LIFETIME_MS;
     },
+    chats: chats.control,
+    addOrganization: (name, usernames) => {
+      const ids = usernames.map((u) => {
+        const user = model.userByName(u);
+        if (!user) throw new Error(`simulator: no user ${u}`);
+        return user.id;
+      });
+      const org = addOrganization(model, name, ids);
+      return { id: org.id, name: org.name };
+    },
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         jobs.stop();
+        chats.stop();
         sessions.closeAll();
         for (const client of wss.clients) client.terminate();
         wss.close();
@@ -222,6 +245,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 function buildRouter(model: SimModel, builds: Builds, jobs: JobRunner, sessions: Sessions, knobs: TerminalKnobs, oauth2: OAuth2Store, baseUrl: () => string): Router {
   const router = new Router();
   userRoutes(router, model);
+  organizationRoutes(router, model);
   workspaceRoutes(router, model, builds);
   buildRoutes(router, model, builds);
   templateRoutes(router, model);

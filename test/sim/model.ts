@@ -200,6 +200,9 @@ export interface Fault {
 
 export class SimModel {
   readonly org: Organization = { id: randomUUID(), name: 'coder', display_name: 'Coder' };
+  /** Organizations besides the default one (which every user belongs to), by id, and their members' user ids. */
+  readonly extraOrgs = new Map<string, Organization>();
+  readonly orgMembers = new Map<string, Set<string>>();
   readonly startedAt = now();
   readonly users = new Map<string, SimUser>();
   /** Token id (the part before the dash) → token state. */

@@ -28,7 +28,7 @@ export interface ServerDeps {
 interface Answer {
   status: number;
   headers: Record<string, string | string[]>;
-  text: string;
+  text: string | Buffer;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';

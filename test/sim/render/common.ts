@@ -4,6 +4,7 @@
  */
 import { ZERO_UUID } from '../body';
 import type { SimJob, SimModel, SimUser } from '../model';
+import { organizationsOf } from '../orgs';
 
 /** codersdk.User. */
 export function userJson(model: SimModel, u: SimUser) {
@@ -19,7 +20,7 @@ export function userJson(model: SimModel, u: SimUser) {
     status: 'active',
     login_type: 'password',
     theme_preference: '',
-    organization_ids: [model.org.id],
+    organization_ids: organizationsOf(model, u.id).map((o) => o.id),
     // Site roles only: "member" is implied and never listed; SlimRole.organization_id is omitempty.
     roles: u.roles === 'owner' ? [{ name: 'owner', display_name: 'Owner' }] : [],
   };

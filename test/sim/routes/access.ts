@@ -26,5 +26,6 @@ export function resolveUser(model: SimModel, caller: SimUser, ref: string): SimU
 /** httpmw.ExtractOrganizationParam: the organization's UUID or name. */
 export function resolveOrg(model: SimModel, ref: string): Organization {
   if (ref.toLowerCase() === model.org.id || ref === model.org.name) return model.org;
+  for (const org of model.extraOrgs.values()) if (ref.toLowerCase() === org.id || ref === org.name) return org;
   throw notFound();
 }
