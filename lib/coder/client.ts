@@ -27,8 +27,11 @@ export interface CoderClientOptions {
   onUnauthorized?: (refusal: TokenRefusal) => void;
 }
 
+/** Query parameters; an array value repeats the parameter (`label=a:1&label=b:2`). */
+export type Query = Record<string, string | readonly string[] | undefined>;
+
 export interface RequestOptions<T> {
-  query?: Record<string, string | undefined>;
+  query?: Query;
   json?: unknown;
   body?: { data: Uint8Array; contentType: string };
   schema: z.ZodType<T>;
@@ -60,10 +63,18 @@ export class CoderClient {
     this.baseUrl = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
   }
 
-  url(path: string, query?: Record<string, string | undefined>): URL {
+  url(path: string, query?: Query): URL {
     const url = new URL(path.replace(/^\//, ''), this.baseUrl);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (typeof v === 'string') url.searchParams.set(k, v);
+      else for (const one of v ?? []) url.searchParams.append(k, one);
+    }
     return url;
+  }
+
+  /** The same caller, with every call also bounded by `signal` (a wait window shorter than the call). */
+  withSignal(signal: AbortSignal): CoderClient {
+    return new CoderClient({ ...this.opts, signal: this.opts.signal ? AbortSignal.any([this.opts.signal, signal]) : signal });
   }
 
   /** Reports a refusal of the token seen outside this client's own calls (e.g. a refused PTY upgrade), as its calls report theirs. */
@@ -71,7 +82,7 @@ export class CoderClient {
     this.opts.onUnauthorized?.(refusal);
   }
 
-  get<T>(path: string, schema: z.ZodType<T>, query?: Record<string, string | undefined>): Promise<T> {
+  get<T>(path: string, schema: z.ZodType<T>, query?: Query): Promise<T> {
     return this.request('GET', path, { schema, query });
   }
 
@@ -96,6 +107,17 @@ export class CoderClient {
     const ok = opts.okStatuses ? opts.okStatuses.includes(res.status) : res.status >= 200 && res.status < 300;
     if (!ok) throw this.toApiError(method, url, res);
     return this.parse(method, url, res, opts.schema);
+  }
+
+  /**
+   * A WebSocket to a coderd endpoint that pushes events until it is closed (the chat watch), carrying the
+   * caller's token in the header; its handshake is bounded by the request timeout. The caller owns it
+   * and must close it, and must listen for 'error'.
+   */
+  openWebSocket(path: string, query?: Query): WebSocket {
+    const url = this.url(path, query);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return new WebSocket(url, { headers: { 'Coder-Session-Token': this.opts.token }, perMessageDeflate: false, handshakeTimeout: this.opts.requestTimeoutMs });
   }
 
   /** Reads a coderd WebSocket that sends one JSON value per frame until the server closes it; `onItem` sees each as it arrives. */

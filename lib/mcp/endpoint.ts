@@ -16,7 +16,8 @@ import type { Config } from '../config';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from '../http/origin';
 import { coderError, rpcError } from '../http/respond';
 import { AgentAccess } from '../tools/agent-access';
-import { CATALOG, isToolset, toolsFor } from '../tools/registry';
+import { chatsAvailable } from '../tools/chats-availability';
+import { CATALOG, isChatTool, isToolset, toolsFor } from '../tools/registry';
 import { recordTunnelEvent } from '../metrics';
 import { DEFAULT_POOL_OPTIONS, sharedPool } from '../tunnel/shared';
 import { callerCredentials } from '../oauth/access';
@@ -63,11 +64,16 @@ export async function handleMcp(request: Request, ctx: EndpointContext): Promise
   if (!caller.ok) return unauthorized(ctx, cors, CALLER_REFUSED[caller.why], caller.why);
   const { credentials } = caller;
   if (!credentials) return unauthorized(ctx, cors, noCredentialsMessage(ctx.config));
-  const rejected = await checkToken(credentials, ctx);
+  // Whether Coder serves the chats API is asked once per container (cached per CODER_URL), alongside the token
+  // check; not for the chatgpt toolset, which has no chat tool.
+  const [rejected, chats] = await Promise.all([
+    checkToken(credentials, ctx),
+    toolset === 'standard' ? chatsAvailable(ctx.config.coderUrl, credentials.token) : Promise.resolve(true),
+  ]);
   if (rejected) return rejected(cors);
 
   let refusal: TokenRefusal | undefined;
-  const offered = { tools: offeredTools(toolsFor(toolset), surface), surface };
+  const offered = { tools: offeredTools(toolsFor(toolset, { chats }), surface), surface, chats };
   const response = await serveMcp(request, ctx, offered, credentials, (why) => {
     refusal ??= why;
     forgetVerified(fingerprint(ctx.config.coderUrl, credentials.token));
@@ -82,7 +88,7 @@ export async function handleMcp(request: Request, ctx: EndpointContext): Promise
 async function serveMcp(
   request: Request,
   ctx: EndpointContext,
-  offered: { tools: readonly Tool[]; surface: SurfaceRule },
+  offered: { tools: readonly Tool[]; surface: SurfaceRule; chats: boolean },
   credentials: Credentials,
   onUnauthorized: (refusal: TokenRefusal) => void,
 ): Promise<Response> {
@@ -100,7 +106,7 @@ async function serveMcp(
     version: ctx.version,
     heldArguments,
     tools: offered.tools,
-    withheld: (name) => withheldReason(name, offered.surface),
+    withheld: (name) => withheldReason(name, offered.surface, offered.chats),
     callBudgetMs: () =>
       callBudgetMs({ toolTimeoutMs: config.toolTimeoutMs, remainingMs: ctx.remainingMs(), marginMs: config.deadlineMarginMs, integrationTimeoutMs: config.integrationTimeoutMs }),
     progressIntervalMs: config.progressIntervalMs,
@@ -172,9 +178,10 @@ function withDefaultAccept(request: Request): Request {
 
 /** The media type alone, as the SDK compares it (parameters such as charset do not matter). */
 /** Why a tool this server has is missing from a request's list, in words the caller can act on. */
-function withheldReason(name: string, surface: SurfaceRule): string | undefined {
+function withheldReason(name: string, surface: SurfaceRule, chats: boolean): string | undefined {
   if (!CATALOG.names.includes(name)) return undefined;
   if (surface.tools && !surface.tools.has(name)) return 'is not among the tools this request may use (a tool filter: ?tools=, Coder-MCP-Tools or the operator\'s MCP_ALLOWED_TOOLS)';
+  if (!chats && isChatTool(name)) return 'needs the chats API (Coder Agents), which this Coder deployment does not serve';
   if (surface.readOnly) return 'changes things, and this request is read-only (?readonly=true, Coder-MCP-Read-Only or the operator\'s MCP_READ_ONLY)';
   return 'is not in this toolset';
 }

@@ -17,6 +17,9 @@ import { ANNOTATIONS, type Tool, type ToolContext } from '../tools/types';
 import type { Progress } from '../progress';
 import type { HeldArguments } from './held-arguments';
 import { progressReporter } from './progress';
+import { promptsCapability, registerPrompts } from './prompts';
+import { echoName, RpcError } from './rpc-error';
+import { promptsFor } from '../tools/chats-prompts';
 
 export const SERVER_NAME = 'Coder';
 export const INSTRUCTIONS = 'Coder MCP Server providing workspace and template management tools';
@@ -47,10 +50,13 @@ const sharedValidator: jsonSchemaValidator = {
 };
 
 export function createMcpServer(opts: McpServerOptions): Server {
+  // coderd's prompts walk through its chat tools: offered only where every tool a prompt names is (chats-prompts.ts).
+  const prompts = promptsFor(opts.tools);
   const server = new Server(
     { name: SERVER_NAME, version: opts.version },
-    { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: sharedValidator },
+    { capabilities: { tools: { listChanged: true }, logging: {}, ...promptsCapability(prompts) }, instructions: INSTRUCTIONS, jsonSchemaValidator: sharedValidator },
   );
+  registerPrompts(server, prompts);
   const byName = new Map(opts.tools.map((t) => [t.name, t]));
 
   // In the registry's order (sorted by name), and the schemas are converted once per container: the list is the same every time.
@@ -76,27 +82,6 @@ export function createMcpServer(opts: McpServerOptions): Server {
     return runTool(tool, held.found ? held.value : req.params.arguments, opts, extra.signal, progress);
   });
   return server;
-}
-
-/**
- * A JSON-RPC error whose message reaches the client as written: the SDK answers with any thrown error's
- * `code` and `message`, and its McpError would prefix "MCP error <code>: " to coderd's text.
- */
-class RpcError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Longest tool name echoed back: a client may send anything as a name, and the answer should stay one short line. */
-const MAX_ECHOED_NAME = 100;
-
-function echoName(name: string): string {
-  const chars = Array.from(name);
-  return JSON.stringify(chars.length > MAX_ECHOED_NAME ? `${chars.slice(0, MAX_ECHOED_NAME).join('')}…` : name);
 }
 
 async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, clientSignal: AbortSignal, progress: Progress): Promise<CallToolResult> {

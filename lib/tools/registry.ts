@@ -1,6 +1,11 @@
 /** The toolsets coderd offers: `standard` (the default) and `chatgpt` (search and fetch only). */
 import { workspaceListApps, workspacePortForward } from './apps';
 import { fetchObject, search } from './chatgpt';
+import { archiveChat, createChat, getChatTool, interruptChat, listChats } from './chats';
+import { awaitChatTool } from './chats-await';
+import { downloadChatFile } from './chats-files';
+import { getChatMessages, sendChatMessage } from './chats-messages';
+import { listChatModelConfigs } from './chats-models';
 import { getTemplateVersionLogs, getWorkspaceAgentLogs, getWorkspaceBuildLogs } from './logs';
 import {
   createTemplate,
@@ -29,6 +34,20 @@ export function isToolset(value: string): value is Toolset {
 /** Sorted by name, as both of coderd's MCP libraries list them. */
 const byName = (a: Tool, b: Tool) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+/** coderd's ten Coder Agents chat tools: offered only where the deployment serves the chats API (chats-availability.ts). */
+const CHATS: readonly Tool[] = [
+  createChat,
+  getChatTool,
+  listChats,
+  getChatMessages,
+  sendChatMessage,
+  interruptChat,
+  archiveChat,
+  awaitChatTool,
+  downloadChatFile,
+  listChatModelConfigs,
+];
+
 const STANDARD: readonly Tool[] = [
   getAuthenticatedUser,
   listWorkspaces,
@@ -54,12 +73,22 @@ const STANDARD: readonly Tool[] = [
   workspaceWriteFile,
   workspaceEditFile,
   workspaceEditFiles,
+  ...CHATS,
 ].sort(byName);
+
+const STANDARD_WITHOUT_CHATS: readonly Tool[] = STANDARD.filter((t) => !CHATS.includes(t));
+
+/** Whether a tool needs the chats API (and so is withheld where Coder does not serve it). */
+export function isChatTool(name: string): boolean {
+  return CHATS.some((t) => t.name === name);
+}
 
 const CHATGPT: readonly Tool[] = [search, fetchObject].sort(byName);
 
-export function toolsFor(toolset: Toolset): readonly Tool[] {
-  return toolset === 'chatgpt' ? CHATGPT : STANDARD;
+/** A toolset's tools; the standard one without the chat tools for a deployment without the chats API. */
+export function toolsFor(toolset: Toolset, deployment: { chats: boolean } = { chats: true }): readonly Tool[] {
+  if (toolset === 'chatgpt') return CHATGPT;
+  return deployment.chats ? STANDARD : STANDARD_WITHOUT_CHATS;
 }
 
 /** Every tool name this server has, and each toolset's, for tool filters (lib/mcp/tool-surface.ts). */

@@ -91,6 +91,21 @@ describe('every tool, called for real', () => {
       const stoppedAgent = stopped.parse(await run('coder_get_workspace', { workspace_id: demo.stoppedWorkspaceId })).latest_build.resources[0]?.agents[0]?.id;
       expect(await run('coder_get_workspace_agent_logs', { workspace_agent_id: stoppedAgent })).toBeNull();
 
+      // The chat tools, against the simulator's chats API: a turn that leaves a file, and one that fails (last_error).
+      stack.sim.chats.scriptNextTurn({ files: [{ name: 'out.md', mimeType: 'text/markdown', content: '# out\n' }] });
+      const chat = idOf(await run('coder_create_chat', { prompt: 'outputs', labels: { suite: 'outputs' } }));
+      await run('coder_await_chat', { chat_id: chat, wait_secs: 10 });
+      const withFile = z.looseObject({ files: z.array(z.looseObject({ id: z.string() })) }).parse(await run('coder_get_chat', { chat_id: chat }));
+      await run('coder_get_chat_messages', { chat_id: chat });
+      await run('coder_download_chat_file', { file_id: withFile.files[0]?.id });
+      await run('coder_list_chats', { labels: { suite: 'outputs' } });
+      await run('coder_list_chat_model_configs');
+      stack.sim.chats.scriptNextTurn({ fail: { message: 'The provider is overloaded.', kind: 'overloaded' } });
+      await run('coder_send_chat_message', { chat_id: chat, text: 'fail this time' });
+      expect(await run('coder_await_chat', { chat_id: chat, wait_secs: 10 })).toMatchObject({ chat: { status: 'error', last_error: { message: 'The provider is overloaded.' } } });
+      await run('coder_interrupt_chat', { chat_id: chat });
+      await run('coder_archive_chat', { chat_id: chat });
+
       expect([...called].sort()).toEqual(tools.map((t) => t.name));
       expect([...wrapped].sort()).toEqual([
         'coder_get_template_version_logs',

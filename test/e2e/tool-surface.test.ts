@@ -10,12 +10,18 @@ import { callTool, connectClient, INIT_REQUEST, postMcp, startStack, type Stack 
 
 /** What read-only mode offers of the standard toolset: the read tools, and the reads that would otherwise start a workspace. */
 const READ_ONLY_STANDARD = [
+  'coder_await_chat',
+  'coder_download_chat_file',
   'coder_get_authenticated_user',
+  'coder_get_chat',
+  'coder_get_chat_messages',
   'coder_get_template',
   'coder_get_template_version_logs',
   'coder_get_workspace',
   'coder_get_workspace_agent_logs',
   'coder_get_workspace_build_logs',
+  'coder_list_chat_model_configs',
+  'coder_list_chats',
   'coder_list_templates',
   'coder_list_workspaces',
   'coder_template_version_parameters',
@@ -142,7 +148,7 @@ describe('tool allow-lists', () => {
       });
       expect(res.status).toBe(400);
       const { message } = (await res.json()) as { message: string };
-      expect(message).toMatch(/^Invalid tool filter: unknown tool in the tool filter: "(coder_no_such_tool|rm_rf)"; known tools: coder_create_template, .*coder_workspace_write_file, fetch, search; toolsets: standard, chatgpt$/);
+      expect(message).toMatch(/^Invalid tool filter: unknown tool in the tool filter: "(coder_no_such_tool|rm_rf)"; known tools: coder_archive_chat, .*coder_workspace_write_file, fetch, search; toolsets: standard, chatgpt$/);
     }
     const flag = await postMcp(stack, JSON.stringify(INIT_REQUEST), { authorization: `Bearer ${stack.sim.demo.user.token}`, 'coder-mcp-read-only': 'yes please' });
     expect(flag.status).toBe(400);

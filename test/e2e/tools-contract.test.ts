@@ -43,6 +43,16 @@ const ARGUMENTS: Record<string, Record<string, string>> = {
   coder_workspace_port_forward: { workspace: S, port: 'number' },
   coder_workspace_read_file: { workspace: S, path: S, offset: I, limit: I },
   coder_workspace_write_file: { workspace: S, path: S, content: S },
+  coder_archive_chat: { chat_id: S },
+  coder_await_chat: { chat_id: S, wait_secs: I },
+  coder_create_chat: { prompt: S, organization_id: S, model_config_id: S, labels: O },
+  coder_download_chat_file: { file_id: S, chat_id: S, file_name: S },
+  coder_get_chat: { chat_id: S },
+  coder_get_chat_messages: { chat_id: S, limit: I, before_id: I, after_id: I },
+  coder_interrupt_chat: { chat_id: S },
+  coder_list_chat_model_configs: {},
+  coder_list_chats: { labels: O, query: S, limit: I },
+  coder_send_chat_message: { chat_id: S, text: S, busy_behavior: S },
 };
 
 const MISSING_UUID = '0b7e2f4c-5d1a-4e8b-9c3f-2a6d8e1f4b70';

@@ -31,6 +31,17 @@ const EXPECTED: Record<string, { cls: 'read' | 'mutation' | 'destructive'; requi
   coder_workspace_read_file: { cls: 'mutation', required: ['workspace', 'path'] },
   coder_workspace_write_file: { cls: 'destructive', required: ['workspace', 'path', 'content'] },
   coder_workspace_port_forward: { cls: 'mutation', required: ['workspace', 'port'] },
+  // The chat tools (contract §1.3-§1.4), listed where Coder serves the chats API (the simulator does).
+  coder_archive_chat: { cls: 'mutation', required: ['chat_id'] },
+  coder_await_chat: { cls: 'read', required: ['chat_id'] },
+  coder_create_chat: { cls: 'mutation', required: ['prompt'] },
+  coder_download_chat_file: { cls: 'read', required: [] },
+  coder_get_chat: { cls: 'read', required: ['chat_id'] },
+  coder_get_chat_messages: { cls: 'read', required: ['chat_id'] },
+  coder_interrupt_chat: { cls: 'mutation', required: ['chat_id'] },
+  coder_list_chat_model_configs: { cls: 'read', required: [] },
+  coder_list_chats: { cls: 'read', required: [] },
+  coder_send_chat_message: { cls: 'mutation', required: ['chat_id', 'text'] },
 };
 
 // ls, read_file, port_forward and list_apps only read, but start a stopped workspace to do it: coderd now classes
