@@ -52,7 +52,7 @@ export const workspaceSchema = z.looseObject({
   name: z.string(),
   owner_name: z.string(),
   owner_id: z.string().optional(),
-  organization_id: z.string().optional(),
+  organization_id: z.string(),
   template_id: z.string(),
   template_name: z.string(),
   template_display_name: z.string(),
@@ -75,6 +75,7 @@ export const templateSchema = z.looseObject({
   description: z.string(),
   active_version_id: z.string(),
   active_user_count: z.number(),
+  organization_id: z.string(),
   organization_name: z.string().optional(),
   agents_allowed: z.boolean().optional(),
 });
@@ -98,7 +99,7 @@ export const appHostSchema = z.looseObject({ host: z.string() });
 export const authcheckResponseSchema = z.record(z.string(), z.boolean());
 
 /** codersdk.TemplateVersion: returned whole by coder_create_template_version. */
-export const templateVersionSchema = z.looseObject({ id: z.string(), name: z.string(), job: jobSchema });
+export const templateVersionSchema = z.looseObject({ id: z.string(), name: z.string(), organization_id: z.string(), job: jobSchema });
 
 /** codersdk.TemplateVersionParameter: returned whole by coder_template_version_parameters and coder_get_template. */
 export const templateVersionParameterSchema = z.looseObject({ name: z.string(), type: z.string() });

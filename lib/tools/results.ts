@@ -9,9 +9,11 @@ import { z } from 'zod';
 /** codersdk.Response as the tools use it: a sentence. */
 export const messageResult = z.object({ message: z.string() });
 
+/** `organization_id` since coderd #29141, so that a model can pass it on to organization-scoped tools. */
 export const minimalWorkspace = z.object({
   id: z.string(),
   name: z.string(),
+  organization_id: z.string(),
   template_id: z.string(),
   template_name: z.string(),
   template_display_name: z.string(),
@@ -24,6 +26,7 @@ export const minimalTemplate = z.object({
   display_name: z.string(),
   id: z.string(),
   name: z.string(),
+  organization_id: z.string(),
   description: z.string(),
   active_version_id: z.string(),
   active_user_count: z.number(),

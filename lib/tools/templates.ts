@@ -1,6 +1,6 @@
 /** Control-plane template tools: list, inspect, upload, create versions and templates, promote, delete. */
 import { z } from 'zod';
-import type { CoderClient } from '../coder/client';
+import { organizationIdArgument, resolveOrganization } from '../coder/organizations';
 import {
   anyJson,
   presetSchema,
@@ -8,7 +8,6 @@ import {
   templateVersionParameterSchema,
   templateVersionSchema,
   uploadResponseSchema,
-  userSchema,
   ZERO_UUID,
   type Template,
 } from '../coder/schemas';
@@ -24,19 +23,12 @@ function toMinimalTemplate(t: Template): z.output<typeof minimalTemplate> {
     display_name: t.display_name,
     id: t.id,
     name: t.name,
+    organization_id: t.organization_id,
     description: t.description,
     active_version_id: t.active_version_id,
     active_user_count: t.active_user_count,
     ...(t.agents_allowed === undefined ? {} : { agents_allowed: t.agents_allowed }),
   };
-}
-
-/** Templates and versions are created in the caller's first organization, as coderd's tools do. */
-async function firstOrganization(coder: CoderClient): Promise<string> {
-  const me = await coder.get('/api/v2/users/me', userSchema);
-  const org = me.organization_ids?.[0];
-  if (!org) throw new ResourceError(`user ${JSON.stringify(me.username)} is not a member of any organization`);
-  return org;
 }
 
 /** coderd's whole answer, a JSON string (`as const`: it stays a literal when returned, as the output declares). */
@@ -63,12 +55,14 @@ const templateDetails = minimalTemplate.extend({
 
 export const listTemplates = defineTool({
   name: 'coder_list_templates',
-  description: 'List the templates the authenticated user can see.',
+  description: 'List the templates of an organization that the authenticated user can see.',
   annotations: 'read',
-  input: z.object({}),
+  input: z.object({ organization_id: organizationIdArgument }),
   output: z.array(minimalTemplate),
-  handler: async (_args, { coder }) => {
-    const templates = await coder.get('/api/v2/templates', z.array(templateSchema));
+  handler: async (args, { coder }) => {
+    const org = await resolveOrganization(coder, args.organization_id);
+    // codersdk TemplateFilter{OrganizationID} sends exactly this search term (codersdk/templates.go).
+    const templates = await coder.get('/api/v2/templates', z.array(templateSchema), { q: `organization:${JSON.stringify(org)}` });
     return templates.map(toMinimalTemplate);
   },
 });
@@ -140,12 +134,13 @@ export const createTemplateVersion = defineTool({
   input: z.object({
     file_id: z.string().describe('ID of the uploaded tar file (from coder_upload_tar_file).'),
     template_id: z.string().optional().describe('(Optional) ID of the template the version belongs to.'),
+    organization_id: organizationIdArgument,
   }),
   output: templateVersionSchema,
-  handler: async ({ file_id, template_id }, { coder }) => {
+  handler: async ({ file_id, template_id, organization_id }, { coder }) => {
     const fileId = requireUuid('file_id', file_id);
     const templateId = template_id ? requireUuid('template_id', template_id) : undefined;
-    const org = await firstOrganization(coder);
+    const org = await resolveOrganization(coder, organization_id);
     return coder.request('POST', `/api/v2/organizations/${org}/templateversions`, {
       json: { message: 'Created by AI', storage_method: 'file', file_id: fileId, provisioner: 'terraform', template_id: templateId },
       schema: templateVersionSchema,
@@ -163,11 +158,12 @@ export const createTemplate = defineTool({
     description: z.string().describe('What the template provisions.'),
     icon: z.string().optional().describe('(Optional) An icon URL. Accepted for compatibility with coderd; like coderd, it is not sent.'),
     version_id: z.string().describe('ID of the template version to create the template from.'),
+    organization_id: organizationIdArgument,
   }),
   output: templateSchema,
   handler: async (args, { coder }) => {
     const versionId = requireUuid('version_id', args.version_id);
-    const org = await firstOrganization(coder);
+    const org = await resolveOrganization(coder, args.organization_id);
     return coder.request('POST', `/api/v2/organizations/${org}/templates`, {
       json: { name: args.name, display_name: args.display_name, description: args.description, template_version_id: versionId },
       schema: templateSchema,

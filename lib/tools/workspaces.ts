@@ -1,9 +1,11 @@
 /** Control-plane workspace tools: list, get, create, and build (start/stop/delete). */
 import { z } from 'zod';
+import type { CoderClient } from '../coder/client';
+import { organizationIdArgument, resolveOrganization } from '../coder/organizations';
 import { buildSchema, workspaceSchema, workspacesResponseSchema } from '../coder/schemas';
 import { requireUuid } from '../coder/uuid';
 import { normalizeWorkspaceInput, resolveWorkspace } from '../coder/workspaces';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, ResourceError } from '../errors';
 import { minimalWorkspace } from './results';
 import { defineTool } from './types';
 
@@ -30,6 +32,7 @@ export const listWorkspaces = defineTool({
     return (res.workspaces ?? []).map((w) => ({
       id: w.id,
       name: w.name,
+      organization_id: w.organization_id,
       template_id: w.template_id,
       template_name: w.template_name,
       template_display_name: w.template_display_name,
@@ -72,25 +75,52 @@ coder_get_workspace_build_logs.`,
     template_id: z.string().optional().describe('ID of the template (its active version is used). Give this or template_version_id.'),
     template_version_id: z.string().optional().describe('ID of a specific template version. Give this or template_id.'),
     template_version_preset_id: z.string().optional().describe('(Optional) ID of a preset of the template version.'),
+    organization_id: organizationIdArgument.describe(
+      '(Optional) ID of the organization to create the workspace in; the template must belong to it. Needed only when you belong to more than one organization (coder_list_organizations lists yours).',
+    ),
   }),
   output: workspaceSchema,
   handler: async (args, { coder }) => {
     if (Boolean(args.template_id) === Boolean(args.template_version_id)) {
       throw new InvalidArgumentError('exactly one of template_id or template_version_id must be provided');
     }
+    const templateId = args.template_id ? requireUuid('template_id', args.template_id) : undefined;
+    const versionId = args.template_version_id ? requireUuid('template_version_id', args.template_version_id) : undefined;
     const body = {
       name: args.name,
-      template_id: args.template_id ? requireUuid('template_id', args.template_id) : undefined,
-      template_version_id: args.template_version_id ? requireUuid('template_version_id', args.template_version_id) : undefined,
+      template_id: templateId,
+      template_version_id: versionId,
       template_version_preset_id: args.template_version_preset_id
         ? requireUuid('template_version_preset_id', args.template_version_preset_id)
         : undefined,
       rich_parameter_values: toParameterValues(args.rich_parameters),
     };
+    const org = await resolveOrganization(coder, args.organization_id);
+    // Exactly one of the two is set (checked above); the version names its organization as the template does.
+    const lookup = templateId ? `/api/v2/templates/${templateId}` : `/api/v2/templateversions/${versionId ?? ''}`;
+    await requireTemplateIn(coder, org, lookup);
     const user = args.user || 'me';
     return coder.request('POST', `/api/v2/users/${encodeURIComponent(user)}/workspaces`, { json: body, schema: workspaceSchema });
   },
 });
+
+/** codersdk.Template and codersdk.TemplateVersion both name their organization. */
+const organizationOf = z.looseObject({ organization_id: z.string() });
+
+/**
+ * coderd creates a workspace in its template's organization whatever organization the request names
+ * (coderd/workspaces.go `createWorkspace` uses template.OrganizationID), so the organization the caller
+ * chose (or their only one) is held against the template's before anything is created: a workspace
+ * never lands somewhere the caller did not ask for.
+ */
+async function requireTemplateIn(coder: CoderClient, org: string, lookup: string): Promise<void> {
+  const owner = (await coder.get(lookup, organizationOf)).organization_id;
+  if (owner !== org) {
+    throw new ResourceError(
+      `the template belongs to organization ${owner}, not to organization ${org}; pass organization_id ${owner} to create the workspace there, or choose a template of organization ${org} (coder_list_templates)`,
+    );
+  }
+}
 
 export const createWorkspaceBuild = defineTool({
   name: 'coder_create_workspace_build',

@@ -54,6 +54,7 @@ describe('every tool, called for real', () => {
     const WS = demo.workspaceName;
     try {
       await run('coder_get_authenticated_user');
+      await run('coder_list_organizations');
       await run('coder_list_workspaces');
       await run('coder_get_workspace', { workspace_id: WS });
       await run('coder_list_templates');
@@ -111,6 +112,7 @@ describe('every tool, called for real', () => {
         'coder_get_template_version_logs',
         'coder_get_workspace_agent_logs',
         'coder_get_workspace_build_logs',
+        'coder_list_organizations',
         'coder_list_templates',
         'coder_list_workspaces',
         'coder_template_version_parameters',

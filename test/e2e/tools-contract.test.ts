@@ -19,9 +19,9 @@ const A = 'array';
 
 /** Contract §1.4-§1.5, HEAD: the properties of each tool's input schema and their JSON types. */
 const ARGUMENTS: Record<string, Record<string, string>> = {
-  coder_create_template: { name: S, display_name: S, description: S, version_id: S, icon: S },
-  coder_create_template_version: { file_id: S, template_id: S },
-  coder_create_workspace: { user: S, name: S, rich_parameters: O, template_id: S, template_version_id: S, template_version_preset_id: S },
+  coder_create_template: { name: S, display_name: S, description: S, version_id: S, icon: S, organization_id: S },
+  coder_create_template_version: { file_id: S, template_id: S, organization_id: S },
+  coder_create_workspace: { user: S, name: S, rich_parameters: O, template_id: S, template_version_id: S, template_version_preset_id: S, organization_id: S },
   coder_create_workspace_build: { workspace_id: S, transition: S, template_version_id: S, template_version_preset_id: S, rich_parameters: O },
   coder_delete_template: { template_id: S },
   coder_get_authenticated_user: {},
@@ -30,7 +30,8 @@ const ARGUMENTS: Record<string, Record<string, string>> = {
   coder_get_workspace: { workspace_id: S },
   coder_get_workspace_agent_logs: { workspace_agent_id: S },
   coder_get_workspace_build_logs: { workspace_build_id: S },
-  coder_list_templates: {},
+  coder_list_organizations: {},
+  coder_list_templates: { organization_id: S },
   coder_list_workspaces: { owner: S },
   coder_template_version_parameters: { template_version_id: S },
   coder_update_template_active_version: { template_id: S, template_version_id: S },
@@ -201,7 +202,7 @@ describe('results coderd sends as null or leaves out', () => {
 
   it('coder_list_templates carries agents_allowed; coder_get_template leaves out presets when there are none', async () => {
     const templates = (await json('coder_list_templates')) as Record<string, unknown>[];
-    expect(Object.keys(templates[0] ?? {}).sort()).toEqual(['active_user_count', 'active_version_id', 'agents_allowed', 'description', 'display_name', 'id', 'name']);
+    expect(Object.keys(templates[0] ?? {}).sort()).toEqual(['active_user_count', 'active_version_id', 'agents_allowed', 'description', 'display_name', 'id', 'name', 'organization_id']);
     expect(typeof templates[0]?.agents_allowed).toBe('boolean');
 
     const upload = (await json('coder_upload_tar_file', { files: { 'main.tf': 'resource "null_resource" "x" {}\n' } })) as { hash: string };

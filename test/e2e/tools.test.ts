@@ -18,6 +18,7 @@ const EXPECTED: Record<string, { cls: 'read' | 'mutation' | 'destructive'; requi
   coder_get_workspace: { cls: 'read', required: ['workspace_id'] },
   coder_get_workspace_agent_logs: { cls: 'read', required: ['workspace_agent_id'] },
   coder_get_workspace_build_logs: { cls: 'read', required: ['workspace_build_id'] },
+  coder_list_organizations: { cls: 'read', required: [] },
   coder_list_templates: { cls: 'read', required: [] },
   coder_list_workspaces: { cls: 'read', required: [] },
   coder_template_version_parameters: { cls: 'read', required: ['template_version_id'] },
@@ -112,7 +113,7 @@ describe('users and workspaces', () => {
     const list = mine.json() as Record<string, unknown>[];
     expect(list.map((w) => w.name)).toEqual(expect.arrayContaining([stack.sim.demo.workspaceName, stack.sim.demo.stoppedWorkspaceName]));
     expect(Object.keys(list[0] ?? {}).sort()).toEqual(
-      ['id', 'name', 'outdated', 'template_active_version_id', 'template_display_name', 'template_icon', 'template_id', 'template_name'].sort(),
+      ['id', 'name', 'organization_id', 'outdated', 'template_active_version_id', 'template_display_name', 'template_icon', 'template_id', 'template_name'].sort(),
     );
     const alices = await callTool(client, 'coder_list_workspaces', { owner: stack.sim.demo.member.username });
     expect(alices.json()).toEqual([]);

@@ -140,6 +140,8 @@ export interface TemplateFilter {
   displayName: string;
   ids: string[];
   deprecated: boolean | undefined;
+  /** An organization's UUID or name, as given (the route resolves it: searchquery `parseOrganization`). */
+  organization: string;
 }
 
 /** searchquery.Templates; bare words search the display name (and, in the simulator, the name too). */
@@ -156,9 +158,10 @@ export function parseTemplateQuery(q: string): { filter: TemplateFilter; errors:
     displayName: p.string('display_name'),
     ids: p.uuids('ids'),
     deprecated: p.bool('deprecated'),
+    organization: p.string('organization'),
   };
   for (const flag of ['has-ai-task', 'has_external_agent']) p.bool(flag);
-  p.accept('organization', 'exact_display_name', 'author_id', 'author');
+  p.accept('exact_display_name', 'author_id', 'author');
   return { filter, errors: errors.length > 0 ? errors : p.finish() };
 }
 

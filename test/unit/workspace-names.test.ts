@@ -24,6 +24,7 @@ function workspaceWith(agents: { id: string; name: string }[]): Workspace {
     template_display_name: 'Docker',
     template_icon: '',
     template_active_version_id: 'v',
+    organization_id: 'o',
     outdated: false,
     latest_build: {
       id: 'b',

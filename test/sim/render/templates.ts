@@ -1,5 +1,6 @@
 /** codersdk JSON for templates, template versions and their rich parameters. */
 import type { SimModel, SimParameter, SimTemplate, SimVersion } from '../model';
+import { orgById } from '../org-scope';
 import { jobJson, minimalUserJson } from './common';
 
 const NO_STATS = { P50: null, P95: null };
@@ -8,13 +9,14 @@ const ALL_DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'satur
 /** codersdk.Template. */
 export function templateJson(model: SimModel, t: SimTemplate) {
   const owners = new Set(model.liveWorkspaces().filter((w) => w.template_id === t.id).map((w) => w.owner_id));
+  const org = orgById(model, t.organization_id) ?? model.org;
   return {
     id: t.id,
     created_at: t.created_at,
     updated_at: t.updated_at,
-    organization_id: model.org.id,
-    organization_name: model.org.name,
-    organization_display_name: model.org.display_name,
+    organization_id: org.id,
+    organization_name: org.name,
+    organization_display_name: org.display_name,
     organization_icon: '',
     name: t.name,
     display_name: t.display_name,

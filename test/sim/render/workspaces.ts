@@ -1,5 +1,6 @@
 /** codersdk JSON for workspaces, their builds, resources, agents and apps. */
 import { STARTUP_SCRIPT_SOURCE, type SimAgent, type SimApp, type SimBuild, type SimModel, type SimWorkspace } from '../model';
+import { orgById, workspaceOrgId } from '../org-scope';
 import { jobJson } from './common';
 
 /** codersdk.WorkspaceApp (url, display_name, command and icon are omitempty in Go). */
@@ -137,6 +138,7 @@ export function workspaceJson(model: SimModel, ws: SimWorkspace) {
   const build = model.latestBuild(ws);
   const agent = build.job.status === 'succeeded' && build.transition === 'start' ? build.agent : undefined;
   const failing = agent && !agentHealth(agent).healthy ? [agent.id] : [];
+  const org = orgById(model, workspaceOrgId(model, ws)) ?? model.org;
   return {
     id: ws.id,
     created_at: ws.created_at,
@@ -144,8 +146,8 @@ export function workspaceJson(model: SimModel, ws: SimWorkspace) {
     owner_id: ws.owner_id,
     owner_name: model.users.get(ws.owner_id)?.username ?? '',
     owner_avatar_url: '',
-    organization_id: model.org.id,
-    organization_name: model.org.name,
+    organization_id: org.id,
+    organization_name: org.name,
     template_id: ws.template_id,
     template_name: template?.name ?? '',
     template_display_name: template?.display_name ?? '',

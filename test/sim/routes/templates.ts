@@ -1,6 +1,7 @@
 /**
  * Templates (coderd/templates.go): list with `q=`, get, get by organization and name, create from an
- * imported version, promote a version (`PATCH /templates/{id}/versions`) and delete.
+ * imported version, promote a version (`PATCH /templates/{id}/versions`) and delete. Each template belongs
+ * to one organization; callers outside it (not a member, not an owner) neither list nor find it.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -9,8 +10,9 @@ import { parseTemplateQuery, type TemplateFilter } from '../filters';
 import { badRequest, fail, notFound, ok, uuidParam, type RouteContext, type Router } from '../http';
 import { now, type SimModel, type SimTemplate } from '../model';
 import { displayNameValid, nameValid } from '../names';
+import { callerOrg, canSeeTemplate, organizationFilter } from '../org-scope';
 import { templateJson } from '../render/templates';
-import { requireOwner, resolveOrg } from './access';
+import { requireOwner } from './access';
 
 const templateBody = z.object({
   name: z.string().default(''),
@@ -20,16 +22,17 @@ const templateBody = z.object({
   template_version_id: goUuid.optional(),
 });
 
-/** httpmw.ExtractTemplateParam: deleted templates are not found. */
+/** httpmw.ExtractTemplateParam: deleted templates, and templates outside the caller's organizations, are not found. */
 export function liveTemplate(model: SimModel, ctx: RouteContext): SimTemplate {
   const t = model.templates.get(uuidParam(ctx, 'id'));
-  if (!t || t.deleted) throw notFound();
+  if (!t || t.deleted || !canSeeTemplate(model, ctx.user, t)) throw notFound();
   return t;
 }
 
-function matches(t: SimTemplate, f: TemplateFilter): boolean {
+function matches(t: SimTemplate, f: TemplateFilter, orgId: string | undefined): boolean {
   const name = t.name.toLowerCase();
   if (t.deleted !== f.deleted) return false;
+  if (orgId && t.organization_id !== orgId) return false;
   if (f.exactName && name !== f.exactName) return false;
   if (f.name && !name.includes(f.name)) return false;
   // coderd matches a bare word against the display name; the simulator accepts the name too (older coderd did).
@@ -43,14 +46,18 @@ export function templateRoutes(router: Router, model: SimModel): void {
   router.get('/api/v2/templates', (ctx) => {
     const { filter, errors } = parseTemplateQuery(ctx.query.get('q') ?? '');
     if (errors.length > 0) throw badRequest('Invalid template search query.', errors);
-    const list = [...model.templates.values()].filter((t) => matches(t, filter)).sort((a, b) => a.name.localeCompare(b.name));
+    const orgId = organizationFilter(model, ctx.user, filter.organization);
+    // GetAuthorizedTemplates: the query's conditions, within what the caller may read.
+    const list = [...model.templates.values()]
+      .filter((t) => canSeeTemplate(model, ctx.user, t) && matches(t, filter, orgId))
+      .sort((a, b) => a.name.localeCompare(b.name));
     return ok(list.map((t) => templateJson(model, t)));
   });
   router.get('/api/v2/templates/:id', (ctx) => ok(templateJson(model, liveTemplate(model, ctx))));
   router.get('/api/v2/organizations/:org/templates/:name', (ctx) => {
-    resolveOrg(model, ctx.params.org ?? '');
+    const org = callerOrg(model, ctx);
     const name = (ctx.params.name ?? '').toLowerCase();
-    const t = [...model.templates.values()].find((x) => !x.deleted && x.name.toLowerCase() === name);
+    const t = [...model.templates.values()].find((x) => !x.deleted && x.organization_id === org.id && x.name.toLowerCase() === name);
     if (!t) throw notFound();
     return ok(templateJson(model, t));
   });
@@ -86,7 +93,7 @@ export function templateRoutes(router: Router, model: SimModel): void {
 }
 
 function createTemplate(ctx: RouteContext, model: SimModel) {
-  const org = resolveOrg(model, ctx.params.org ?? '');
+  const org = callerOrg(model, ctx);
   const body = readJson(ctx, templateBody, 'codersdk.CreateTemplateRequest');
   new Checks()
     .expect(nameValid(body.name), 'name', 'template_name', body.name)
@@ -96,7 +103,8 @@ function createTemplate(ctx: RouteContext, model: SimModel) {
     .done();
   requireOwner(ctx);
   const lower = body.name.toLowerCase();
-  if ([...model.templates.values()].some((t) => !t.deleted && t.name.toLowerCase() === lower)) {
+  // GetTemplateByOrganizationAndName: names are unique within an organization, not across them.
+  if ([...model.templates.values()].some((t) => !t.deleted && t.organization_id === org.id && t.name.toLowerCase() === lower)) {
     throw fail(409, `Template with name "${body.name}" already exists.`, { validations: [{ field: 'name', detail: 'This value is already in use and should be unique.' }] });
   }
   const versionId = body.template_version_id ?? ZERO_UUID;

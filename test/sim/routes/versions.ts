@@ -11,8 +11,9 @@ import type { JobRunner } from '../jobs';
 import { now, type SimModel, type SimVersion } from '../model';
 import { randomVersionName, versionNameValid } from '../names';
 import { parameterJson, versionJson } from '../render/templates';
+import { callerOrg, canReachOrg, canSeeTemplate } from '../org-scope';
 import { hasTerraform } from '../tar';
-import { requireOwner, resolveOrg } from './access';
+import { requireOwner } from './access';
 import { jobLogRoutes } from './logstream';
 
 const versionBody = z.object({
@@ -32,9 +33,10 @@ const IMPORT_STEPS = [
   { stage: 'Detecting ephemeral resources', output: 'Terraform has been successfully initialized!' },
 ];
 
+/** httpmw.ExtractTemplateVersionParam: a version of an organization the caller cannot reach is not found. */
 function versionParam(model: SimModel, ctx: RouteContext): SimVersion {
   const v = model.versions.get(uuidParam(ctx, 'id'));
-  if (!v) throw notFound();
+  if (!v || !canReachOrg(model, ctx.user, v.organization_id)) throw notFound();
   return v;
 }
 
@@ -51,7 +53,7 @@ export function versionRoutes(router: Router, model: SimModel, jobs: JobRunner):
 }
 
 function createVersion(ctx: RouteContext, model: SimModel, jobs: JobRunner) {
-  const org = resolveOrg(model, ctx.params.org ?? '');
+  const org = callerOrg(model, ctx);
   const body = readJson(ctx, versionBody, 'codersdk.CreateTemplateVersionRequest');
   const fileId = body.file_id ?? ZERO_UUID;
   const hasSource = !isZero(fileId) || body.example_id !== '';
@@ -63,7 +65,8 @@ function createVersion(ctx: RouteContext, model: SimModel, jobs: JobRunner) {
     .oneOf('provisioner', body.provisioner, ['terraform', 'echo'])
     .done();
   const templateId = isZero(body.template_id) ? null : (body.template_id ?? null);
-  if (templateId && !model.templates.get(templateId)) throw fail(404, 'Template does not exist.');
+  const template = templateId ? model.templates.get(templateId) : undefined;
+  if (templateId && (!template || !canSeeTemplate(model, ctx.user, template))) throw fail(404, 'Template does not exist.');
   if (body.example_id && !isZero(fileId)) throw badRequest('You cannot specify both an example_id and a file_id.');
   if (body.example_id) throw badRequest('Example not found.', undefined, `example with id "${body.example_id}" not found`);
   const file = model.files.get(fileId);

@@ -10,6 +10,7 @@ import { parseWorkspaceQuery, type WorkspaceFilter } from '../filters';
 import { badRequest, fail, includeDeleted, notFound, ok, uuidParam, type RouteContext, type Router } from '../http';
 import { now, type SimModel, type SimTemplate, type SimUser, type SimWorkspace } from '../model';
 import { nameValid } from '../names';
+import { callerOrg, canReachOrg, canSeeTemplate, requireMember } from '../org-scope';
 import { buildStatus, workspaceJson } from '../render/workspaces';
 import { canSee, resolveUser } from './access';
 
@@ -54,7 +55,11 @@ export function workspaceRoutes(router: Router, model: SimModel, builds: Builds)
     return ok(workspaceJson(model, ws));
   });
   router.post('/api/v2/users/:user/workspaces', (ctx) => createWorkspace(ctx, model, builds));
-  router.post('/api/v2/organizations/:org/members/:user/workspaces', (ctx) => createWorkspace(ctx, model, builds));
+  // The deprecated route: the organization and membership are checked, then the template's organization is used all the same.
+  router.post('/api/v2/organizations/:org/members/:user/workspaces', (ctx) => {
+    requireMember(model, callerOrg(model, ctx), resolveUser(model, ctx.user, ctx.params.user ?? ''));
+    return createWorkspace(ctx, model, builds);
+  });
 }
 
 function listWorkspaces(ctx: RouteContext, model: SimModel) {
@@ -103,19 +108,19 @@ function pagination(ctx: RouteContext): { offset: number; limit: number } {
   return { offset: read('offset'), limit: read('limit') };
 }
 
-/** requestTemplate: the template named directly or through the version. */
-function requestTemplate(model: SimModel, body: z.infer<typeof createBody>): SimTemplate {
+/** requestTemplate: the template named directly or through the version; what the caller cannot read does not exist (dbauthz). */
+function requestTemplate(model: SimModel, user: SimUser, body: z.infer<typeof createBody>): SimTemplate {
   let templateId = body.template_id ?? ZERO_UUID;
   if (isZero(templateId)) {
     const versionId = body.template_version_id ?? ZERO_UUID;
     const version = model.versions.get(versionId);
-    if (!version) {
+    if (!version || !canReachOrg(model, user, version.organization_id)) {
       throw badRequest(`Template version "${versionId}" doesn't exist.`, [{ field: 'template_version_id', detail: 'template not found' }]);
     }
     templateId = version.template_id ?? ZERO_UUID;
   }
   const template = model.templates.get(templateId);
-  if (!template) throw badRequest(`Template "${templateId}" doesn't exist.`, [{ field: 'template_id', detail: 'template not found' }]);
+  if (!template || !canSeeTemplate(model, user, template)) throw badRequest(`Template "${templateId}" doesn't exist.`, [{ field: 'template_id', detail: 'template not found' }]);
   if (template.deleted) throw fail(404, `Template "${template.name}" has been deleted!`);
   return template;
 }
@@ -127,7 +132,7 @@ function createWorkspace(ctx: RouteContext, model: SimModel, builds: Builds) {
     .exactlyOne({ field: 'template_id', value: body.template_id }, { field: 'template_version_id', value: body.template_version_id })
     .expect(nameValid(body.name), 'name', 'workspace_name', body.name)
     .done();
-  const template = requestTemplate(model, body);
+  const template = requestTemplate(model, ctx.user, body);
   if (owner.id !== ctx.user.id && ctx.user.roles !== 'owner') {
     throw fail(403, 'Unauthorized to create workspace.', {
       detail: 'You are unable to create a workspace in this organization. It is possible to have access to the template, but not be able to create a workspace. Please contact an administrator about your permissions if you feel this is an error.',
