@@ -165,12 +165,14 @@ it('sends a subsegment per Coder REST call and per tunnel dial, under the Lambda
     expect(d.end_time).toBeGreaterThanOrEqual(d.start_time);
   }
   // Only the subsegments this server makes: Powertools' automatic HTTP capture is off (it would add one per request, named by host).
-  for (const d of docs) expect(d.name).toMatch(/^(coder (GET|POST|PUT|PATCH|DELETE) \/api\/v2\/\S+|tunnel dial)$/);
+  for (const d of docs) expect(d.name).toMatch(/^(coder (GET|POST|PUT|PATCH|DELETE) \/api\/(v2|experimental)\/\S+|tunnel dial)$/);
   const rest = (name: string) => docs.filter((d) => d.name === name);
   // One per REST call, named by method and path, with what it answered.
   const me = rest('coder GET /api/v2/users/me');
   expect(me.map((d) => d.annotations)).toContainEqual({ http_method: 'GET', coder_path: '/api/v2/users/me', http_status: 200, outcome: 'ok' });
   expect(rest('coder POST /api/v2/authcheck').length).toBeGreaterThan(0);
+  // The chats API detection, once per container and Coder URL (lib/tools/chats-availability.ts).
+  expect(rest('coder GET /api/experimental/chats/model-configs')).toHaveLength(1);
   const found = rest('coder GET /api/v2/users/me/workspace/dev');
   expect(found.length).toBeGreaterThan(0);
   expect(found.every((d) => d.annotations?.http_status === 200 && !d.fault && !d.error)).toBe(true);
