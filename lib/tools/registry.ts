@@ -7,6 +7,7 @@ import { downloadChatFile } from './chats-files';
 import { getChatMessages, sendChatMessage } from './chats-messages';
 import { listChatModelConfigs } from './chats-models';
 import { getTemplateVersionLogs, getWorkspaceAgentLogs, getWorkspaceBuildLogs } from './logs';
+import { listOrganizations } from './organizations';
 import {
   createTemplate,
   createTemplateVersion,
@@ -50,6 +51,7 @@ const CHATS: readonly Tool[] = [
 
 const STANDARD: readonly Tool[] = [
   getAuthenticatedUser,
+  listOrganizations,
   listWorkspaces,
   getWorkspace,
   createWorkspace,

@@ -23,7 +23,7 @@ function auth(): Record<string, string> {
 async function stillServes(s: Stack = stack): Promise<void> {
   const client = await connectClient(s, { token: s.sim.demo.user.token });
   try {
-    expect((await client.listTools()).tools.length).toBe(34);
+    expect((await client.listTools()).tools.length).toBe(35);
     const me = await callTool(client, 'coder_get_authenticated_user');
     expect(me.isError).toBe(false);
   } finally {
@@ -179,7 +179,7 @@ describe('Coder misbehaving', () => {
       const res = await callTool(client, 'coder_list_workspaces');
       expect(res.isError).toBe(true);
       expect(res.text).toMatch(/cannot reach Coder: .*ECONNREFUSED/);
-      expect((await client.listTools()).tools.length).toBe(34);
+      expect((await client.listTools()).tools.length).toBe(35);
       await client.close();
     } finally {
       await down.close();

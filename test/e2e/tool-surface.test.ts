@@ -22,6 +22,7 @@ const READ_ONLY_STANDARD = [
   'coder_get_workspace_build_logs',
   'coder_list_chat_model_configs',
   'coder_list_chats',
+  'coder_list_organizations',
   'coder_list_templates',
   'coder_list_workspaces',
   'coder_template_version_parameters',

@@ -92,7 +92,7 @@ describe('API Gateway REST API (payload v1) with stage prefix', () => {
     const res = await handler(restEvent({ body: rpc('tools/list'), base64: true }));
     expect(res.statusCode).toBe(200);
     const tools = (bodyOf(res).result as { tools: { name: string }[] }).tools;
-    expect(tools).toHaveLength(34);
+    expect(tools).toHaveLength(35);
   });
 
   it('selects the chatgpt toolset from the query and refuses unknown toolsets like coderd', async () => {
@@ -140,7 +140,7 @@ describe('API Gateway HTTP API (payload v2) with stage prefix', () => {
     const res = (await handler(v2Event('apigw-http-v2.json', { body: rpc('tools/list') }))) as HttpResult;
     expect(res.statusCode).toBe(200);
     expect(res).not.toHaveProperty('multiValueHeaders');
-    expect((bodyOf(res).result as { tools: unknown[] }).tools).toHaveLength(34);
+    expect((bodyOf(res).result as { tools: unknown[] }).tools).toHaveLength(35);
   });
 
   it('calls a tool with a base64 body', async () => {
