@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { CHATS_PATH, chatSchema } from '../coder/chats';
+import { organizationIdArgument, resolveOrganization } from '../coder/organizations';
 import { requireUuid } from '../coder/uuid';
 import { InvalidArgumentError } from '../errors';
-import { resolveOrganization } from './chats-org';
 import { CHAT_ID_DESCRIPTION, chatToolStatus, getChat, parseChatId, step, toChatToolStatus } from './chats-status';
 import { messageResult } from './results';
 import { defineTool } from './types';
@@ -22,10 +22,7 @@ The chat runs asynchronously. Poll coder_get_chat for status and read the transc
   annotations: 'mutation',
   input: z.object({
     prompt: z.string().describe('Initial prompt for the agent.'),
-    organization_id: z
-      .string()
-      .optional()
-      .describe('Optional organization UUID. Needed only when you belong to several organizations; defaults to your only one.'),
+    organization_id: organizationIdArgument,
     model_config_id: z
       .string()
       .optional()

@@ -106,7 +106,10 @@ describe('coder_create_chat and coder_get_chat', () => {
   it('needs organization_id with several memberships, names them, and takes the one given', async () => {
     const org = stack.sim.addOrganization('research', ['alice']);
     const text = await fails('coder_create_chat', { prompt: 'x' }, member);
-    expect(text).toMatch(/^organization_id is required because you belong to multiple organizations: "coder" \([0-9a-f-]{36}\), "research" \([0-9a-f-]{36}\); pass one of their IDs as organization_id$/);
+    // coderd's text (lib/coder/organizations.ts), then the memberships by name and id.
+    expect(text).toMatch(
+      /^organization_id is required because you belong to multiple organizations; use coder_list_organizations to obtain organization IDs and details\. Your organizations: "coder" \([0-9a-f-]{36}\), "research" \([0-9a-f-]{36}\)$/,
+    );
     expect(text).toContain(org.id);
     const chat = await newChatAs(member, { prompt: 'in research', organization_id: org.id });
     expect(chat.status).toBe('running');
