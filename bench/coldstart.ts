@@ -11,7 +11,7 @@
  * call adds. The first row has tracing off; its bundle holds none of the tracer's bytes.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -50,7 +50,24 @@ const TRACING_ON = {
   _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
 };
 
-type Row = 'project' | 'project, tracing on' | 'reference';
+type Row = 'project' | 'project, tracing on' | 'reference' | 'baseline';
+
+/**
+ * BENCH_BASELINE=<git revision>: the project's bundle at that revision joins the run as a fourth row,
+ * built with today's settings from a temporary worktree, so "not slower than before" is a ratio measured
+ * side by side rather than a comparison across runs.
+ */
+const BASELINE = process.env.BENCH_BASELINE;
+
+async function baselineBundle(out: string): Promise<string | undefined> {
+  if (!BASELINE) return undefined;
+  const tree = path.join(out, 'baseline-tree');
+  await run('git', ['-C', ROOT, 'worktree', 'add', '--detach', tree, BASELINE]);
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(tree, 'node_modules'));
+  const bundle = path.join(out, 'baseline.js');
+  await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(tree, 'lib', 'stream.ts')], outfile: bundle });
+  return bundle;
+}
 
 interface Sample {
   loadMs: number;
@@ -81,12 +98,14 @@ async function main(): Promise<void> {
     await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'bench', 'reference', 'handler.ts')], outfile: reference });
     // As infra/lib/stack.ts starts the function: the same NODE_OPTIONS for the project and the reference.
     const env = { ...process.env, NODE_OPTIONS: LAMBDA_NODE_OPTIONS, CODER_URL: sim.url, BENCH_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' };
-    const results: Record<Row, Sample[]> = { project: [], 'project, tracing on': [], reference: [] };
+    const baseline = await baselineBundle(out);
+    const results: Record<Row, Sample[]> = { project: [], 'project, tracing on': [], reference: [], baseline: [] };
     for (let i = 0; i < RUNS; i++) {
       // Alternate so that machine noise falls on all alike.
       results.project.push(await sample(project, env));
       results['project, tracing on'].push(await sample(project, { ...env, ...TRACING_ON }));
       results.reference.push(await sample(reference, env));
+      if (baseline) results.baseline.push(await sample(baseline, env));
     }
     const row = (name: Row, file: string) => {
       const r = results[name];
@@ -106,7 +125,8 @@ async function main(): Promise<void> {
     console.log(`${RUNS} fresh Node ${version.trim()} processes each, alternating, NODE_OPTIONS=${LAMBDA_NODE_OPTIONS}; esbuild minified CJS bundles with source maps built in this run\n`);
     console.log('handler | bundle bytes | load p50 ms | load p95 ms | first tools/list p50 ms | first tools/list p95 ms');
     console.log('--- | --- | --- | --- | --- | ---');
-    for (const r of [p, traced, ref]) {
+    const base = baseline ? row('baseline', baseline) : undefined;
+    for (const r of base ? [p, traced, ref, { ...base, name: `baseline (${BASELINE})` }] : [p, traced, ref]) {
       console.log([r.name, r.bytes, r.loadP50.toFixed(1), r.loadP95.toFixed(1), r.firstP50.toFixed(1), r.firstP95.toFixed(1)].join(' | '));
     }
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
@@ -115,8 +135,15 @@ async function main(): Promise<void> {
         `load p50 ${ratio(p.loadP50, ref.loadP50)} p95 ${ratio(p.loadP95, ref.loadP95)} (target <= 1.25), ` +
         `first response p50 ${ratio(p.firstP50, ref.firstP50)} p95 ${ratio(p.firstP95, ref.firstP95)} (target <= 1.25)`,
     );
+    if (base) {
+      console.log(
+        `ratios project/baseline: bundle ${ratio(p.bytes, base.bytes)}, load p50 ${ratio(p.loadP50, base.loadP50)} p95 ${ratio(p.loadP95, base.loadP95)}, ` +
+          `first response p50 ${ratio(p.firstP50, base.firstP50)} p95 ${ratio(p.firstP95, base.firstP95)}`,
+      );
+    }
   } finally {
     await sim.close();
+    if (BASELINE) await run('git', ['-C', ROOT, 'worktree', 'remove', '--force', path.join(out, 'baseline-tree')]).catch(() => undefined);
     rmSync(out, { recursive: true, force: true });
   }
 }
