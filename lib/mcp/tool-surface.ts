@@ -72,6 +72,7 @@ function readOnlyView(tool: Tool): Tool {
     },
     output: tool.output,
     startsWorkspace: false,
+    convertSchemas: () => tool.convertSchemas(),
     call: (args, ctx) => tool.call(args, { ...ctx, autoStart: false, agents: ctx.agents.withoutAutoStart() }),
   };
 }

@@ -93,6 +93,11 @@ export function toolsFor(toolset: Toolset, deployment: { chats: boolean } = { ch
   return deployment.chats ? STANDARD : STANDARD_WITHOUT_CHATS;
 }
 
+/** Every tool this server has, once each. */
+export function allTools(): readonly Tool[] {
+  return [...new Map([...STANDARD, ...CHATGPT].map((t) => [t.name, t])).values()];
+}
+
 /** Every tool name this server has, and each toolset's, for tool filters (lib/mcp/tool-surface.ts). */
 export const CATALOG = {
   names: [...new Set([...STANDARD, ...CHATGPT].map((t) => t.name))].sort(),

@@ -9,6 +9,7 @@ import type { AgentAccess } from './agent-access';
 import type { Progress } from '../progress';
 import { parseArguments } from './arguments';
 import { outputShape, type JsonObjectSchema } from './output';
+import { precomputedSchemas } from './wire-schemas.generated';
 
 export type { JsonObjectSchema } from './output';
 
@@ -73,24 +74,31 @@ export interface Tool {
   readonly output: z.ZodType;
   /** See ToolSpec.startsWorkspace. */
   readonly startsWorkspace: boolean;
+  /** Both schemas converted from zod now, never from the build-time table (scripts/gen-wire-schemas.ts and its test use this). */
+  convertSchemas(): { input: JsonObjectSchema; output?: JsonObjectSchema };
   call(args: unknown, ctx: ToolContext): Promise<ToolResult>;
 }
 
 export function defineTool<S extends z.ZodObject, O extends z.ZodType>(spec: ToolSpec<S, O>): Tool {
   const shape = spec.structured === false ? undefined : outputShape(spec.output);
-  // Converted on first use (the first tools/list), not at module load: cold starts load every tool.
+  // Taken from the table converted at build time (a cold start's first tools/list would otherwise convert every
+  // schema, about 20 ms); converted here on first use only for a tool the table does not have.
   let wire: JsonObjectSchema | undefined;
+  let listedOutput: JsonObjectSchema | undefined;
   return {
     name: spec.name,
     description: spec.description,
     annotations: spec.annotations,
     get inputSchema() {
-      wire ??= toWireSchema(spec.input);
+      wire ??= precomputedSchemas()[spec.name]?.input ?? toWireSchema(spec.input);
       return wire;
     },
     get outputSchema() {
-      return shape?.schema;
+      if (!shape) return undefined;
+      listedOutput ??= precomputedSchemas()[spec.name]?.output ?? shape.schema;
+      return listedOutput;
     },
+    convertSchemas: () => ({ input: toWireSchema(spec.input), ...(shape ? { output: shape.schema } : {}) }),
     output: spec.output,
     startsWorkspace: spec.startsWorkspace === true,
     async call(args, ctx) {
