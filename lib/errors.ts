@@ -29,6 +29,21 @@ export abstract class AppError extends Error {
   }
 }
 
+/** The error, its message now reading `<what>: <message>` (its class and code unchanged), as coderd's tools wrap theirs. */
+export function prefixError(what: string, err: unknown): unknown {
+  if (err instanceof Error) err.message = `${what}: ${err.message}`;
+  return err;
+}
+
+/** Awaits `work`; a failure reads `<what>: <its message>` (`get chat: ...`, `failed to find workspace: ...`). */
+export async function prefixed<T>(what: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw prefixError(what, err);
+  }
+}
+
 /** A tool argument that passed the schema but is still unusable (a UUID that is not one, two exclusive fields...). */
 export class InvalidArgumentError extends AppError {
   readonly code = 'invalid_argument';

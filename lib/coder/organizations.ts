@@ -4,7 +4,7 @@
  * and the one organization an organization-scoped tool acts in (`resolveOrganization`).
  */
 import { z } from 'zod';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, prefixed } from '../errors';
 import type { CoderClient } from './client';
 import { userSchema, ZERO_UUID } from './schemas';
 import { isUuid } from './uuid';
@@ -79,12 +79,3 @@ async function describeMemberships(coder: CoderClient, ids: readonly string[]): 
   }
 }
 
-/** A failed Coder call reads `<what>: <Coder's error>`, as coderd wraps it (xerrors.Errorf("...: %w")). */
-export async function prefixed<T>(what: string, work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof Error) err.message = `${what}: ${err.message}`;
-    throw err;
-  }
-}

@@ -5,7 +5,7 @@
 import type { CoderClient } from './client';
 import { CoderApiError } from './errors';
 import { agentSchema, buildSchema, logSchema, workspaceSchema, type Workspace, type WorkspaceAgent } from './schemas';
-import { ResourceError } from '../errors';
+import { prefixError, ResourceError } from '../errors';
 import { isUuid } from './uuid';
 import { NO_PROGRESS, type Progress } from '../progress';
 
@@ -62,7 +62,7 @@ export async function ensureStarted(coder: CoderClient, ws: Workspace, progress:
   const started = await coder
     .request('POST', `/api/v2/workspaces/${ws.id}/builds`, { json: { transition: 'start' }, schema: buildSchema })
     .catch((err: unknown) => {
-      throw prefixed(err, 'failed to start workspace');
+      throw prefixError('failed to start workspace', err);
     });
   if (!started.job.completed_at) await waitForBuild(coder, started.id, (log) => progress.report(`starting ${JSON.stringify(ws.name)}: ${log.output}`));
   return coder.get(`/api/v2/workspaces/${ws.id}`, workspaceSchema);
@@ -76,14 +76,10 @@ async function waitForBuild(coder: CoderClient, buildId: string, onLog: (log: { 
     if (job.status === 'failed') throw new ResourceError(job.error || 'the start build failed');
     if (job.status === 'canceled') throw new ResourceError('the start build was canceled');
   } catch (err) {
-    throw prefixed(err, 'failed to wait for build completion');
+    throw prefixError('failed to wait for build completion', err);
   }
 }
 
-function prefixed(err: unknown, prefix: string): unknown {
-  if (err instanceof Error) err.message = `${prefix}: ${err.message}`;
-  return err;
-}
 
 export interface WorkspaceAndAgent {
   workspace: Workspace;
@@ -97,7 +93,7 @@ export async function findWorkspaceAndAgent(coder: CoderClient, input: string, p
     const workspace = await ensureStarted(coder, await resolveWorkspace(coder, workspaceRef), progress, autoStart);
     return { workspace, agent: pickAgent(workspace, agentRef) };
   } catch (err) {
-    throw prefixed(err, 'failed to find workspace');
+    throw prefixError('failed to find workspace', err);
   }
 }
 

@@ -14,6 +14,7 @@ import { CoderApiError, tokenRefusal, type TokenRefusal } from '../coder/errors'
 import { userSchema } from '../coder/schemas';
 import type { Config } from '../config';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from '../http/origin';
+import { mediaType } from '../http/media-type';
 import { coderError, rpcError } from '../http/respond';
 import { AgentAccess } from '../tools/agent-access';
 import { chatsAvailable } from '../tools/chats-availability';
@@ -197,7 +198,7 @@ function operatorRule(config: Config): SurfaceRule {
 }
 
 function isJsonContentType(header: string | null): boolean {
-  return (header ?? '').split(';', 1)[0]?.trim().toLowerCase() === 'application/json';
+  return mediaType(header) === 'application/json';
 }
 
 type Rejection = (cors: Record<string, string>) => Response;

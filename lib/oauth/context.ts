@@ -4,6 +4,7 @@
  * authentication, the upstream app a client signs in through).
  */
 import type { Config, OAuthConfig } from '../config';
+import { mediaType } from '../http/media-type';
 import { json } from '../http/respond';
 import { OAuthError, oauthErrorBody } from './errors';
 import { clientHash, clientSchema, clientSecretMatches, openGrant, type ClientGrant } from './grants';
@@ -35,16 +36,22 @@ export function oauthErrorResponse(err: OAuthError, headers: Record<string, stri
   return json(err.status, oauthErrorBody(err), { ...NO_STORE, ...OPEN_CORS, ...err.headers, ...headers });
 }
 
-const MAX_FORM_BYTES = 16 * 1024;
+/** Forms and registrations are a few hundred bytes; anything near this is not one. */
+const MAX_BODY_BYTES = 16 * 1024;
+
+/** A small request body as text; larger ones are refused with `error` (413). */
+export async function readSmallBody(request: Request, error: 'invalid_request' | 'invalid_client_metadata'): Promise<string> {
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new OAuthError(error, `the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
+  return text;
+}
 
 /** An `application/x-www-form-urlencoded` body, as RFC 6749 requires of token and revocation requests. */
 export async function readForm(request: Request): Promise<URLSearchParams> {
-  const type = (request.headers.get('content-type') ?? '').split(';', 1)[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') {
+  if (mediaType(request.headers.get('content-type')) !== 'application/x-www-form-urlencoded') {
     throw new OAuthError('invalid_request', 'the body must be application/x-www-form-urlencoded');
   }
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_FORM_BYTES) throw new OAuthError('invalid_request', `the body is larger than ${MAX_FORM_BYTES} bytes`, 413);
+  const text = await readSmallBody(request, 'invalid_request');
   const form = new URLSearchParams(text);
   for (const key of new Set(form.keys())) {
     if (form.getAll(key).length > 1) throw new OAuthError('invalid_request', `the parameter ${key} is repeated`);

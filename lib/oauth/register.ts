@@ -6,14 +6,13 @@
  * is sealed into it: nothing is stored.
  */
 import { z } from 'zod';
+import { mediaType } from '../http/media-type';
 import { json } from '../http/respond';
-import { NO_STORE, OPEN_CORS, type OAuthContext } from './context';
+import { NO_STORE, OPEN_CORS, readSmallBody, type OAuthContext } from './context';
 import { OAuthError } from './errors';
 import { clientSecret, nowSeconds, sealGrant, type ClientGrant } from './grants';
 import { redirectUriAllowed } from './redirects';
 import { discoverProvider, registerApp } from './upstream';
-
-const MAX_BODY_BYTES = 16 * 1024;
 
 const requestSchema = z.looseObject({
   redirect_uris: z.array(z.string()).min(1, 'at least one redirect URI is required').max(10, 'at most 10 redirect URIs'),
@@ -103,10 +102,8 @@ function clientLabel(name: string | undefined, redirectUris: string[]): string {
 }
 
 async function readJson(request: Request): Promise<unknown> {
-  const type = (request.headers.get('content-type') ?? '').split(';', 1)[0]?.trim().toLowerCase();
-  if (type !== 'application/json') throw new OAuthError('invalid_client_metadata', 'the registration must be sent as application/json');
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new OAuthError('invalid_client_metadata', `the registration is larger than ${MAX_BODY_BYTES} bytes`, 413);
+  if (mediaType(request.headers.get('content-type')) !== 'application/json') throw new OAuthError('invalid_client_metadata', 'the registration must be sent as application/json');
+  const text = await readSmallBody(request, 'invalid_client_metadata');
   try {
     return JSON.parse(text);
   } catch {

@@ -12,9 +12,9 @@ import { z } from 'zod';
 import type { CoderClient } from '../coder/client';
 import { isBusy, type Chat } from '../coder/chats';
 import { watchChats } from '../coder/chat-watch';
-import { DeadlineError, InvalidArgumentError } from '../errors';
+import { DeadlineError, InvalidArgumentError, prefixed, prefixError } from '../errors';
 import type { Progress } from '../progress';
-import { CHAT_ID_DESCRIPTION, chatToolStatus, getChat, parseChatId, prefixError, step, toChatToolStatus } from './chats-status';
+import { CHAT_ID_DESCRIPTION, chatToolStatus, getChat, parseChatId, toChatToolStatus } from './chats-status';
 import { defineTool } from './types';
 
 const DEFAULT_WAIT_SECS = 60;
@@ -80,7 +80,7 @@ export async function awaitChat(opts: WaitOptions): Promise<Outcome> {
   let stopBeats: (() => void) | undefined;
   try {
     // The first answer must come within the window: with no status seen, there is nothing to report.
-    let last = await step('get chat', getChat(coder, chatId));
+    let last = await prefixed('get chat', getChat(coder, chatId));
     if (!isBusy(last.status)) return { timedOut: false, chat: last };
     progress.report(`chat ${chatId} is ${last.status}; waiting up to ${Math.round(opts.windowMs / 1000)} s for it to stop`);
     stopBeats = progress.keepAlive(`chat ${chatId}`);

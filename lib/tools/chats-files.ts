@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { CHATS_PATH, chatFileDownloadSchema, type Chat } from '../coder/chats';
 import { isUuid } from '../coder/uuid';
-import { InvalidArgumentError, ResourceError } from '../errors';
-import { getChat, parseChatId, step } from './chats-status';
+import { InvalidArgumentError, prefixed, ResourceError } from '../errors';
+import { getChat, parseChatId } from './chats-status';
 import { defineTool } from './types';
 
 /** toolsdk `chatFilesDescription`: what the chat holds, for an error that must name the choices. */
@@ -45,14 +45,14 @@ Address the file with file_id alone, or with chat_id and an exact file_name. The
       if (!isUuid(args.file_id ?? '')) throw new InvalidArgumentError('file_id must be a valid UUID');
       fileId = (args.file_id ?? '').toLowerCase();
     } else {
-      const chat = await step('get chat', getChat(coder, parseChatId(args.chat_id)));
+      const chat = await prefixed('get chat', getChat(coder, parseChatId(args.chat_id)));
       const named = (chat.files ?? []).filter((f) => f.name === args.file_name);
       const [only] = named;
       if (named.length > 1) throw new ResourceError(`multiple chat files named ${JSON.stringify(args.file_name)}; available files: ${describeFiles(chat)}`);
       if (!only) throw new ResourceError(`no chat file named ${JSON.stringify(args.file_name)}; available files: ${describeFiles(chat)}`);
       fileId = only.id;
     }
-    const download = await step(
+    const download = await prefixed(
       'create chat file download URL',
       coder.request('POST', `${CHATS_PATH}/files/${fileId}/download-url`, { schema: chatFileDownloadSchema }),
     );

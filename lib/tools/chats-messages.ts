@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import { CHATS_PATH, chatMessagesResponseSchema, createChatMessageResponseSchema, type ChatMessage, type ChatPart } from '../coder/chats';
-import { InvalidArgumentError } from '../errors';
-import { CHAT_ID_DESCRIPTION, parseChatId, step } from './chats-status';
+import { InvalidArgumentError, prefixed } from '../errors';
+import { CHAT_ID_DESCRIPTION, parseChatId } from './chats-status';
 import { defineTool } from './types';
 
 const messageFile = z.object({ id: z.string(), name: z.string(), mime_type: z.string() });
@@ -87,7 +87,7 @@ Only user-facing text content is returned (including lifecycle hook notices); to
     if (afterId < 0) throw new InvalidArgumentError('after_id must be a positive message id');
     if (beforeId > 0 && afterId > 0) throw new InvalidArgumentError('before_id and after_id cannot be used together');
     const query = { limit: limit > 0 ? String(limit) : undefined, before_id: beforeId > 0 ? String(beforeId) : undefined, after_id: afterId > 0 ? String(afterId) : undefined };
-    const page = await step('get chat messages', coder.get(`${CHATS_PATH}/${id}/messages`, chatMessagesResponseSchema, query));
+    const page = await prefixed('get chat messages', coder.get(`${CHATS_PATH}/${id}/messages`, chatMessagesResponseSchema, query));
     return toMessagesResult(page.messages ?? [], page.has_more, afterId > 0, (page.queued_messages ?? []).map((q) => queuedText(q.content ?? [])).filter(Boolean));
   },
 });
@@ -123,7 +123,7 @@ export const sendChatMessage = defineTool({
   handler: async (args, { coder }) => {
     const id = parseChatId(args.chat_id);
     if (!args.text) throw new InvalidArgumentError('text is required');
-    const res = await step(
+    const res = await prefixed(
       'send chat message',
       coder.request('POST', `${CHATS_PATH}/${id}/messages`, {
         json: { content: [{ type: 'text', text: args.text }], busy_behavior: args.busy_behavior ?? 'queue' },

@@ -10,8 +10,8 @@ import { z } from 'zod';
 import type { CoderClient } from '../coder/client';
 import { aiProviderSchema, CHATS_PATH, chatModelConfigSchema } from '../coder/chats';
 import { CoderApiError } from '../coder/errors';
-import { PermissionError } from '../errors';
-import { prefixError, step } from './chats-status';
+import { PermissionError, prefixed, prefixError } from '../errors';
+
 import { defineTool } from './types';
 
 const isForbidden = (err: unknown) => err instanceof CoderApiError && err.status === 403;
@@ -44,7 +44,7 @@ Per-user provider credentials are validated when creating a chat, so coder_creat
     model_configs: z.array(z.object({ id: z.string(), model: z.string(), display_name: z.string(), is_default: z.boolean() })),
   }),
   handler: async (_args, { coder }) => {
-    const configs = (await step('list chat model configs', coder.get(`${CHATS_PATH}/model-configs`, z.array(chatModelConfigSchema).nullable()))) ?? [];
+    const configs = (await prefixed('list chat model configs', coder.get(`${CHATS_PATH}/model-configs`, z.array(chatModelConfigSchema).nullable()))) ?? [];
     const enabled = await providerStates(coder);
     // A map is authoritative: a soft-deleted provider is missing from it while its configs stay in the admin list.
     const usable = configs.filter((c) => c.enabled && (enabled === undefined || enabled.get(c.ai_provider_id ?? '') === true));

@@ -54,21 +54,6 @@ export function parseChatId(chatId: string | undefined): string {
   return chatId.toLowerCase();
 }
 
-/** A Coder call whose failure reads `<what>: <Coder's error>`, as coderd's tools wrap it (`get chat: ...`). */
-export async function step<T>(what: string, work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    throw prefixError(what, err);
-  }
-}
-
-/** The error, its message now reading `<what>: <message>` (its class and code unchanged). */
-export function prefixError(what: string, err: unknown): unknown {
-  if (err instanceof Error) err.message = `${what}: ${err.message}`;
-  return err;
-}
-
 /** GET /chats/{id}. */
 export function getChat(coder: CoderClient, chatId: string): Promise<Chat> {
   return coder.get(`${CHATS_PATH}/${chatId}`, chatSchema);

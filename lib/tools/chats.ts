@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { CHATS_PATH, chatSchema } from '../coder/chats';
 import { organizationIdArgument, resolveOrganization } from '../coder/organizations';
 import { requireUuid } from '../coder/uuid';
-import { InvalidArgumentError } from '../errors';
-import { CHAT_ID_DESCRIPTION, chatToolStatus, getChat, parseChatId, step, toChatToolStatus } from './chats-status';
+import { InvalidArgumentError, prefixed } from '../errors';
+import { CHAT_ID_DESCRIPTION, chatToolStatus, getChat, parseChatId, toChatToolStatus } from './chats-status';
 import { messageResult } from './results';
 import { defineTool } from './types';
 
@@ -34,7 +34,7 @@ The chat runs asynchronously. Poll coder_get_chat for status and read the transc
     if (!args.prompt) throw new InvalidArgumentError('prompt is required');
     const organizationId = await resolveOrganization(coder, args.organization_id);
     const modelConfigId = args.model_config_id ? requireUuid('model_config_id', args.model_config_id) : undefined;
-    const chat = await step(
+    const chat = await prefixed(
       'create chat',
       coder.request('POST', CHATS_PATH, {
         json: { organization_id: organizationId, content: [{ type: 'text', text: args.prompt }], model_config_id: modelConfigId, labels: args.labels },
@@ -51,7 +51,7 @@ export const getChatTool = defineTool({
   annotations: 'read',
   input: z.object({ chat_id: z.string().describe(CHAT_ID_DESCRIPTION) }),
   output: chatToolStatus,
-  handler: async ({ chat_id }, { coder }) => toChatToolStatus(coder, await step('get chat', getChat(coder, parseChatId(chat_id)))),
+  handler: async ({ chat_id }, { coder }) => toChatToolStatus(coder, await prefixed('get chat', getChat(coder, parseChatId(chat_id)))),
 });
 
 const DEFAULT_LIST_LIMIT = 25;
@@ -80,7 +80,7 @@ export const listChats = defineTool({
       label: Object.entries(args.labels ?? {}).map(([k, v]) => `${k}:${v}`),
       limit: String(limit || DEFAULT_LIST_LIMIT),
     };
-    const chats = await step('list chats', coder.get(CHATS_PATH, z.array(chatSchema).nullable(), query));
+    const chats = await prefixed('list chats', coder.get(CHATS_PATH, z.array(chatSchema).nullable(), query));
     return { chats: (chats ?? []).map((c) => toChatToolStatus(coder, c)) };
   },
 });
@@ -93,7 +93,7 @@ export const interruptChat = defineTool({
   output: chatToolStatus,
   handler: async ({ chat_id }, { coder }) => {
     const id = parseChatId(chat_id);
-    const chat = await step('interrupt chat', coder.request('POST', `${CHATS_PATH}/${id}/interrupt`, { schema: chatSchema }));
+    const chat = await prefixed('interrupt chat', coder.request('POST', `${CHATS_PATH}/${id}/interrupt`, { schema: chatSchema }));
     return toChatToolStatus(coder, chat);
   },
 });
@@ -109,7 +109,7 @@ export const archiveChat = defineTool({
   output: messageResult,
   handler: async ({ chat_id }, { coder }) => {
     const id = parseChatId(chat_id);
-    await step('archive chat', coder.request('PATCH', `${CHATS_PATH}/${id}`, { json: { archived: true }, schema: z.unknown() }));
+    await prefixed('archive chat', coder.request('PATCH', `${CHATS_PATH}/${id}`, { json: { archived: true }, schema: z.unknown() }));
     return { message: ARCHIVED };
   },
 });

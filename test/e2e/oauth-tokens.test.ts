@@ -177,6 +177,20 @@ describe('client authentication and the token endpoint', () => {
     expect((await flow.token(client, form)).status).toBe(200);
   });
 
+  it('refuses oversized bodies at the token and registration endpoints with 413, and the code still works', async () => {
+    const { client, form } = await withCode('none');
+    const padded = new URLSearchParams({ ...form, client_id: client.clientId, padding: 'x'.repeat(17 * 1024) });
+    const big = await flow.token(client, {}, { headers: {}, body: padded.toString() });
+    expect([big.status, big.json.error, big.json.error_description]).toEqual([413, 'invalid_request', 'the body is larger than 16384 bytes']);
+    const registration = await fetch(`${stack.server.url}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [loopback()], client_name: 'x'.repeat(17 * 1024) }),
+    });
+    expect([registration.status, ((await registration.json()) as { error: string }).error]).toEqual([413, 'invalid_client_metadata']);
+    expect((await flow.token(client, form)).status).toBe(200);
+  });
+
   it.each(['password', 'client_credentials', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer', ''])(
     'grant_type=%s: unsupported_grant_type',
     async (grantType) => {

@@ -123,3 +123,33 @@ it('serves the metadata document at the address the SDK client probes for our is
     code_challenge_methods_supported: ['S256'],
   });
 });
+
+it('answers browser-based clients (the MCP Inspector\'s page) with CORS on the cookie-free endpoints, and not on authorize', async () => {
+  const origin = 'http://localhost:6274';
+  const preflight = (path: string, method: string) =>
+    fetch(`${stack.server.url}${path}`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'mcp-protocol-version, content-type' },
+    });
+  for (const [path, method] of [
+    ['/.well-known/oauth-protected-resource', 'GET'],
+    ['/.well-known/oauth-protected-resource/mcp', 'GET'],
+    ['/.well-known/oauth-authorization-server', 'GET'],
+    ['/.well-known/openid-configuration', 'GET'],
+    ['/oauth/register', 'POST'],
+    ['/oauth/token', 'POST'],
+    ['/oauth/revoke', 'POST'],
+  ] as const) {
+    const res = await preflight(path, method);
+    expect([path, res.status, res.headers.get('access-control-allow-origin')]).toEqual([path, 204, '*']);
+    expect(res.headers.get('access-control-allow-methods')).toContain(method);
+    expect(res.headers.get('access-control-allow-headers')).toContain('mcp-protocol-version');
+  }
+  for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-authorization-server']) {
+    const res = await fetch(`${stack.server.url}${path}`, { headers: { origin, 'mcp-protocol-version': '2025-06-18' } });
+    expect([path, res.status, res.headers.get('access-control-allow-origin')]).toEqual([path, 200, '*']);
+  }
+  // Authorize and the callback are navigations that set and read a cookie: no page may script them.
+  const authorize = await preflight('/oauth/authorize', 'GET');
+  expect(authorize.headers.get('access-control-allow-origin')).toBeNull();
+});

@@ -70,6 +70,9 @@ it('starts against the simulator and serves an MCP client without further setup'
     expect(list.map((w) => w.name)).toContain('dev');
     const ran = await client.callTool({ name: 'coder_workspace_bash', arguments: { workspace: 'dev', command: 'echo from-$((6*7))' } });
     expect(JSON.stringify(ran.content)).toContain('from-42');
+    // The MCP Inspector's page may call directly, as printed.
+    const inspector = await fetch(url ?? '', { method: 'OPTIONS', headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST' } });
+    expect([inspector.status, inspector.headers.get('access-control-allow-origin')]).toEqual([204, 'http://localhost:6274']);
     // The browser went through our authorize, Coder's sign-in and consent, and our callback.
     expect(browser.visited.map((u) => new URL(u).pathname)).toEqual(expect.arrayContaining(['/oauth/authorize', '/login', '/oauth2/authorize', '/oauth/callback']));
     // It said it uses the simulator, how to try it with the MCP Inspector, and printed pasteable configurations:

@@ -123,3 +123,27 @@ it('does not even load the SSM client module unless a parameter is used', async 
     jest.dontMock('@aws-sdk/client-ssm');
   }
 });
+
+describe('the operator\'s Coder app secret for sign-in (MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER)', () => {
+  const env = {
+    CODER_URL: 'https://coder.example.com',
+    MCP_OAUTH: 'true',
+    MCP_OAUTH_KEYS: `k1:${'A'.repeat(43)}`,
+    MCP_OAUTH_UPSTREAM_CLIENT_ID: '4f7b3c2e-9a1d-4e5f-8b6a-1c2d3e4f5a6b',
+    MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER: '/coder-mcp/oauth-client-secret',
+  };
+
+  it('is read from the SecureString, decrypted', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'coder_secret_abc' } });
+    const config = await loadConfig(env);
+    expect(config.oauth?.upstreamApp).toEqual({ clientId: env.MCP_OAUTH_UPSTREAM_CLIENT_ID, clientSecret: 'coder_secret_abc', clientSecretParameter: '/coder-mcp/oauth-client-secret' });
+    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([{ Name: '/coder-mcp/oauth-client-secret', WithDecryption: true }]);
+  });
+
+  it('names its own setting when the parameter is missing', async () => {
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+    await expect(loadConfig(env)).rejects.toThrow(
+      'MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER: SSM parameter /coder-mcp/oauth-client-secret: it does not exist in this account and region (ParameterNotFound)',
+    );
+  });
+});
