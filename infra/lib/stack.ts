@@ -13,15 +13,14 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LAMBDA_BUNDLE, LAMBDA_NODE_OPTIONS, tracerBundleCommand } from '../../scripts/bundle-options';
+import { LAMBDA_NODE_OPTIONS } from '../../scripts/bundle-options';
+import { ASSET_HANDLER_FILE, functionCode } from './bundle';
 import { restApi } from './api';
 import { metricsService, monitoring } from './monitoring';
 import { parseSettings, type Settings, type SettingsInput } from './settings';
 
-const ROOT = path.join(__dirname, '..', '..');
 /** Longest tool call (coderd's 5-minute cap) plus room to answer; streaming REST APIs allow up to 15 minutes. */
 const FUNCTION_TIMEOUT = Duration.minutes(5).plus(Duration.seconds(30));
 /**
@@ -29,7 +28,6 @@ const FUNCTION_TIMEOUT = Duration.minutes(5).plus(Duration.seconds(30));
  * and the handler writes its answer only once, at the end, so a tool call must end well inside that.
  */
 const HANDLER_INTEGRATION_TIMEOUT = Duration.seconds(290);
-const OUTPUT_FORMAT: Record<'cjs' | 'esm', nodejs.OutputFormat> = { cjs: nodejs.OutputFormat.CJS, esm: nodejs.OutputFormat.ESM };
 /** What Lambda does with the role to give a VPC function its network interfaces (create, find, delete, address them). */
 const VPC_ENI_ACTIONS = [
   'ec2:CreateNetworkInterface',
@@ -46,13 +44,6 @@ const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] as co
 /** The one MAC algorithm the function derives its OAuth sealing keys with (`kms:MacAlgorithm` in its grant). */
 const OAUTH_MAC_ALGORITHM = 'HMAC_SHA_256';
 
-/** Builds `tracer.js` (scripts/bundle-options.ts) into the function's asset, after the handler's bundle, with the local esbuild. */
-const TRACER_HOOKS: nodejs.ICommandHooks = {
-  beforeBundling: () => [],
-  beforeInstall: () => [],
-  afterBundling: (_inputDir, outputDir) => [tracerBundleCommand(ROOT, outputDir)],
-};
-
 export interface CoderMcpStackProps extends StackProps {
   /** The settings as given (CDK context or by hand); the stack validates them, with its region. */
   settings: SettingsInput;
@@ -60,7 +51,7 @@ export interface CoderMcpStackProps extends StackProps {
 
 export class CoderMcpStack extends Stack {
   readonly api: apigw.RestApi;
-  readonly fn: nodejs.NodejsFunction;
+  readonly fn: lambda.Function;
 
   constructor(scope: Construct, id: string, props: CoderMcpStackProps) {
     super(scope, id, props);
@@ -73,9 +64,10 @@ export class CoderMcpStack extends Stack {
     const oauthKey = s.oauth ? this.oauthKey() : undefined;
     const role = this.functionRole(s, logGroup, tokenParameter, oauthKey);
 
-    this.fn = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(ROOT, 'lib', 'stream.ts'),
-      handler: 'streamHandler',
+    this.fn = new lambda.Function(this, 'Function', {
+      // The bundle `npm run build` makes (infra/lib/bundle.ts); with tracing, Powertools Tracer's own bundle beside it.
+      code: functionCode(this, s.tracing),
+      handler: `${path.basename(ASSET_HANDLER_FILE, '.js')}.streamHandler`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: s.memoryMb,
@@ -87,20 +79,6 @@ export class CoderMcpStack extends Stack {
       reservedConcurrentExecutions: s.reservedConcurrency,
       // Active only when asked: X-Ray costs per trace, and the lib loads its tracer only with MCP_TRACING.
       ...(s.tracing ? { tracing: lambda.Tracing.ACTIVE } : {}),
-      projectRoot: ROOT,
-      depsLockFilePath: path.join(ROOT, 'package-lock.json'),
-      // The same esbuild settings as `npm run build` (scripts/bundle-options.ts), with the local esbuild.
-      bundling: {
-        minify: LAMBDA_BUNDLE.minify,
-        sourceMap: LAMBDA_BUNDLE.sourcemap,
-        target: LAMBDA_BUNDLE.target,
-        format: OUTPUT_FORMAT[LAMBDA_BUNDLE.format],
-        externalModules: [...LAMBDA_BUNDLE.external],
-        esbuildArgs: { '--legal-comments': LAMBDA_BUNDLE.legalComments },
-        forceDockerBundling: false,
-        // With tracing, Powertools Tracer's own bundle goes beside the handler's; without, the function has none of its bytes.
-        ...(s.tracing ? { commandHooks: TRACER_HOOKS } : {}),
-      },
       environment: {
         NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
         CODER_URL: s.coderUrl,
@@ -198,7 +176,7 @@ export class CoderMcpStack extends Stack {
     );
   }
 
-  private vpcPlacement(s: Settings): Pick<nodejs.NodejsFunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
+  private vpcPlacement(s: Settings): Pick<lambda.FunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
     if (!s.vpcId || !s.securityGroupId) return {};
     const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: s.vpcId, availabilityZones: s.availabilityZones, privateSubnetIds: s.subnetIds });
     // Imported subnets without route tables warn that routeTable.routeTableId is undefined. Only the

@@ -7,7 +7,6 @@
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, ErrorCode, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { AppError, DeadlineError } from '../errors';
 import { ArgumentValidationError } from '../tools/arguments';
@@ -40,13 +39,15 @@ export interface McpServerOptions {
 }
 
 /**
- * Left alone, the SDK builds an Ajv instance for every Server (about 0.3 ms per request here), for
- * elicitation only, which this server never starts. One validator, built on first use, holds no
- * caller data (compiled schemas only), so sharing it is safe where sharing a Server is not.
+ * The SDK validates JSON Schema only to check the answers to an elicitation (`elicitInput`), which this
+ * server never asks for. Left alone it would build an Ajv instance for every Server, and Ajv is about a
+ * sixth of the bundle: the Lambda bundle replaces the SDK's Ajv module with a stub (scripts/bundle.ts),
+ * and this validator says plainly why it cannot be used, should a future tool start eliciting.
  */
-let ajv: AjvJsonSchemaValidator | undefined;
-const sharedValidator: jsonSchemaValidator = {
-  getValidator: (schema) => (ajv ??= new AjvJsonSchemaValidator()).getValidator(schema),
+export const NO_SCHEMA_VALIDATION: jsonSchemaValidator = {
+  getValidator: () => {
+    throw new Error('this server does not validate elicitation answers: it never elicits (see lib/mcp/server.ts)');
+  },
 };
 
 export function createMcpServer(opts: McpServerOptions): Server {
@@ -54,7 +55,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
   const prompts = promptsFor(opts.tools);
   const server = new Server(
     { name: SERVER_NAME, version: opts.version },
-    { capabilities: { tools: { listChanged: true }, logging: {}, ...promptsCapability(prompts) }, instructions: INSTRUCTIONS, jsonSchemaValidator: sharedValidator },
+    { capabilities: { tools: { listChanged: true }, logging: {}, ...promptsCapability(prompts) }, instructions: INSTRUCTIONS, jsonSchemaValidator: NO_SCHEMA_VALIDATION },
   );
   registerPrompts(server, prompts);
   const byName = new Map(opts.tools.map((t) => [t.name, t]));

@@ -5,17 +5,17 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
-import { build } from 'esbuild';
 import { z } from 'zod';
 import { parseSettings } from '../../infra/lib/settings';
 import { CoderMcpStack } from '../../infra/lib/stack';
-import { LAMBDA_BUNDLE_OPTIONS, LAMBDA_NODE_OPTIONS } from '../../scripts/bundle-options';
+import { bundleLambda, HANDLER_FILE } from '../../scripts/bundle';
+import { LAMBDA_NODE_OPTIONS } from '../../scripts/bundle-options';
 import { ENV, synth } from './synth';
 
 const SECRET_LOOKING = /[A-Za-z0-9]{10}-[A-Za-z0-9]{22}/;
@@ -75,17 +75,24 @@ describe('default deployment (callers bring their own Coder token)', () => {
     });
   });
 
-  it('deploys the very bundle `npm run build` makes, from the shared esbuild settings', async () => {
+  it('deploys the very bundle `npm run build` makes, with the dependency replacements of scripts/bundle.ts', async () => {
     const [fn] = Object.values(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
     const key = z.string().regex(/^[0-9a-f]{64}\.zip$/).parse(fn?.Properties.Code.S3Key);
-    const deployed = readFileSync(path.join(out.directory, `asset.${key.replace(/\.zip$/, '')}`, 'index.js'), 'utf8');
-    const built = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(__dirname, '..', '..', 'lib', 'stream.ts')], outfile: 'handler.js', write: false });
-    const js = built.outputFiles.find((f) => f.path.endsWith('handler.js'))?.text ?? '';
-    // Equal but for the source map's file name in the last line.
-    const body = (code: string) => code.replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
-    expect(js.length).toBeGreaterThan(100_000);
-    expect(body(deployed)).toBe(body(js));
+    const asset = path.join(out.directory, `asset.${key.replace(/\.zip$/, '')}`);
+    const deployed = readFileSync(path.join(asset, 'index.js'), 'utf8');
+    const dir = mkdtempSync(path.join(tmpdir(), 'very-bundle-'));
+    try {
+      await bundleLambda({ root: path.join(__dirname, '..', '..'), outdir: dir, tracer: false });
+      const js = readFileSync(path.join(dir, HANDLER_FILE), 'utf8');
+      // Equal but for the source map's file name in the last line.
+      const body = (code: string) => code.replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
+      expect(js.length).toBeGreaterThan(100_000);
+      expect(body(deployed)).toBe(body(js));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(deployed).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+    expect(readdirSync(asset).sort()).toEqual(['index.js', 'index.js.map']);
   });
 
   it('reserves 100 concurrent executions by default, so one client cannot take the account\'s whole pool', () => {

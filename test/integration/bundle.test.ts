@@ -3,10 +3,12 @@
  * or simulator, and the built file answers an API Gateway event on its own.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { slimDependencies } from '../../scripts/bundle';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -23,6 +25,9 @@ it('builds one minified handler without test code that serves /healthz', async (
     expect(inputs.some((i) => i.startsWith('lib/handler.ts'))).toBe(true);
     expect(inputs.some((i) => i.startsWith('lib/stream.ts'))).toBe(true);
     expect(inputs.filter((i) => i.startsWith('test/') || i.includes('jest') || i.includes('node-pty'))).toEqual([]);
+    // scripts/bundle.ts's replacements: of zod's locales English alone, and no Ajv (the server never elicits).
+    expect(inputs.filter((i) => i.includes('zod/v4/locales/') && !i.endsWith('/index.js'))).toEqual(['node_modules/zod/v4/locales/en.js']);
+    expect(inputs.filter((i) => /node_modules\/(ajv|ajv-formats|fast-uri)\//.test(i))).toEqual([]);
 
     const script = `
       process.env.CODER_URL = 'https://coder.example.com';
@@ -43,3 +48,15 @@ it('builds one minified handler without test code that serves /healthz', async (
     rmSync(out, { recursive: true, force: true });
   }
 }, 60_000);
+
+it('fails the build, naming the module, when a dependency no longer has a module the bundle replaces', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'slim-'));
+  try {
+    // An entry that reaches neither zod nor the SDK stands for a dependency that moved its file.
+    writeFileSync(path.join(dir, 'entry.js'), 'module.exports = 1;\n');
+    const attempt = build({ entryPoints: [path.join(dir, 'entry.js')], bundle: true, write: false, logLevel: 'silent', plugins: [slimDependencies()] });
+    await expect(attempt).rejects.toThrow(/slim-dependencies: no module matched .*zod.*locales/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 import { z } from 'zod';
+import { slimDependencies } from '../../scripts/bundle';
 import { LAMBDA_BUNDLE_OPTIONS, TRACER_FILE, tracerBundleOptions } from '../../scripts/bundle-options';
 
 const run = promisify(execFile);
@@ -83,7 +84,7 @@ let bundle: string;
 it('loads the Lambda bundle and answers without evaluating tar-stream or diff, or loading the SSM client or the tracer', async () => {
   const marked = new Map<string, number>();
   bundle = path.join(out, 'handler.js');
-  const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile: bundle, metafile: true, plugins: [probePlugin(marked)] });
+  const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile: bundle, metafile: true, plugins: [slimDependencies(), probePlugin(marked)] });
   // tar-stream and diff are in the bundle (and probed): laziness, not absence. The tracer is not in it at all.
   for (const pkg of BUNDLED_LAZY) expect(marked.get(pkg) ?? 0).toBeGreaterThan(0);
   const inputs = Object.keys(result.metafile.inputs);
