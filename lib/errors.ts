@@ -29,13 +29,29 @@ export abstract class AppError extends Error {
   }
 }
 
-/** The error, its message now reading `<what>: <message>` (its class and code unchanged), as coderd's tools wrap theirs. */
-export function prefixError(what: string, err: unknown): unknown {
-  if (err instanceof Error) err.message = `${what}: ${err.message}`;
-  return err;
+/**
+ * A failed step, told with what was being done (`get chat: ...`, as coderd's tools word theirs). It wraps
+ * the failure as its `cause` and keeps its family's code, so logs, metrics and the HTTP layer still see
+ * what went wrong.
+ */
+export class ContextError extends AppError {
+  readonly code: ErrorCode;
+  constructor(what: string, cause: AppError) {
+    super(`${what}: ${cause.message}`, { cause });
+    this.code = cause.code;
+  }
 }
 
-/** Awaits `work`; a failure reads `<what>: <its message>` (`get chat: ...`, `failed to find workspace: ...`). */
+/**
+ * The failure with `what` it happened in: an AppError comes back as a ContextError around it. Anything
+ * else is a programming fault, not a failure of Coder or the caller's: it goes on unchanged, and the tool
+ * layer reports it as an internal error (lib/mcp/server.ts).
+ */
+export function prefixError(what: string, err: unknown): unknown {
+  return err instanceof AppError ? new ContextError(what, err) : err;
+}
+
+/** Awaits `work`; a failure comes back through prefixError. */
 export async function prefixed<T>(what: string, work: Promise<T>): Promise<T> {
   try {
     return await work;

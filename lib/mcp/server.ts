@@ -109,17 +109,31 @@ async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, client
     return { content: [{ type: 'text', text }], ...(result.structured ? { structuredContent: result.structured } : {}) };
   } catch (err) {
     done('error', err instanceof AppError ? err.code : 'internal');
+    if (!(err instanceof AppError)) {
+      // A programming fault, not a failure of Coder's or the caller's: its detail is for the operator only.
+      log('error', 'tool failed with an internal error', { tool: tool.name, ...faultDetail(err) });
+    }
     return { content: [{ type: 'text', text: errorText(tool, err) }], isError: true };
   }
 }
 
+export const INTERNAL_TOOL_FAILURE = 'internal error: the tool failed unexpectedly; the server logged the details';
+
 /**
  * A failure as the model reads it. Arguments that miss the schema say so with the schema, as coderd
  * answers since #28702 (coderd/mcp/mcp.go): `{"error":"invalid arguments: ...","expectedSchema":{...}}`.
+ * Only our own error families carry a message written for the caller; anything else gets a generic text,
+ * as the HTTP layer answers an unexpected fault.
  */
 function errorText(tool: Tool, err: unknown): string {
   if (err instanceof ArgumentValidationError) return JSON.stringify({ error: err.message, expectedSchema: tool.inputSchema });
-  return err instanceof Error ? err.message : String(err);
+  return err instanceof AppError ? err.message : INTERNAL_TOOL_FAILURE;
+}
+
+/** What the log keeps of a fault: its class, message and stack (the logger still redacts anything token-shaped). */
+function faultDetail(err: unknown): { errorName: string; error?: string; stack?: string } {
+  if (err instanceof Error) return { errorName: err.name, error: err.message, stack: err.stack };
+  return { errorName: typeof err };
 }
 
 /** Settles with the work, or with the deadline's error as soon as the signal fires, whichever is first. */
