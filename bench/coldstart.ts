@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     const reference = path.join(out, 'reference.js');
     await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'bench', 'reference', 'handler.ts')], outfile: reference });
     // As infra/lib/stack.ts starts the function: the same NODE_OPTIONS for the project and the reference.
-    const env = { ...process.env, NODE_OPTIONS: LAMBDA_NODE_OPTIONS, CODER_URL: sim.url, BENCH_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' };
+    const env = { ...process.env, NODE_OPTIONS: LAMBDA_NODE_OPTIONS, CODER_URL: sim.url, BENCH_TOKEN: sim.demo.user.token, LOG_LEVEL: 'SILENT' };
     const baseline = await baselineBundle(out);
     const results: Record<Row, Sample[]> = { project: [], 'project, tracing on': [], reference: [], baseline: [] };
     for (let i = 0; i < RUNS; i++) {

@@ -31,7 +31,7 @@ import { resetSharedPool } from '../lib/tunnel/shared';
 import type { SimReply, SimRequest } from './sim-process';
 
 // Two JSON log lines per call would bury the table; warnings and errors still show.
-process.env.LOG_LEVEL ??= 'warn';
+process.env.LOG_LEVEL ??= 'WARN';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 const WARMUP = 5;

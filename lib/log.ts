@@ -1,44 +1,43 @@
 /**
- * Structured JSON logs through Powertools Logger (CloudWatch reads them as JSON). Callers pass only
- * fields they chose; whole events and headers are never logged because they carry tokens. As a
- * safety net, fields named like secrets or file content, and strings shaped like Coder tokens, are
- * redacted before anything is written.
+ * Structured JSON logs through Powertools Logger (CloudWatch reads them as JSON), configured by its own
+ * settings: the level comes from POWERTOOLS_LOG_LEVEL or LOG_LEVEL (default INFO), and the service is
+ * POWERTOOLS_SERVICE_NAME (the stack's name where deployed, as for the metrics), else coder-mcp.
+ * Callers pass only fields they chose; whole events and headers are never logged because they carry
+ * tokens. As a safety net the logger's JSON replacer redacts, at any depth, fields named like secrets
+ * or file content and strings shaped like Coder tokens, the message included.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, string | number | boolean | undefined>;
 
-const ORDER: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 const SECRET_KEY = /token|authorization|secret|password|cookie|content|body/i;
 const CODER_TOKEN = /\b[A-Za-z0-9]{10}-[A-Za-z0-9]{22}\b/g;
 
-// Powertools filters nothing itself: LOG_LEVEL is read per line below, so tests and operators can change it at run time.
-// The same service as the metrics: the stack's name where deployed (POWERTOOLS_SERVICE_NAME), else coder-mcp.
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'coder-mcp', logLevel: 'DEBUG' });
-
-function threshold(): number {
-  const configured = (process.env.LOG_LEVEL ?? 'info').toLowerCase();
-  return configured in ORDER ? ORDER[configured as Level | 'silent'] : ORDER.info;
+/** Applied by the logger to every key and value it writes (its own keys too, none of which looks like a secret). */
+export function redactingReplacer(key: string, value: unknown): unknown {
+  if (key !== '' && SECRET_KEY.test(key)) return '[redacted]';
+  return typeof value === 'string' ? value.replace(CODER_TOKEN, '[redacted-token]') : value;
 }
 
-export function redact(fields: LogFields): LogFields {
-  const out: LogFields = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    if (SECRET_KEY.test(key)) out[key] = '[redacted]';
-    else out[key] = typeof value === 'string' ? value.replace(CODER_TOKEN, '[redacted-token]') : value;
-  }
-  return out;
-}
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'coder-mcp', jsonReplacerFn: redactingReplacer });
 
 export function log(level: Level, message: string, fields: LogFields = {}): void {
-  if (ORDER[level] < threshold()) return;
-  logger[level](message.replace(CODER_TOKEN, '[redacted-token]'), redact(fields));
+  logger[level](message, fields);
 }
 
 /** Tags every line of this invocation with its request id (Lambda runs one invocation at a time per container). */
 export function setRequestId(requestId: string | undefined): void {
   if (requestId) logger.appendKeys({ requestId });
   else logger.removeKeys(['requestId']);
+}
+
+/** The level now, and a way to change it in a running process (tests that read the logs; the setting is read once). */
+export function logLevel(): LogLevel {
+  return logger.getLevelName();
+}
+
+export function setLogLevel(level: LogLevel): void {
+  logger.setLogLevel(level);
 }

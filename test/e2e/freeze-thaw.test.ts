@@ -29,7 +29,7 @@ const IMAGES: [string, (() => AgentImage) | undefined][] = [
 describe.each(IMAGES)('%s', (_name, image) => {
   beforeEach(async () => {
     sim = await startSimulator({ orphanTimeoutMs: ORPHAN_TIMEOUT_MS, agentImage: image?.() });
-    server = await startChildServer({ CODER_URL: sim.url, CODER_SESSION_TOKEN: sim.demo.user.token, LOG_LEVEL: 'silent' });
+    server = await startChildServer({ CODER_URL: sim.url, CODER_SESSION_TOKEN: sim.demo.user.token, LOG_LEVEL: 'SILENT' });
     client = new Client({ name: 'freeze-test', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
   });

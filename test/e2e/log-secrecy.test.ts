@@ -6,6 +6,7 @@
  */
 import { captureOutput } from '../helpers/capture-output';
 import { callTool, connectClient, INIT_REQUEST, postMcp, startStack, type Stack } from '../helpers/stack';
+import { logLevel, setLogLevel } from '../../lib/log';
 
 let stack: Stack;
 
@@ -34,8 +35,8 @@ it('writes no token or file content into stdout or stderr during a session of fi
   const file = `${dir}/secret.txt`;
   const answers: string[] = [];
   const results: boolean[] = [];
-  const previous = process.env.LOG_LEVEL;
-  process.env.LOG_LEVEL = 'debug';
+  const previous = logLevel();
+  setLogLevel('DEBUG');
   const output = captureOutput();
   try {
     const client = await connectClient(stack, { token });
@@ -64,7 +65,7 @@ it('writes no token or file content into stdout or stderr during a session of fi
     answers.push(await (await postMcp(stack, JSON.stringify(INIT_REQUEST), { authorization: `Bearer ${bogus}` })).text());
   } finally {
     output.restore();
-    process.env.LOG_LEVEL = previous;
+    setLogLevel(previous);
   }
 
   // The session did what it says: contents went through, and the failing calls failed.

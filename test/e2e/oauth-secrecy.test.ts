@@ -10,6 +10,7 @@ import { Browser } from '../helpers/browser';
 import { captureOutput } from '../helpers/capture-output';
 import { bearer, newKeys, OAuthFlow, pkce, toolCallBody, unseal } from '../helpers/oauth-flow';
 import { postMcp, startStack, type Stack } from '../helpers/stack';
+import { logLevel, setLogLevel } from '../../lib/log';
 
 const KEYS = newKeys();
 let stack: Stack;
@@ -44,8 +45,8 @@ it('no secret of Coder or of ours reaches the logs, and nothing of Coder reaches
   const seeKeys = () => stack.sim.oauth2Keys('secretive').forEach((k) => keyIds.add(k.keyId));
   const statuses: number[] = [];
 
-  const previous = process.env.LOG_LEVEL;
-  process.env.LOG_LEVEL = 'debug';
+  const previous = logLevel();
+  setLogLevel('DEBUG');
   const output = captureOutput();
   try {
     const client = await flow.register({ method: 'client_secret_basic', name: 'Secrecy' });
@@ -99,7 +100,7 @@ it('no secret of Coder or of ours reaches the logs, and nothing of Coder reaches
     statuses.push(await mcp(toolCallBody('coder_get_authenticated_user'), access2));
   } finally {
     output.restore();
-    process.env.LOG_LEVEL = previous;
+    setLogLevel(previous);
   }
 
   // The run did what it says: failures failed, successes succeeded.

@@ -185,7 +185,7 @@ it(
       CODER_SESSION_TOKEN: sim.demo.user.token,
       MCP_TOOL_TIMEOUT_MS: String(TOOL_TIMEOUT_MS),
       TUNNEL_MAX_CHANNELS_PER_AGENT: String(MAX_CHANNELS_PER_AGENT),
-      LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'silent',
+      LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'SILENT',
     });
     server = child;
     const tokens: Record<Caller['identity'], string | undefined> = { service: undefined, admin: sim.demo.user.token, 'soak-a': soakA.token, 'soak-b': soakB.token };

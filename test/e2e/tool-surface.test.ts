@@ -7,6 +7,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { captureOutput } from '../helpers/capture-output';
 import { callTool, connectClient, INIT_REQUEST, postMcp, startStack, type Stack } from '../helpers/stack';
+import { logLevel, setLogLevel } from '../../lib/log';
 
 /** What read-only mode offers of the standard toolset: the read tools, and the reads that would otherwise start a workspace. */
 const READ_ONLY_STANDARD = [
@@ -158,8 +159,8 @@ describe('tool allow-lists', () => {
 
   it('an unknown name in the operator\'s list is a configuration fault, named in the log', async () => {
     const broken = await startStack({ env: { MCP_ALLOWED_TOOLS: 'coder_list_workspace' } });
-    const level = process.env.LOG_LEVEL;
-    process.env.LOG_LEVEL = 'info';
+    const level = logLevel();
+    setLogLevel('INFO');
     const out = captureOutput();
     try {
       const res = await postMcp(broken, JSON.stringify(INIT_REQUEST), { authorization: `Bearer ${broken.sim.demo.user.token}` });
@@ -167,7 +168,7 @@ describe('tool allow-lists', () => {
       expect(await res.json()).toEqual({ message: 'Internal error.', detail: 'the server is misconfigured; see its logs' });
     } finally {
       out.restore();
-      process.env.LOG_LEVEL = level;
+      setLogLevel(level);
       await broken.close();
     }
     expect(out.all.join('')).toContain('MCP_ALLOWED_TOOLS: unknown tool in the tool filter: \\"coder_list_workspace\\"');

@@ -44,7 +44,7 @@ async function startFn(handler: string): Promise<Fn> {
       MCP_MAX_BODY_BYTES: String(MAX_BODY),
       MCP_STREAM_RESPONSES: 'true',
       MCP_PROGRESS_INTERVAL_MS: '300',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'INFO',
     },
   });
   return { api, ric };

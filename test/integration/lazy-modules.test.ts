@@ -51,7 +51,7 @@ const requests = [];
 const load = Module._load;
 Module._load = function (request, ...rest) { requests.push(request); return load.call(this, request, ...rest); };
 process.env.CODER_URL = 'http://127.0.0.1:9';
-process.env.LOG_LEVEL = 'silent';
+process.env.LOG_LEVEL = 'SILENT';
 const bundle = require(process.argv[1]);
 const report = () => process.stdout.write(JSON.stringify({ evaluated: globalThis.__evaluated ?? [], requests }));
 if (process.argv[2] === 'load-only') report();

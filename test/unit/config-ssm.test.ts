@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type * as ConfigModule from '../../lib/config';
 import { getConfig, loadConfig, parseConfig, resetConfig, resetSsmClient } from '../../lib/config';
 import { captureOutput } from '../helpers/capture-output';
+import { setLogLevel } from '../../lib/log';
 
 const ssm = mockClient(SSMClient);
 const saved = { ...process.env };
@@ -46,7 +47,7 @@ it('keeps serving the last good configuration when a refresh fails, warns withou
   expect((await getConfig(1_000)).serviceToken).toBe(TOKEN);
 
   ssm.on(GetParameterCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-  process.env.LOG_LEVEL = 'warn';
+  setLogLevel('WARN');
   const output = captureOutput();
   const asked = () => ssm.commandCalls(GetParameterCommand).length;
   try {

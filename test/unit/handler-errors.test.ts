@@ -5,6 +5,7 @@
 import { ConfigError } from '../../lib/errors';
 import { makeHandler } from '../../lib/handler';
 import { captureOutput } from '../helpers/capture-output';
+import { logLevel, setLogLevel } from '../../lib/log';
 
 const EVENT = {
   version: '2.0',
@@ -18,15 +19,15 @@ const EVENT = {
 const DETAIL = "CODER_SESSION_TOKEN_PARAMETER: SSM parameter /coder-mcp/service-token: the function's role may not read or decrypt it (AccessDeniedException)";
 
 async function answer(fault: unknown) {
-  const previous = process.env.LOG_LEVEL;
-  process.env.LOG_LEVEL = 'error';
+  const previous = logLevel();
+  setLogLevel('ERROR');
   const output = captureOutput();
   try {
     const result = await makeHandler(() => Promise.reject(fault))(EVENT);
     return { result, logs: output.all.join('') };
   } finally {
     output.restore();
-    process.env.LOG_LEVEL = previous;
+    setLogLevel(previous);
   }
 }
 

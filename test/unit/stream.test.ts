@@ -8,6 +8,7 @@
 import { Writable } from 'node:stream';
 import { preludeOf, streamingHandler, type AwsLambdaGlobal } from '../../lib/stream';
 import { captureOutput } from '../helpers/capture-output';
+import { logLevel, setLogLevel } from '../../lib/log';
 
 type WriteCallback = (error: Error | null | undefined) => void;
 
@@ -131,8 +132,8 @@ it('sends the prelude before the first chunk, writes each chunk as it comes, and
 
 it('answers what is not an HTTP event (a warm-up ping, a scheduled event, null) with a 400 through the stream, logged as a warning', async () => {
   process.env.CODER_URL = 'https://coder.example.com';
-  const previous = process.env.LOG_LEVEL;
-  process.env.LOG_LEVEL = 'debug';
+  const previous = logLevel();
+  setLogLevel('DEBUG');
   const output = captureOutput();
   const answers: { metadata?: Record<string, unknown>; body: string }[] = [];
   try {
@@ -144,7 +145,7 @@ it('answers what is not an HTTP event (a warm-up ping, a scheduled event, null) 
     }
   } finally {
     output.restore();
-    process.env.LOG_LEVEL = previous;
+    setLogLevel(previous);
   }
   for (const a of answers) {
     expect(a.metadata).toMatchObject({ statusCode: 400, headers: { 'content-type': 'application/json' } });

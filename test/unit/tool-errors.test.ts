@@ -11,6 +11,7 @@ import { createMcpServer, INTERNAL_TOOL_FAILURE, NO_SCHEMA_VALIDATION } from '..
 import { HeldArguments } from '../../lib/mcp/held-arguments';
 import { defineTool, type ToolContext } from '../../lib/tools/types';
 import { captureOutput } from '../helpers/capture-output';
+import { logLevel, setLogLevel } from '../../lib/log';
 
 const failing = (name: string, fault: () => Promise<never>) =>
   defineTool({ name, description: name, annotations: 'read', input: z.object({}), output: z.object({}), handler: fault });
@@ -38,8 +39,8 @@ async function connect() {
 }
 
 async function call(name: string) {
-  const previous = process.env.LOG_LEVEL;
-  process.env.LOG_LEVEL = 'error';
+  const previous = logLevel();
+  setLogLevel('ERROR');
   const output = captureOutput();
   const { client, close } = await connect();
   try {
@@ -48,7 +49,7 @@ async function call(name: string) {
   } finally {
     await close();
     output.restore();
-    process.env.LOG_LEVEL = previous;
+    setLogLevel(previous);
   }
 }
 
