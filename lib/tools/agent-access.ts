@@ -9,6 +9,7 @@ import { authcheckResponseSchema } from '../coder/schemas';
 import { tokenRefusal } from '../coder/errors';
 import { findWorkspaceAndAgent, waitForAgent } from '../coder/workspaces';
 import { InvalidArgumentError, PermissionError } from '../errors';
+import { ExpiringMap } from '../expiring-map';
 import type { AgentChannel } from '../tunnel/channel';
 import { OutcomeUnknownError, TunnelDialError } from '../tunnel/errors';
 import type { TunnelPool } from '../tunnel/pool';
@@ -23,9 +24,13 @@ export interface ResolvedAgent {
   agentId: string;
 }
 
-/** Recent workspace → agent resolutions per caller; a warm call then costs one authcheck and one PTY round trip. */
+/**
+ * Recent workspace → agent resolutions per caller; a warm call then costs one authcheck and one PTY round
+ * trip. Bounded like the token cache: one entry per caller and workspace.
+ */
 const RESOLVE_TTL_MS = 30_000;
-const resolved = new Map<string, { value: ResolvedAgent; until: number }>();
+export const MAX_RESOLUTIONS = 1000;
+const resolved = new ExpiringMap<ResolvedAgent>(MAX_RESOLUTIONS);
 
 export function clearResolutions(): void {
   resolved.clear();
@@ -55,7 +60,7 @@ export class AgentAccess {
   async run<T>(workspace: string, signal: AbortSignal, fn: (channel: AgentChannel, agent: ResolvedAgent) => Promise<T>): Promise<T> {
     if (!workspace) throw new InvalidArgumentError('workspace name cannot be empty');
     const key = `${fingerprint(this.opts.coderUrl, this.opts.token)}\n${workspace}`;
-    const cached = resolved.get(key);
+    const cached = resolved.get(key, Date.now());
     try {
       return await this.runOnce(key, workspace, signal, fn);
     } catch (err) {
@@ -97,8 +102,8 @@ export class AgentAccess {
   }
 
   private async resolve(key: string, workspace: string, signal: AbortSignal): Promise<ResolvedAgent> {
-    const hit = resolved.get(key);
-    if (hit && hit.until > Date.now()) return hit.value;
+    const hit = resolved.get(key, Date.now());
+    if (hit) return hit;
     const { workspace: ws, agent } = await findWorkspaceAndAgent(this.opts.coder, workspace, this.opts.progress, this.opts.autoStart !== false);
     await waitForAgent(this.opts.coder, agent.id, signal, this.opts.progress);
     const value: ResolvedAgent = {
@@ -109,7 +114,7 @@ export class AgentAccess {
       organizationId: ws.organization_id,
       agentId: agent.id,
     };
-    resolved.set(key, { value, until: Date.now() + RESOLVE_TTL_MS });
+    resolved.set(key, value, Date.now() + RESOLVE_TTL_MS);
     return value;
   }
 
