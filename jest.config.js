@@ -4,7 +4,14 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // CommonJS output turns `await import()` into require(), which jest's module registry (and aws-sdk-client-mock) can follow.
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: { module: 'commonjs', moduleResolution: 'node10' } }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: { module: 'commonjs', moduleResolution: 'node10' } }],
+    // The agent's shell program is imported as text (lib/tunnel/agent.sh), as esbuild's text loader does in the bundle.
+    '^.+\\.sh$': '<rootDir>/test/helpers/sh-transform.js',
+  },
+  moduleFileExtensions: ['js', 'mjs', 'cjs', 'jsx', 'ts', 'tsx', 'json', 'node', 'sh'],
+  // Our own modules imported with the `.js` that node16 resolution asks for (a dynamic import()) are the `.ts` beside it.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   modulePathIgnorePatterns: ['<rootDir>/test/conformance/node_modules', '<rootDir>/dist', '<rootDir>/cdk.out'],
   testTimeout: 30000,
   // Request logs would drown the test output; tests that check logs set LOG_LEVEL themselves.

@@ -1,6 +1,6 @@
 /**
- * Typed operations over a leased channel: run a command, list a directory, read a byte range, hash,
- * and write (optionally compare-and-swap on the file's SHA-256). Fields travel as base64; the agent's
+ * Typed operations over a leased channel: run a command, list a directory, read a byte range, and
+ * write (optionally compare-and-swap on the file's SHA-256). Fields travel as base64; the agent's
  * errno-style answers become `AgentOpError`s with messages a user can act on.
  */
 import { createHash } from 'node:crypto';
@@ -62,13 +62,6 @@ export async function read(channel: AgentChannel, path: string, offset: number, 
   const res = await channel.call('read', [b64(path), offset, limit], signal);
   const [size, data] = okFields(res, `read ${JSON.stringify(path)}`, 1);
   return { size: Number(size), data: Buffer.from(data ?? '', 'base64') };
-}
-
-/** The file's SHA-256 in hex, or null when it does not exist. */
-export async function hash(channel: AgentChannel, path: string, signal: AbortSignal): Promise<string | null> {
-  const res = await channel.call('hash', [b64(path)], signal);
-  const [h] = okFields(res, `hash ${JSON.stringify(path)}`, 1);
-  return h === '-' || h === undefined ? null : h;
 }
 
 /** Above this size a write's content follows its request line instead of sitting in it: the loop's line reader goes byte by byte. */

@@ -1,0 +1,286 @@
+# The agent loop of coder-mcp-lambda: the program a channel runs in the workspace through coderd's
+# reconnecting PTY. Plain POSIX sh; it runs on dash, bash and busybox ash (checked by shellcheck -s sh
+# and by the tests under all three). The dial stub (dial.sh) starts it as `sh <this file> <nonce>`
+# with the tty already raw and without echo, and the tools checked. This text is constant: it is kept
+# on the workspace under its SHA-256, and nothing a caller sends ever becomes part of it. Caller data
+# (commands, paths, contents) only ever arrives as base64 fields, decoded into files or variables.
+#
+# The protocol, one line each way; fields are separated by one space:
+#   request:  ID OP FIELD...          ID: the channel's, echoed back; "=" is an empty base64 field
+#   answer:   MARK NONCE ID ok FIELD... .     or     MARK NONCE ID err CODE... .
+# The closing "." shows the answer is whole; the channel ignores every other line on the PTY (banners,
+# replayed history, job notes). The loop starts by printing "MARK_READY NONCE" on a line of its own.
+#
+#   ID ping                             ok
+#   ID bye                              the loop exits (status 0)
+#   ID exec CMD SECS TICKS BG CAP       ok RC RUNNING OUTPUT
+#       CMD (base64) runs as a script file under sh in $HOME, stdin from /dev/null, stdout and stderr
+#       merged. Foreground (BG 0): ended after SECS seconds (TERM to the command's process group, KILL
+#       2 s later), and then RC is 124. Background (BG 1): waited for up to TICKS tenths of a second;
+#       if it still runs, RC is 124 and RUNNING 1, and it goes on with SIGHUP ignored.
+#       OUTPUT is the base64 of at most CAP+1 bytes: one more than CAP says there was more.
+#   ID outsize                          ok BYTES        the whole output of the last exec
+#   ID ls PATH                          ok RECORDS      base64 of "d:NAME\0" or "f:NAME\0" per entry
+#   ID read PATH OFFSET LIMIT           ok SIZE DATA    SIZE: the file's; DATA: base64 of the range
+#   ID write PATH DATA [SHA]            ok              a temporary file beside PATH, renamed over it;
+#       with SHA, only if PATH's SHA-256 is still SHA ("-": PATH must not exist), else err CHANGED NOW
+#   ID put PATH LEN SHA [OLD]           ok              as write; the content follows the request line
+#       as exactly LEN base64 characters, and SHA is its SHA-256 (err EPAYLOAD when it is not)
+#   ID fetch ID2                        the kept answer to ID2 again, then ok 1; or ok 0 alone when
+#       ID2 was never seen (it was lost on the way in and may be sent now)
+#   anything else                       err EPROTO
+# Errors of an operation: err ENOENT | ENOTDIR | EISDIR | EACCES | EIO | CHANGED | EPAYLOAD.
+#
+# Exactly once: the last answer is kept ($D/last, or for exec its fields and output file), so that
+# "fetch" sends it again after a lost socket without running anything twice.
+# Exit status: 0 on bye or at the end of input, 1 when no private directory can be made.
+#
+# Cost: a warm call should cost little more than the one shell start a command needs, so the loop
+# uses builtins where they suffice. Short fields are decoded by the shell (d64); short outputs,
+# small files and small directories are encoded by the shell (e64), outputs and files after one
+# bounded `head -c` has copied them; only longer data goes through base64 processes.
+
+MARK=__CMCP
+# Longest base64 field the shell decodes itself; past this `base64 -d` is quicker.
+DECODE_MAX=128
+# Most bytes the shell encodes itself; past this `base64` is quicker.
+ENCODE_MAX=96
+
+set -f; N=$1
+D=$(mktemp -d) || exit 1
+trap 'rm -rf "$D"' EXIT HUP TERM
+# Without a home the commands run where the loop started.
+cd "$HOME" 2>/dev/null || :
+
+# --- d64: begin (the decoder test runs this part on its own)
+_T=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
+_NL='
+'
+# d64 FIELD writes the bytes of a base64 field to stdout. Four characters make up to three bytes,
+# written with printf octal escapes built only from our own arithmetic, so the data never becomes
+# code. '=' is not in the table, so its index comes out as 64: that is how padding is seen.
+d64() {
+  if [ ${#1} -gt "$DECODE_MAX" ]; then base64 -d <<__CMCP_EOF__
+$1
+__CMCP_EOF__
+    return
+  fi
+  _s=$1; _f=
+  while [ -n "$_s" ]; do
+    _r=${_s#????}; _g=${_s%"$_r"}; _s=$_r
+    _p=${_T%%"${_g%???}"*}; _n=${#_p}; _g=${_g#?}
+    _p=${_T%%"${_g%??}"*}; _n=$((_n<<6|${#_p})); _g=${_g#?}
+    _p=${_T%%"${_g%?}"*}; _u=${#_p}; _g=${_g#?}
+    _p=${_T%%"$_g"*}; _v=${#_p}
+    _n=$((_n<<12|(_u&63)<<6|(_v&63)))
+    _f=$_f\\$((_n>>22&3))$((_n>>19&7))$((_n>>16&7))
+    [ "$_u" -lt 64 ] && _f=$_f\\$((_n>>14&3))$((_n>>11&7))$((_n>>8&7))
+    [ "$_v" -lt 64 ] && _f=$_f\\$((_n>>6&3))$((_n>>3&7))$((_n&7))
+  done
+  # The format is built above from digits and backslashes only.
+  # shellcheck disable=SC2059
+  printf "$_f"
+}
+# arg FIELD puts the bytes of a base64 field in $a: through a file and read rather than $(...), so
+# there is no subshell, and trailing newlines survive (the x guards them).
+arg() {
+  a=; [ "$1" = = ] && return
+  { d64 "$1"; printf x; } > "$D/arg"
+  while IFS= read -r _l; do a=$a$_l$_NL; done < "$D/arg"; a=$a$_l; a=${a%x}
+}
+# --- d64: end
+
+# --- e64: begin (the encoder test runs this part on its own)
+# e64 STRING puts the base64 of STRING's bytes in $e without a process, for short data only (the
+# string functions are quadratic). A byte's value is its place in $_B, which holds every byte but NUL
+# in order after one character standing for NUL: "/", which no file name holds (ls uses it between
+# records). With E0=1 a "/" counts as NUL; otherwise as itself. Needs a shell that counts bytes, not
+# characters ($E says whether this one does). The output comes from our own table variables
+# _e0.._e63, picked with eval by numbers of our own arithmetic: data never reaches eval.
+_B=$(printf '/\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037 !"#$%%&'\''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\177\200\201\202\203\204\205\206\207\210\211\212\213\214\215\216\217\220\221\222\223\224\225\226\227\230\231\232\233\234\235\236\237\240\241\242\243\244\245\246\247\250\251\252\253\254\255\256\257\260\261\262\263\264\265\266\267\270\271\272\273\274\275\276\277\300\301\302\303\304\305\306\307\310\311\312\313\314\315\316\317\320\321\322\323\324\325\326\327\330\331\332\333\334\335\336\337\340\341\342\343\344\345\346\347\350\351\352\353\354\355\356\357\360\361\362\363\364\365\366\367\370\371\372\373\374\375\376\377')
+# A shell that counts characters (bash or busybox in a UTF-8 locale) is told to count bytes, by an
+# LC_ALL of its own that is not exported; one whose LC_ALL comes from the environment keeps it (the
+# commands must see it unchanged) and leaves the encoding to base64.
+[ -z "${LC_ALL+x}" ] && LC_ALL=C
+E=; [ ${#_B} = 256 ] && E=1
+_i=0; _s=$_T
+while [ -n "$_s" ]; do _r=${_s#?}; eval "_e$_i=\${_s%\"\$_r\"}"; _s=$_r; _i=$((_i+1)); done
+# The value of the first character of $_g, which is then dropped.
+_byte() {
+  _c=${_g%"${_g#?}"}; _g=${_g#?}; _p=${_B%%"$_c"*}; _v=${#_p}
+  [ "$_v" = 0 ] && [ -z "$E0" ] && _v=47
+}
+e64() {
+  _s=$1; e=
+  while [ -n "$_s" ]; do
+    _r=${_s#???}; [ "$_r" = "$_s" ] && _r=; _g=${_s%"$_r"}; _s=$_r
+    _byte; _n=$((_v<<16)); _k=1
+    if [ -n "$_g" ]; then _byte; _n=$((_n|_v<<8)); _k=2; fi
+    if [ -n "$_g" ]; then _byte; _n=$((_n|_v)); _k=3; fi
+    case $_k in
+      3) eval "e=\$e\$_e$((_n>>18&63))\$_e$((_n>>12&63))\$_e$((_n>>6&63))\$_e$((_n&63))";;
+      2) eval "e=\$e\$_e$((_n>>18&63))\$_e$((_n>>12&63))\$_e$((_n>>6&63))=";;
+      *) eval "e=\$e\$_e$((_n>>18&63))\$_e$((_n>>12&63))==";;
+    esac
+  done
+}
+# --- e64: end
+
+# The shell's own view of its open files: the kernel's offset of a file descriptor (Linux /proc).
+P=; [ -r "/proc/$$/fdinfo/0" ] && P=1
+# copy FILE MAX: one `head -c` copies at most MAX bytes of FILE to $D/copy, and $c becomes how many came,
+# read from the offset of our own descriptor on the copy: no wc, and the bound holds whatever FILE does.
+copy() {
+  exec 4> "$D/copy"
+  head -c "$2" "$1" >&4 2>/dev/null
+  read -r _k c < "/proc/$$/fdinfo/4"
+  exec 4>&-
+}
+# text: $s becomes the copy's bytes, for the shell to encode, when it is short and holds no NUL (read
+# drops NULs, so a length other than $c says the data is not for the shell).
+text() {
+  [ -n "$E" ] && [ "$c" -le $((ENCODE_MAX+1)) ] || return 1
+  s=; while IFS= read -r _l; do s=$s$_l$_NL; done < "$D/copy"; s=$s$_l
+  [ ${#s} = "$c" ]
+}
+
+# GNU timeout ends the command's whole process group; for another (busybox's), which ends the command alone, the
+# command leads a group of its own (setsid) and the loop ends what is left of that group.
+G=; timeout --version >/dev/null 2>&1 && G=1
+S=; [ -z "$G" ] && command -v setsid >/dev/null 2>&1 && S=setsid
+if command -v nohup >/dev/null 2>&1; then detach() { exec nohup sh "$D/cmd"; }; else detach() { trap '' HUP; exec sh "$D/cmd"; }; fi
+if base64 -w 0 </dev/null >/dev/null 2>&1; then b64() { base64 -w 0; }; else b64() { base64 | tr -d '\n'; }; fi
+say() { printf '%s %s %s %s .\n' "$MARK" "$N" "$id" "$*"; }
+# keep sends an answer written to $D/last, kept so that "fetch" can send it again; kept does the same for one line.
+keep() { printf '%s kept' "$id" > "$D/last.id"; cat "$D/last"; }
+kept() { printf '%s kept' "$id" > "$D/last.id"; say "$@" > "$D/last"; say "$@"; }
+fetch() {
+  last=; [ -f "$D/last.id" ] && read -r last < "$D/last.id"
+  # The kept fields, split on purpose: an id and words of our own.
+  # shellcheck disable=SC2086
+  set -- "$1" $last
+  if [ "$1" != "$2" ]; then say ok 0; return; fi
+  if [ "$3" = exec ]; then exec_reply "$2" "$4" "$5" "$6" "$7"; else cat "$D/last"; fi
+  say ok 1
+}
+errno() { if [ ! -e "$1" ] && [ ! -L "$1" ]; then echo ENOENT; elif [ ! -r "$1" ]; then echo EACCES; else echo EIO; fi; }
+op_exec() {
+  if [ "$1" = = ]; then : > "$D/cmd"; else d64 "$1" > "$D/cmd"; fi
+  if [ "$4" = 1 ]; then
+    out="$D/bg.$id"; : > "$out"
+    detach </dev/null >"$out" 2>&1 & pid=$!; i=0; rc=124
+    while [ "$i" -lt "$3" ]; do kill -0 "$pid" 2>/dev/null || { wait "$pid"; rc=$?; break; }; sleep 0.1; i=$((i+1)); done
+    if [ "$rc" = 124 ] && kill -0 "$pid" 2>/dev/null; then run=1; else run=0; fi
+  else
+    out="$D/out"
+    if [ -n "$G" ]; then timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1; rc=$?
+    else
+      # Waited for as a job: its pid is the group's id, and the shell's "Terminated" note goes to /dev/null, not into the output.
+      # $S is empty or "setsid": split on purpose.
+      # shellcheck disable=SC2086
+      ( exec timeout -k 2 "$2" $S sh "$D/cmd" </dev/null >"$out" 2>&1 ) 2>/dev/null & g=$!; wait "$g"; rc=$?
+      case $rc in 124|137|143) [ -n "$S" ] && kill -TERM "-$g" 2>/dev/null;; esac
+    fi; run=0
+  fi
+  # Kept so that "fetch" can answer again without running anything: the output file and these fields.
+  last="$id exec $rc $run $5 $out"; printf '%s' "$last" > "$D/last.id"
+  exec_reply "$id" "$rc" "$run" "$5" "$out"
+}
+# Many commands print nothing: then there is nothing to encode and no process to start. Otherwise
+# one bounded copy of what the answer can hold (CAP+1 bytes), encoded by the shell when it is short.
+exec_reply() {
+  printf '%s %s %s ok %s %s ' "$MARK" "$N" "$1" "$2" "$3"
+  if [ ! -s "$5" ]; then :
+  elif [ -z "$P" ]; then head -c $(($4+1)) "$5" | b64
+  else
+    copy "$5" $(($4+1))
+    if [ "$c" -le "$ENCODE_MAX" ] && text; then e64 "$s"; printf '%s' "$e"; else b64 < "$D/copy"; fi
+  fi
+  printf ' .\n'
+}
+op_outsize() {
+  last=; read -r last < "$D/last.id"
+  # shellcheck disable=SC2086 # the kept fields, split on purpose
+  set -- $last
+  [ "$2" = exec ] || { say err ENOENT; return; }; sz=$(wc -c < "$6"); say ok $((sz))
+}
+op_ls() {
+  arg "$1"; p=$a
+  [ -e "$p" ] || { say err ENOENT; return; }; [ -d "$p" ] || { say err ENOTDIR; return; }; if [ ! -r "$p" ] || [ ! -x "$p" ]; then say err EACCES; return; fi
+  # Records end in "/" (no name holds one), which e64 turns into NUL; a long listing goes to base64 instead.
+  set +f; s=
+  if [ -n "$E" ]; then
+    for f in "$p"/* "$p"/.*; do
+      n=${f##*/}; { [ "$n" = . ] || [ "$n" = .. ]; } && continue; [ -e "$f" ] || [ -L "$f" ] || continue
+      if [ -d "$f" ]; then k=d; else k=f; fi; s=$s$k:$n/
+      [ ${#s} -gt "$ENCODE_MAX" ] && break
+    done
+  fi
+  if [ -n "$E" ] && [ ${#s} -le "$ENCODE_MAX" ]; then E0=1; e64 "$s"; E0=; set -f; kept ok "$e"; return; fi
+  { printf '%s %s %s ok ' "$MARK" "$N" "$id"
+    for f in "$p"/* "$p"/.*; do
+      n=${f##*/}; { [ "$n" = . ] || [ "$n" = .. ]; } && continue; [ -e "$f" ] || [ -L "$f" ] || continue
+      if [ -d "$f" ]; then k=d; else k=f; fi; printf '%s:%s\0' "$k" "$n"
+    done | b64; printf ' .\n'; } > "$D/last"
+  set -f
+  keep
+}
+op_read() {
+  arg "$1"; p=$a
+  [ -d "$p" ] && { say err EISDIR; return; }; if [ ! -f "$p" ] || [ ! -r "$p" ]; then say err "$(errno "$p")"; return; fi
+  # From the start: one bounded copy of the range and one byte more, which also tells whether the file is
+  # longer than the range (only then is wc needed for its size).
+  if [ "$2" = 0 ] && [ -n "$P" ]; then
+    copy "$p" $(($3+1))
+    if [ "$c" -le "$3" ]; then sz=$c; n=$c; else sz=$(wc -c < "$p"); n=$3; fi
+    if [ "$n" -le "$ENCODE_MAX" ] && text; then
+      [ ${#s} -gt "$n" ] && s=${s%?}
+      e64 "$s"; kept ok "$sz" "$e"; return
+    fi
+    { printf '%s %s %s ok %s ' "$MARK" "$N" "$id" $((sz))
+      if [ "$n" = "$c" ]; then b64 < "$D/copy"; else head -c "$n" "$D/copy" | b64; fi; printf ' .\n'; } > "$D/last"
+    keep; return
+  fi
+  sz=$(wc -c < "$p")
+  { printf '%s %s %s ok %s ' "$MARK" "$N" "$id" $((sz))
+    if [ "$2" = 0 ]; then head -c "$3" "$p"; else tail -c +$(($2+1)) "$p" | head -c "$3"; fi | b64; printf ' .\n'; } > "$D/last"
+  keep
+}
+# The temporary file sits beside the target (rename stays on one file system) and starts as a copy of an existing
+# target, so its mode survives the replacement: editing an executable script keeps it executable.
+tmpfor() { case $1 in */*) d=${1%/*};; *) d=.;; esac; [ -z "$d" ] && d=/; [ -d "$d" ] || mkdir -p "$d" 2>/dev/null || return 1; t="$d/.cmcp-$N-$id"; [ -f "$1" ] && cp -p "$1" "$t" 2>/dev/null; return 0; }
+place() {
+  if [ -n "$3" ]; then
+    if [ -f "$1" ]; then h=$(sha256sum < "$1"); h=${h%% *}; else h=-; fi
+    [ "$h" = "$3" ] || { rm -f "$2"; say err CHANGED "$h"; return; }
+  fi
+  [ -d "$1" ] && { rm -f "$2"; say err EISDIR; return; }
+  mv -f "$2" "$1" || { rm -f "$2"; say err EACCES; return; }
+  kept ok
+}
+op_write() {
+  arg "$1"; p=$a
+  tmpfor "$p" || { say err "$(errno "$d")"; return; }
+  if [ "$2" = = ]; then : > "$t"; else d64 "$2" > "$t"; fi 2>/dev/null || { rm -f "$t"; say err "$(errno "$d")"; return; }
+  place "$p" "$t" "$3"
+}
+op_put() {
+  arg "$1"; p=$a
+  # The payload follows the request line as exactly $2 base64 characters: head -c never reads past them.
+  if tmpfor "$p"; then head -c "$2" | base64 -d > "$t" 2>/dev/null; else head -c "$2" > /dev/null; say err "$(errno "$d")"; return; fi
+  h=$(sha256sum < "$t"); [ "${h%% *}" = "$3" ] || { rm -f "$t"; say err EPAYLOAD; return; }
+  place "$p" "$t" "$4"
+}
+printf '\n%s_READY %s\n' "$MARK" "$N"
+while IFS= read -r line; do
+  # A request is words of the channel's and base64 fields: split on purpose, with globbing off (set -f).
+  # shellcheck disable=SC2086
+  set -- $line; [ $# -ge 2 ] || continue; id=$1; op=$2; shift 2
+  case $op in
+    ping) say ok ;;
+    bye) exit 0 ;;
+    fetch) fetch "$1" ;;
+    exec) op_exec "$@" ;; outsize) op_outsize ;; ls) op_ls "$@" ;; read) op_read "$@" ;; write) op_write "$@" ;; put) op_put "$@" ;;
+    *) say err EPROTO ;;
+  esac
+done
