@@ -10,8 +10,6 @@ module.exports = {
     '^.+\\.sh$': '<rootDir>/test/helpers/sh-transform.js',
   },
   moduleFileExtensions: ['js', 'mjs', 'cjs', 'jsx', 'ts', 'tsx', 'json', 'node', 'sh'],
-  // Our own modules imported with the `.js` that node16 resolution asks for (a dynamic import()) are the `.ts` beside it.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   modulePathIgnorePatterns: ['<rootDir>/test/conformance/node_modules', '<rootDir>/dist', '<rootDir>/cdk.out'],
   testTimeout: 30000,
   // Request logs would drown the test output; tests that check logs set LOG_LEVEL themselves.
