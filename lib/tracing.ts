@@ -20,7 +20,9 @@
  * AWS_XRAY_CONTEXT_MISSING=RUNTIME_ERROR and no segment, make every Coder call throw.
  */
 // The types of the ESM entry, which is what the dynamic import below resolves to under node16 resolution.
-import type { Tracer } from '@aws-lambda-powertools/tracer' with { 'resolution-mode': 'import' };
+// The package's ESM types, as the import() below loads them (this file is CommonJS).
+type TracerModule = typeof import('@aws-lambda-powertools/tracer', { with: { 'resolution-mode': 'import' } });
+type Tracer = InstanceType<TracerModule['Tracer']>;
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from './errors';
@@ -113,7 +115,6 @@ function noSegment(reason: string): void {
  */
 const TRACER_FILE = 'tracer.js';
 
-type TracerModule = { Tracer: typeof Tracer };
 
 function isTracerModule(mod: unknown): mod is TracerModule {
   return typeof mod === 'object' && mod !== null && 'Tracer' in mod && typeof mod.Tracer === 'function';

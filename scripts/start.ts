@@ -55,6 +55,8 @@ async function main(): Promise<void> {
 
 /** Ready-to-paste configuration for the common MCP clients; a token header only where callers must bring one. */
 function printClientConfig(mcpUrl: string, needsToken: boolean): void {
+  // VS Code's own variable syntax, written into its settings as is.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${env:...} for VS Code to expand
   const headers = needsToken ? { headers: { Authorization: 'Bearer ${env:CODER_TOKEN}' } } : {};
   const server = { type: 'http', url: mcpUrl, ...headers };
   const claudeHeader = needsToken ? ' --header "Authorization: Bearer $CODER_TOKEN"' : '';

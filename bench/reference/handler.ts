@@ -27,6 +27,8 @@ export async function handler(event: V2Event) {
   const body = await response.text();
   await server.close();
   const headers: Record<string, string> = {};
-  response.headers.forEach((value, key) => (headers[key] = value));
+  response.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
   return { statusCode: response.status, headers, body };
 }

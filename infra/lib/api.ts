@@ -4,7 +4,7 @@
  * (TLS 1.3), the OAuth authorization server's routes when OAuth is on (docs/oauth.md), the URLs a
  * deployer needs as outputs, and cdk-nag acknowledgements on exactly the methods that are open on purpose.
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, type Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';

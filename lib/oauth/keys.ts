@@ -23,7 +23,7 @@ export function parseInlineKeys(value: string): { kid: string; key: Buffer }[] {
       const kid = at > 0 ? entry.slice(0, at) : '';
       const key = Buffer.from(entry.slice(at + 1), 'base64url');
       if (!/^[A-Za-z0-9_-]{1,16}$/.test(kid) || key.length !== 32) {
-        throw new ConfigError('MCP_OAUTH_KEYS: each entry must be <key id>:<32 bytes in base64url>, e.g. k1:' + 'A'.repeat(43));
+        throw new ConfigError(`MCP_OAUTH_KEYS: each entry must be <key id>:<32 bytes in base64url>, e.g. k1:${'A'.repeat(43)}`);
       }
       return { kid, key };
     });
@@ -52,7 +52,7 @@ async function deriveWithKms(keyId: string, versions: number[]): Promise<KeyRing
     const entries = await Promise.all(
       versions.map(async (v) => {
         const out = await kms.send(new GenerateMacCommand({ KeyId: keyId, MacAlgorithm: 'HMAC_SHA_256', Message: Buffer.from(KMS_LABEL(v)) }));
-        if (!out.Mac || out.Mac.length !== 32) throw new ConfigError(`MCP_OAUTH_KMS_KEY_ID: KMS returned no 32-byte MAC for key version ${v}`);
+        if (out.Mac?.length !== 32) throw new ConfigError(`MCP_OAUTH_KMS_KEY_ID: KMS returned no 32-byte MAC for key version ${v}`);
         return { kid: `v${v}`, key: Buffer.from(out.Mac) };
       }),
     );

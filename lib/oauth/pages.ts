@@ -4,7 +4,7 @@
  * sign-in). Plain HTML, escaped, no scripts, not framable.
  */
 export function errorPage(status: number, title: string, explanation: string): Response {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1><p>${escape(explanation)}</p></body></html>`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(explanation)}</p></body></html>`;
   return new Response(html, {
     status,
     headers: {
@@ -17,6 +17,6 @@ export function errorPage(status: number, title: string, explanation: string): R
   });
 }
 
-function escape(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -30,6 +30,7 @@ export function redirectUriAllowed(uri: string, patterns: readonly string[]): bo
   }
   if (url.username || url.password || url.hash || uri.includes('#')) return false;
   // Nothing a browser would treat differently from what we compared: no whitespace, controls or backslashes.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\s\\\u0000-\u001f\u007f]/.test(uri)) return false;
   return patterns.some((p) => globToRegExp(p).test(uri));
 }

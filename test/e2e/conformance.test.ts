@@ -15,7 +15,7 @@ const DIR = path.join(__dirname, '..', 'conformance', 'node_modules');
 const NODE22 = path.join(DIR, '.bin', 'node');
 const CLI = path.join(DIR, '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
 
-export const SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'logging-set-level', 'dns-rebinding-protection'];
+const SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'logging-set-level', 'dns-rebinding-protection'];
 
 let stack: Stack;
 
@@ -35,6 +35,7 @@ it.each(SCENARIOS)('conformance scenario %s passes', async (scenario) => {
   }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
     throw new Error(`scenario ${scenario} failed:\n${err.stdout ?? ''}\n${err.stderr ?? err.message}`);
   });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the suite's ANSI colour codes
   const summary = stdout.replace(/\x1b\[[0-9;]*m/g, '').match(/Passed: (\d+)\/(\d+), (\d+) failed/);
   expect(summary).not.toBeNull();
   expect(Number(summary?.[3])).toBe(0);

@@ -32,7 +32,9 @@ it('no secret of Coder or of ours reaches the logs, and nothing of Coder reaches
   const mcp = async (body: string, token: string) => {
     const res = await postMcp(stack, body, bearer(token));
     const headers: string[] = [];
-    res.headers.forEach((v, k) => headers.push(`${k}: ${v}`));
+    res.headers.forEach((v, k) => {
+      headers.push(`${k}: ${v}`);
+    });
     mcpAnswers.push(`${res.status} ${headers.join('\n')} ${await res.text()}`);
     return res.status;
   };
@@ -42,7 +44,9 @@ it('no secret of Coder or of ours reaches the logs, and nothing of Coder reaches
     secrets.set(what, value);
   };
   const keyIds = new Set<string>();
-  const seeKeys = () => stack.sim.oauth2Keys('secretive').forEach((k) => keyIds.add(k.keyId));
+  const seeKeys = () => {
+    for (const k of stack.sim.oauth2Keys('secretive')) keyIds.add(k.keyId);
+  };
   const statuses: number[] = [];
 
   const previous = logLevel();

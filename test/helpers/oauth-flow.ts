@@ -74,7 +74,9 @@ export class OAuthFlow {
 
   private async record(what: string, res: Response): Promise<Recorded> {
     const lines: string[] = [];
-    res.headers.forEach((v, k) => lines.push(`${k}: ${v}`));
+    res.headers.forEach((v, k) => {
+      lines.push(`${k}: ${v}`);
+    });
     const r = { what, status: res.status, location: res.headers.get('location'), headerLines: lines.join('\n'), body: await res.text() };
     this.answers.push(r);
     return r;

@@ -70,7 +70,7 @@ interface CfnRef {
   Ref?: string;
 }
 /** A template resource, typed as loosely as Template.findResources types it. */
-type CfnResource = { Properties: Record<string, any> };
+type CfnResource = { Properties: Record<string, unknown> };
 
 /** Each method the REST API exposes as `METHOD /path` (resource paths rebuilt from the parent chain), with its resource. */
 export function apiMethods(template: Template): Map<string, CfnResource> {

@@ -10,11 +10,11 @@ import net from 'node:net';
 import WebSocket from 'ws';
 import { AgentChannel } from '../../lib/tunnel/channel';
 import { TunnelDialError } from '../../lib/tunnel/errors';
-import { startNginx, type Proxy } from '../helpers/nginx';
+import { startNginx, type Proxy as NginxProxy } from '../helpers/nginx';
 import { startSimulator, type Simulator } from '../sim';
 
 let sim: Simulator;
-let nginx: Proxy;
+let nginx: NginxProxy;
 let seen: string[];
 
 beforeAll(async () => {

@@ -93,7 +93,7 @@ export class Router {
       const m = route.pattern.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};
-      route.keys.forEach((k, i) => (params[k] = safeDecode(m[i + 1] ?? '')));
+      for (const [i, k] of route.keys.entries()) params[k] = safeDecode(m[i + 1] ?? '');
       return { route, params };
     }
     return undefined;

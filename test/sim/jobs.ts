@@ -69,7 +69,7 @@ export class JobRunner {
       ...plan.steps.map((s) => () => this.append(job, s, 'info')),
       () => this.complete(job, plan),
     ];
-    steps.forEach((step, i) => this.later((i + 1) * this.stepMs, step));
+    for (const [i, step] of steps.entries()) this.later((i + 1) * this.stepMs, step);
   }
 
   /** Runs `fn` after `ms` unless the simulator closes first. */

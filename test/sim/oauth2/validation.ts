@@ -91,7 +91,7 @@ export function redirectUriError(raw: string, clientType: ClientType): string | 
 export function redirectUriMatches(presented: string, registered: string): boolean {
   if (presented === registered) return true;
   const r = goParse(registered);
-  if (!r || r.scheme !== 'http' || !isLoopback(r.hostname)) return false;
+  if (r?.scheme !== 'http' || !isLoopback(r.hostname)) return false;
   return withoutPort(presented) === withoutPort(registered);
 }
 

@@ -36,7 +36,10 @@ export class DelayLine {
 
   send(deliver: () => void): void {
     const delay = this.delayMs();
-    if (delay <= 0 && this.queue.length === 0) return deliver();
+    if (delay <= 0 && this.queue.length === 0) {
+      deliver();
+      return;
+    }
     const last = this.queue[this.queue.length - 1];
     this.queue.push({ at: Math.max(performance.now() + delay, last?.at ?? 0), deliver });
     if (this.queue.length === 1) this.schedule();
