@@ -15,6 +15,7 @@ import { userSchema } from '../coder/schemas';
 import type { Config } from '../config';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from '../http/origin';
 import { mediaType } from '../http/media-type';
+import { log } from '../log';
 import { coderError, rpcError } from '../http/respond';
 import { AgentAccess } from '../tools/agent-access';
 import { chatsAvailable } from '../tools/chats-availability';
@@ -131,6 +132,8 @@ async function serveMcp(
     enableJsonResponse: !streamed,
     maxRequestBodySize: config.maxBodyBytes,
   });
+  // What the SDK refuses itself (a content type, an Accept, a malformed message) it answers and reports here: the log says why.
+  server.onerror = (err) => log('warn', 'MCP request refused by the SDK', { reason: err.message.slice(0, 300) });
   let response: Response;
   try {
     await server.connect(transport);
