@@ -11,7 +11,7 @@
  * call adds. The first row has tracing off; its bundle holds none of the tracer's bytes.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,10 +22,27 @@ import { startSimulator } from '../test/sim';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
-const RUNS = Number(process.env.BENCH_RUNS ?? 20);
-/** The Node 22 that test/conformance installs is closer to Lambda's runtime than the machine's Node 20; BENCH_NODE overrides. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 40);
+/** The Node 22 that test/conformance installs is closer to Lambda's runtime than the machine's Node 20. */
 const NODE22 = path.join(ROOT, 'test', 'conformance', 'node_modules', '.bin', 'node');
-const NODE = process.env.BENCH_NODE ?? (existsSync(NODE22) ? NODE22 : process.execPath);
+
+/**
+ * BENCH_NODE: a path to a node binary, or a major version (`24`, the deployed runtime's) fetched once from
+ * the npm registry (the official binaries, as the `node` package fetches them) into the temporary directory.
+ */
+async function benchNode(): Promise<string> {
+  const wanted = process.env.BENCH_NODE;
+  if (!wanted) return existsSync(NODE22) ? NODE22 : process.execPath;
+  if (!/^\d+$/.test(wanted)) return wanted;
+  const pkg = `node-${process.platform}-${process.arch}`;
+  const dir = path.join(tmpdir(), `coder-mcp-bench-${pkg}-${wanted}`);
+  const binary = path.join(dir, 'package', 'bin', 'node');
+  if (existsSync(binary)) return binary;
+  mkdirSync(dir, { recursive: true });
+  const { stdout } = await run('npm', ['pack', `${pkg}@${wanted}`, '--silent'], { cwd: dir });
+  await run('tar', ['xzf', stdout.trim().split('\n').pop() ?? '', '-C', dir]);
+  return binary;
+}
 
 /** Runs in a fresh process: times require() and the first tools/list through the handler. */
 const CHILD = `
@@ -76,8 +93,8 @@ interface Sample {
   firstMs: number;
 }
 
-async function sample(bundle: string, env: NodeJS.ProcessEnv): Promise<Sample> {
-  const { stdout } = await run(NODE, ['-e', CHILD, bundle], { env });
+async function sample(node: string, bundle: string, env: NodeJS.ProcessEnv): Promise<Sample> {
+  const { stdout } = await run(node, ['-e', CHILD, bundle], { env });
   const parsed = JSON.parse(stdout) as { loadMs: number; firstMs: number };
   return { loadMs: parsed.loadMs, firstMs: parsed.firstMs };
 }
@@ -90,6 +107,7 @@ function percentile(xs: number[], p: number): number {
 
 async function main(): Promise<void> {
   const out = mkdtempSync(path.join(tmpdir(), 'coldstart-'));
+  const node = await benchNode();
   const sim = await startSimulator();
   try {
     // As deployed (scripts/bundle.ts), with the tracer's own bundle beside it; the handler reads that only with tracing on.
@@ -103,10 +121,10 @@ async function main(): Promise<void> {
     const results: Record<Row, Sample[]> = { project: [], 'project, tracing on': [], reference: [], baseline: [] };
     for (let i = 0; i < RUNS; i++) {
       // Alternate so that machine noise falls on all alike.
-      results.project.push(await sample(project, env));
-      results['project, tracing on'].push(await sample(project, { ...env, ...TRACING_ON }));
-      results.reference.push(await sample(reference, env));
-      if (baseline) results.baseline.push(await sample(baseline, env));
+      results.project.push(await sample(node, project, env));
+      results['project, tracing on'].push(await sample(node, project, { ...env, ...TRACING_ON }));
+      results.reference.push(await sample(node, reference, env));
+      if (baseline) results.baseline.push(await sample(node, baseline, env));
     }
     const row = (name: Row, file: string) => {
       const r = results[name];
@@ -122,7 +140,7 @@ async function main(): Promise<void> {
     const p = row('project', project);
     const traced = row('project, tracing on', project);
     const ref = row('reference', reference);
-    const { stdout: version } = await run(NODE, ['--version']);
+    const { stdout: version } = await run(node, ['--version']);
     console.log(`${RUNS} fresh Node ${version.trim()} processes each, alternating, NODE_OPTIONS=${LAMBDA_NODE_OPTIONS}; esbuild minified CJS bundles with source maps built in this run\n`);
     console.log('handler | bundle bytes | load p50 ms | load p95 ms | first tools/list p50 ms | first tools/list p95 ms');
     console.log('--- | --- | --- | --- | --- | ---');
