@@ -178,38 +178,53 @@ function oauthConfig(e: z.output<typeof envSchema>): OAuthConfig | undefined {
   };
 }
 
-let cached: { config: Promise<Config>; until: number } | undefined;
-/** The last configuration that loaded: served when a refresh fails, so an SSM outage does not fail every request. */
-let lastGood: Config | undefined;
-/** Refreshes failed in a row. While SSM fails (throttling, above all) the next try waits 1 s, 2 s, 4 s, ... up to a minute. */
-let failures = 0;
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
 
+/**
+ * The container's configuration, read again after its TTL. While a refresh fails, the last configuration
+ * that loaded is served (an SSM outage must not fail every request) and the next try waits 1 s, 2 s, 4 s,
+ * ... up to a minute (SSM throttles, above all). With nothing to serve yet, a failure is not kept: the
+ * next invocation tries again.
+ */
+class RefreshingConfig {
+  private current: { config: Promise<Config>; until: number } | undefined;
+  private lastGood: Config | undefined;
+  private failures = 0;
+
+  constructor(private readonly load: () => Promise<Config>) {}
+
+  get(now: number): Promise<Config> {
+    if (this.current && this.current.until > now) return this.current.config;
+    const fallback = this.lastGood;
+    const config: Promise<Config> = this.load().then(
+      (c) => {
+        this.lastGood = c;
+        this.failures = 0;
+        if (this.current?.config === config) this.current.until = now + c.ttlMs;
+        return c;
+      },
+      (err: unknown) => {
+        if (this.current?.config === config) this.current = undefined;
+        if (!fallback) throw err;
+        this.failures += 1;
+        const retryInMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (this.failures - 1));
+        this.current ??= { config: Promise.resolve(fallback), until: now + retryInMs };
+        log('warn', 'configuration refresh failed; serving the last good configuration', { error: describeFailure(err), retryInMs });
+        return fallback;
+      },
+    );
+    this.current = { config, until: Number.POSITIVE_INFINITY };
+    return config;
+  }
+}
+
+const fromEnvironment = () => loadConfig(process.env);
+let state = new RefreshingConfig(fromEnvironment);
+
 /** The configuration for this invocation: cached per container, read again after its TTL. */
 export function getConfig(now = Date.now()): Promise<Config> {
-  if (cached && cached.until > now) return cached.config;
-  const fallback = lastGood;
-  const config: Promise<Config> = loadConfig(process.env).then(
-    (c) => {
-      lastGood = c;
-      failures = 0;
-      if (cached?.config === config) cached.until = now + c.ttlMs;
-      return c;
-    },
-    (err: unknown) => {
-      // With nothing to serve, a failed read is not cached: the next invocation tries again.
-      if (cached?.config === config) cached = undefined;
-      if (!fallback) throw err;
-      failures += 1;
-      const retryInMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
-      cached ??= { config: Promise.resolve(fallback), until: now + retryInMs };
-      log('warn', 'configuration refresh failed; serving the last good configuration', { error: describeFailure(err), retryInMs });
-      return fallback;
-    },
-  );
-  cached = { config, until: Number.POSITIVE_INFINITY };
-  return config;
+  return state.get(now);
 }
 
 /** Our own messages name the setting and the SSM error kind, never a value; anything else is named by its class only. */
@@ -219,9 +234,7 @@ function describeFailure(err: unknown): string {
 }
 
 export function resetConfig(): void {
-  cached = undefined;
-  lastGood = undefined;
-  failures = 0;
+  state = new RefreshingConfig(fromEnvironment);
 }
 
 /** The environment, with the service token resolved from SSM when a parameter is named. */
