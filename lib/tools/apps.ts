@@ -13,12 +13,12 @@ export const workspacePortForward = defineTool({
   // coderd classes it as mutating: finding the agent starts a stopped workspace.
   annotations: 'mutation',
   startsWorkspace: true,
-  input: z.object({
+  input: () => z.object({
     workspace: workspaceArg,
     // coderd declares the port as a JSON "number"; a fractional value is refused like Go's int unmarshalling does.
     port: z.number().min(1).max(65535).refine(Number.isInteger, 'must be a whole number').describe('The port inside the workspace.'),
   }),
-  output: z.object({ url: z.string() }),
+  output: () => z.object({ url: z.string() }),
   handler: async ({ workspace, port }, { coder, progress, autoStart }) => {
     const found = await findWorkspaceAndAgent(coder, workspace, progress, autoStart);
     const { host } = await coder.get('/api/v2/applications/host', appHostSchema);
@@ -34,9 +34,9 @@ export const workspaceListApps = defineTool({
   description: "List the apps (coder_app) of a workspace's agent, with their URLs.",
   annotations: 'mutation',
   startsWorkspace: true,
-  input: z.object({ workspace: workspaceArg }),
+  input: () => z.object({ workspace: workspaceArg }),
   // coderd sends `null` for an agent without apps (a nil Go slice).
-  output: z.object({ apps: z.array(z.object({ name: z.string(), url: z.string() })).nullable() }),
+  output: () => z.object({ apps: z.array(z.object({ name: z.string(), url: z.string() })).nullable() }),
   handler: async ({ workspace }, { coder, progress, autoStart }) => {
     const { agent } = await findWorkspaceAndAgent(coder, workspace, progress, autoStart);
     const apps = (agent.apps ?? []).map((a) => ({ name: a.display_name || a.slug, url: a.url ?? '' }));

@@ -50,8 +50,8 @@ Query format: "templates" or "workspaces", optionally followed by "/" and a Code
 Examples: "templates", "templates/docker", "workspaces" (your own), "workspaces/owner:alice",
 "workspaces/status:running template:docker".`,
   annotations: 'read',
-  input: z.object({ query: z.string().describe('The search query, e.g. "workspaces/owner:me".') }),
-  output: z.object({ results: z.array(searchResult) }),
+  input: () => z.object({ query: z.string().describe('The search query, e.g. "workspaces/owner:me".') }),
+  output: () => z.object({ results: z.array(searchResult) }),
   // OpenAI's convention reads the JSON text; coderd sends search and fetch without structuredContent.
   structured: false,
   handler: async ({ query }, { coder }) => {
@@ -69,8 +69,8 @@ export const fetchObject = defineTool({
   name: 'fetch',
   description: 'Fetch a template or workspace in full, by an ID from search ("template:<uuid>" or "workspace:<uuid>").',
   annotations: 'read',
-  input: z.object({ id: z.string().describe('The ID from a search result.') }),
-  output: searchResult,
+  input: () => z.object({ id: z.string().describe('The ID from a search result.') }),
+  output: () => searchResult,
   structured: false,
   handler: async ({ id }, { coder }) => {
     const [kind, uuid = ''] = id.split(':', 2);

@@ -121,11 +121,11 @@ export const awaitChatTool = defineTool({
   description:
     'Block until a Coder Agents chat stops generating or the wait times out. Waiting, error, and requires_action all end the wait. If timed_out is true, chat holds the last status observed inside the wait window; call this tool again to continue waiting.',
   annotations: 'read',
-  input: z.object({
+  input: () => z.object({
     chat_id: z.string().describe(CHAT_ID_DESCRIPTION),
     wait_secs: z.number().int().optional().describe('Maximum seconds to wait (1-120, default 60). A shorter call deadline on this server shortens the wait.'),
   }),
-  output: z.object({ timed_out: z.boolean(), chat: chatToolStatus }),
+  output: () => z.object({ timed_out: z.boolean(), chat: chatToolStatus }),
   handler: async (args, { coder, signal, budgetMs, progress }) => {
     const chatId = parseChatId(args.chat_id);
     const waitSecs = args.wait_secs ?? 0;

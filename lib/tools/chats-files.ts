@@ -22,12 +22,12 @@ export const downloadChatFile = defineTool({
 
 Address the file with file_id alone, or with chat_id and an exact file_name. The URL expires in about 5 minutes and needs no authentication header. Fetch it with curl -fSs -o <path> "<url>". Do not read binary contents into context.`,
   annotations: 'read',
-  input: z.object({
+  input: () => z.object({
     file_id: z.string().optional().describe('Optional chat file UUID. Use this alone when the file ID is known.'),
     chat_id: z.string().optional().describe('Optional chat UUID. Use together with file_name when the file ID is unknown.'),
     file_name: z.string().optional().describe('Optional exact file name. Use together with chat_id.'),
   }),
-  output: z.object({
+  output: () => z.object({
     file_id: z.string(),
     name: z.string(),
     mime_type: z.string(),

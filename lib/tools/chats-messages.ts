@@ -66,7 +66,7 @@ export const getChatMessages = defineTool({
 
 Only user-facing text content is returned (including lifecycle hook notices); tool calls and other internal parts are omitted. Prompts still queued behind a busy chat appear in queued_messages. Use before_id with next_before_id to page backward from the newest messages, or after_id with next_after_id to page forward.`,
   annotations: 'read',
-  input: z.object({
+  input: () => z.object({
     chat_id: z.string().describe(CHAT_ID_DESCRIPTION),
     limit: z
       .number()
@@ -76,7 +76,7 @@ Only user-facing text content is returned (including lifecycle hook notices); to
     before_id: z.number().int().optional().describe('Only fetch messages with an id lower than this cursor. Omit to fetch the newest messages.'),
     after_id: z.number().int().optional().describe('Only fetch messages with an id greater than this cursor, in chronological order. Cannot be combined with before_id.'),
   }),
-  output: messagesResult,
+  output: () => messagesResult,
   handler: async (args, { coder }) => {
     const id = parseChatId(args.chat_id);
     const limit = args.limit ?? 0;
@@ -111,7 +111,7 @@ export const sendChatMessage = defineTool({
   name: 'coder_send_chat_message',
   description: 'Send a message to a Coder Agents chat.',
   annotations: 'mutation',
-  input: z.object({
+  input: () => z.object({
     chat_id: z.string().describe(CHAT_ID_DESCRIPTION),
     text: z.string().describe('The message to send.'),
     busy_behavior: z
@@ -119,7 +119,7 @@ export const sendChatMessage = defineTool({
       .optional()
       .describe('What to do when the chat is already processing: "queue" (default) processes the message after the current run, "interrupt" stops the current run first.'),
   }),
-  output: z.object({ queued: z.boolean(), warnings: z.array(z.string()).optional() }),
+  output: () => z.object({ queued: z.boolean(), warnings: z.array(z.string()).optional() }),
   handler: async (args, { coder }) => {
     const id = parseChatId(args.chat_id);
     if (!args.text) throw new InvalidArgumentError('text is required');

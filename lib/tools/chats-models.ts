@@ -39,8 +39,8 @@ export const listChatModelConfigs = defineTool({
 
 Per-user provider credentials are validated when creating a chat, so coder_create_chat can still reject a listed model with an explanatory error.`,
   annotations: 'read',
-  input: z.object({}),
-  output: z.object({
+  input: () => z.object({}),
+  output: () => z.object({
     model_configs: z.array(z.object({ id: z.string(), model: z.string(), display_name: z.string(), is_default: z.boolean() })),
   }),
   handler: async (_args, { coder }) => {

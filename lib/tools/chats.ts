@@ -20,7 +20,7 @@ export const createChat = defineTool({
 
 The chat runs asynchronously. Poll coder_get_chat for status and read the transcript with coder_get_chat_messages.`,
   annotations: 'mutation',
-  input: z.object({
+  input: () => z.object({
     prompt: z.string().describe('Initial prompt for the agent.'),
     organization_id: organizationIdArgument,
     model_config_id: z
@@ -29,7 +29,7 @@ The chat runs asynchronously. Poll coder_get_chat for status and read the transc
       .describe('Optional chat model config UUID from coder_list_chat_model_configs. Defaults to the deployment default model.'),
     labels: labels.optional().describe('Optional string key/value labels to attach to the chat.'),
   }),
-  output: chatToolStatus,
+  output: () => chatToolStatus,
   handler: async (args, { coder }) => {
     if (!args.prompt) throw new InvalidArgumentError('prompt is required');
     const organizationId = await resolveOrganization(coder, args.organization_id);
@@ -49,8 +49,8 @@ export const getChatTool = defineTool({
   name: 'coder_get_chat',
   description: 'Get the status of a Coder Agents chat, including its last error, last turn summary, workspace, and attached files.',
   annotations: 'read',
-  input: z.object({ chat_id: z.string().describe(CHAT_ID_DESCRIPTION) }),
-  output: chatToolStatus,
+  input: () => z.object({ chat_id: z.string().describe(CHAT_ID_DESCRIPTION) }),
+  output: () => chatToolStatus,
   handler: async ({ chat_id }, { coder }) => toChatToolStatus(coder, await prefixed('get chat', getChat(coder, parseChatId(chat_id)))),
 });
 
@@ -60,7 +60,7 @@ export const listChats = defineTool({
   name: 'coder_list_chats',
   description: 'List Coder Agents chats, optionally filtered by labels or a search query.',
   annotations: 'read',
-  input: z.object({
+  input: () => z.object({
     labels: labels.optional().describe('Optional exact-match string key/value labels.'),
     query: z
       .string()
@@ -70,7 +70,7 @@ export const listChats = defineTool({
       ),
     limit: z.number().int().optional().describe('Maximum chats to return (1-100, default 25).'),
   }),
-  output: z.object({ chats: z.array(chatToolStatus) }),
+  output: () => z.object({ chats: z.array(chatToolStatus) }),
   handler: async (args, { coder }) => {
     const limit = args.limit ?? 0;
     if (limit < 0 || limit > 100) throw new InvalidArgumentError('limit must be between 1 and 100');
@@ -89,8 +89,8 @@ export const interruptChat = defineTool({
   name: 'coder_interrupt_chat',
   description: 'Interrupt a running Coder Agents chat. Progress so far is preserved.',
   annotations: 'mutation',
-  input: z.object({ chat_id: z.string().describe(CHAT_ID_DESCRIPTION) }),
-  output: chatToolStatus,
+  input: () => z.object({ chat_id: z.string().describe(CHAT_ID_DESCRIPTION) }),
+  output: () => chatToolStatus,
   handler: async ({ chat_id }, { coder }) => {
     const id = parseChatId(chat_id);
     const chat = await prefixed('interrupt chat', coder.request('POST', `${CHATS_PATH}/${id}/interrupt`, { schema: chatSchema }));
@@ -105,8 +105,8 @@ export const archiveChat = defineTool({
   name: 'coder_archive_chat',
   description: 'Archive a Coder Agents chat. The chat is hidden from default listings but can be unarchived from the UI.',
   annotations: 'mutation',
-  input: z.object({ chat_id: z.string().describe(CHAT_ID_DESCRIPTION) }),
-  output: messageResult,
+  input: () => z.object({ chat_id: z.string().describe(CHAT_ID_DESCRIPTION) }),
+  output: () => messageResult,
   handler: async ({ chat_id }, { coder }) => {
     const id = parseChatId(chat_id);
     await prefixed('archive chat', coder.request('PATCH', `${CHATS_PATH}/${id}`, { json: { archived: true }, schema: z.unknown() }));

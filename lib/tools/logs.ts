@@ -20,8 +20,8 @@ export const getWorkspaceAgentLogs = defineTool({
   name: 'coder_get_workspace_agent_logs',
   description: "Get the startup logs of a workspace agent (its startup script's output). Useful when an agent fails to become ready.",
   annotations: 'read',
-  input: z.object({ workspace_agent_id: z.string().describe('ID of the workspace agent.') }),
-  output: logLines,
+  input: () => z.object({ workspace_agent_id: z.string().describe('ID of the workspace agent.') }),
+  output: () => logLines,
   handler: async ({ workspace_agent_id }, { coder }) => {
     const id = requireUuid('workspace_agent_id', workspace_agent_id);
     return outputs(await coder.get(`/api/v2/workspaceagents/${id}/logs`, agentLogBatchSchema));
@@ -33,8 +33,8 @@ export const getWorkspaceBuildLogs = defineTool({
   description:
     'Get the logs of a workspace build. Waits until the build finishes, so it is the way to watch a start, stop or delete to its end.',
   annotations: 'read',
-  input: z.object({ workspace_build_id: z.string().describe('ID of the workspace build.') }),
-  output: logLines,
+  input: () => z.object({ workspace_build_id: z.string().describe('ID of the workspace build.') }),
+  output: () => logLines,
   handler: async ({ workspace_build_id }, { coder, progress }) => {
     const id = requireUuid('workspace_build_id', workspace_build_id);
     return outputs(await coder.readJsonStream(`/api/v2/workspacebuilds/${id}/logs`, { follow: 'true' }, logSchema, asProgress(progress)));
@@ -45,8 +45,8 @@ export const getTemplateVersionLogs = defineTool({
   name: 'coder_get_template_version_logs',
   description: 'Get the import logs of a template version. Waits until the import finishes.',
   annotations: 'read',
-  input: z.object({ template_version_id: z.string().describe('ID of the template version.') }),
-  output: logLines,
+  input: () => z.object({ template_version_id: z.string().describe('ID of the template version.') }),
+  output: () => logLines,
   handler: async ({ template_version_id }, { coder, progress }) => {
     const id = requireUuid('template_version_id', template_version_id);
     return outputs(await coder.readJsonStream(`/api/v2/templateversions/${id}/logs`, { follow: 'true' }, logSchema, asProgress(progress)));

@@ -10,7 +10,7 @@ export const listOrganizations = defineTool({
   description:
     'List organizations the authenticated user belongs to, including IDs, names, and display names. Membership does not grant permission to perform every organization-scoped action.',
   annotations: 'read',
-  input: z.object({}),
-  output: z.array(organizationSchema),
+  input: () => z.object({}),
+  output: () => z.array(organizationSchema),
   handler: (_args, { coder }) => prefixed('list organizations', memberships(coder)),
 });

@@ -57,8 +57,8 @@ export const listTemplates = defineTool({
   name: 'coder_list_templates',
   description: 'List the templates of an organization that the authenticated user can see.',
   annotations: 'read',
-  input: z.object({ organization_id: organizationIdArgument }),
-  output: z.array(minimalTemplate),
+  input: () => z.object({ organization_id: organizationIdArgument }),
+  output: () => z.array(minimalTemplate),
   handler: async (args, { coder }) => {
     const org = await resolveOrganization(coder, args.organization_id);
     // codersdk TemplateFilter{OrganizationID} sends exactly this search term (codersdk/templates.go).
@@ -72,8 +72,8 @@ export const getTemplate = defineTool({
   description:
     "Get a template with its active version's parameters and presets. Use it before creating a workspace to know which parameters to ask the user for.",
   annotations: 'read',
-  input: z.object({ template_id: z.string().describe('ID of the template.') }),
-  output: templateDetails,
+  input: () => z.object({ template_id: z.string().describe('ID of the template.') }),
+  output: () => templateDetails,
   handler: async ({ template_id }, { coder }) => {
     const id = requireUuid('template_id', template_id);
     const template = await coder.get(`/api/v2/templates/${id}`, templateSchema);
@@ -100,8 +100,8 @@ export const templateVersionParameters = defineTool({
   description:
     'Get the rich parameters of a template version. Present them to the user as workspace parameters: they usually matter when creating a workspace.',
   annotations: 'read',
-  input: z.object({ template_version_id: z.string().describe('ID of the template version.') }),
-  output: versionParameters,
+  input: () => z.object({ template_version_id: z.string().describe('ID of the template version.') }),
+  output: () => versionParameters,
   handler: async ({ template_version_id }, { coder }) => {
     const id = requireUuid('template_version_id', template_version_id);
     return coder.get(`/api/v2/templateversions/${id}/rich-parameters`, versionParameters);
@@ -113,10 +113,10 @@ export const uploadTarFile = defineTool({
   description:
     'Create a tar archive from a map of file names to contents and upload it to Coder. Returns the file ID (field "hash") to pass to coder_create_template_version.',
   annotations: 'mutation',
-  input: z.object({
+  input: () => z.object({
     files: z.record(z.string(), z.string()).describe('File name → file content. Every entry gets mode 0644.'),
   }),
-  output: z.object({ hash: z.string() }),
+  output: () => z.object({ hash: z.string() }),
   handler: async ({ files }, { coder }) => {
     const data = await buildTar(files);
     const res = await coder.request('POST', '/api/v2/files', {
@@ -131,12 +131,12 @@ export const createTemplateVersion = defineTool({
   name: 'coder_create_template_version',
   description: TEMPLATE_VERSION_PRIMER,
   annotations: 'mutation',
-  input: z.object({
+  input: () => z.object({
     file_id: z.string().describe('ID of the uploaded tar file (from coder_upload_tar_file).'),
     template_id: z.string().optional().describe('(Optional) ID of the template the version belongs to.'),
     organization_id: organizationIdArgument,
   }),
-  output: templateVersionSchema,
+  output: () => templateVersionSchema,
   handler: async ({ file_id, template_id, organization_id }, { coder }) => {
     const fileId = requireUuid('file_id', file_id);
     const templateId = template_id ? requireUuid('template_id', template_id) : undefined;
@@ -152,7 +152,7 @@ export const createTemplate = defineTool({
   name: 'coder_create_template',
   description: 'Create a template from a template version whose import succeeded.',
   annotations: 'mutation',
-  input: z.object({
+  input: () => z.object({
     name: z.string().describe('Name of the template (lowercase letters, digits and hyphens).'),
     display_name: z.string().describe('Name shown to people.'),
     description: z.string().describe('What the template provisions.'),
@@ -160,7 +160,7 @@ export const createTemplate = defineTool({
     version_id: z.string().describe('ID of the template version to create the template from.'),
     organization_id: organizationIdArgument,
   }),
-  output: templateSchema,
+  output: () => templateSchema,
   handler: async (args, { coder }) => {
     const versionId = requireUuid('version_id', args.version_id);
     const org = await resolveOrganization(coder, args.organization_id);
@@ -175,11 +175,11 @@ export const updateTemplateActiveVersion = defineTool({
   name: 'coder_update_template_active_version',
   description: 'Make a template version the active version of its template: new workspaces are created from it.',
   annotations: 'mutation',
-  input: z.object({
+  input: () => z.object({
     template_id: z.string().describe('ID of the template.'),
     template_version_id: z.string().describe('ID of the version to make active.'),
   }),
-  output: z.literal(ACTIVE_VERSION_UPDATED),
+  output: () => z.literal(ACTIVE_VERSION_UPDATED),
   handler: async (args, { coder }) => {
     const templateId = requireUuid('template_id', args.template_id);
     const versionId = requireUuid('template_version_id', args.template_version_id);
@@ -192,8 +192,8 @@ export const deleteTemplate = defineTool({
   name: 'coder_delete_template',
   description: 'Delete a template. This cannot be undone, and fails while workspaces still use the template.',
   annotations: 'destructive',
-  input: z.object({ template_id: z.string().describe('ID of the template.') }),
-  output: messageResult,
+  input: () => z.object({ template_id: z.string().describe('ID of the template.') }),
+  output: () => messageResult,
   handler: async ({ template_id }, { coder }) => {
     const id = requireUuid('template_id', template_id);
     await coder.request('DELETE', `/api/v2/templates/${id}`, { schema: anyJson });

@@ -8,7 +8,7 @@ import type { CoderClient } from '../coder/client';
 import type { AgentAccess } from './agent-access';
 import type { Progress } from '../progress';
 import { parseArguments } from './arguments';
-import { outputShape, type JsonObjectSchema } from './output';
+import { outputShape, type JsonObjectSchema, type OutputShape } from './output';
 import { precomputedSchemas } from './wire-schemas.generated';
 
 export type { JsonObjectSchema } from './output';
@@ -40,9 +40,9 @@ export interface ToolSpec<S extends z.ZodObject, O extends z.ZodType> {
   description: string;
   annotations: AnnotationClass;
   /** The arguments. Properties it does not name are refused (see arguments.ts), as coderd refuses them. */
-  input: S;
+  input: () => S;
   /** The result as JSON: listed as the tool's outputSchema and sent as structuredContent (see output.ts). */
-  output: O;
+  output: () => O;
   /**
    * false: the result goes out as JSON text only, with no structuredContent and therefore no outputSchema
    * (a client that read an outputSchema refuses results without structuredContent). coderd does this for
@@ -80,7 +80,12 @@ export interface Tool {
 }
 
 export function defineTool<S extends z.ZodObject, O extends z.ZodType>(spec: ToolSpec<S, O>): Tool {
-  const shape = spec.structured === false ? undefined : outputShape(spec.output);
+  let input: S | undefined;
+  let output: O | undefined;
+  let shape: OutputShape | undefined;
+  const inputSchema = () => (input ??= spec.input());
+  const outputSchema = () => (output ??= spec.output());
+  const outputShaped = () => (spec.structured === false ? undefined : (shape ??= outputShape(outputSchema())));
   // Taken from the table converted at build time (a cold start's first tools/list would otherwise convert every
   // schema, about 20 ms); converted here on first use only for a tool the table does not have.
   let wire: JsonObjectSchema | undefined;
@@ -90,21 +95,26 @@ export function defineTool<S extends z.ZodObject, O extends z.ZodType>(spec: Too
     description: spec.description,
     annotations: spec.annotations,
     get inputSchema() {
-      wire ??= precomputedSchemas()[spec.name]?.input ?? toWireSchema(spec.input);
+      wire ??= precomputedSchemas()[spec.name]?.input ?? toWireSchema(inputSchema());
       return wire;
     },
     get outputSchema() {
-      if (!shape) return undefined;
-      listedOutput ??= precomputedSchemas()[spec.name]?.output ?? shape.schema;
+      if (spec.structured === false) return undefined;
+      listedOutput ??= precomputedSchemas()[spec.name]?.output ?? outputShaped()?.schema;
       return listedOutput;
     },
-    convertSchemas: () => ({ input: toWireSchema(spec.input), ...(shape ? { output: shape.schema } : {}) }),
-    output: spec.output,
+    convertSchemas: () => {
+      const listed = outputShaped();
+      return { input: toWireSchema(inputSchema()), ...(listed ? { output: listed.schema } : {}) };
+    },
+    get output() {
+      return outputSchema();
+    },
     startsWorkspace: spec.startsWorkspace === true,
     async call(args, ctx) {
       // Arguments left out are an empty object, as coderd treats them; `null` is a value, and not an object.
-      const value = await spec.handler(parseArguments(spec.input, args === undefined ? {} : args), ctx);
-      return { value, structured: shape?.structured(value) };
+      const value = await spec.handler(parseArguments(inputSchema(), args === undefined ? {} : args), ctx);
+      return { value, structured: outputShaped()?.structured(value) };
     },
   };
 }

@@ -7,7 +7,7 @@ export const getAuthenticatedUser = defineTool({
   name: 'coder_get_authenticated_user',
   description: 'Get the currently authenticated user, like the `whoami` command.',
   annotations: 'read',
-  input: z.object({}),
-  output: userSchema,
+  input: () => z.object({}),
+  output: () => userSchema,
   handler: (_args, { coder }) => coder.get('/api/v2/users/me', userSchema),
 });

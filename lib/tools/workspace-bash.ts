@@ -20,13 +20,13 @@ nohup and keeps running after the call; its output is collected until timeout_ms
 "Command continues running in background". Very long output is cut (the note says how much there was):
 redirect big output to a file and read it with coder_workspace_read_file.`,
   annotations: 'destructive',
-  input: z.object({
+  input: () => z.object({
     workspace: workspaceArg,
     command: z.string().describe('The command to run.'),
     timeout_ms: z.number().int().min(1).default(DEFAULT_TIMEOUT_MS).describe('Time limit in milliseconds (default 60000, capped at 300000 and by the call deadline).'),
     background: z.boolean().optional().describe('Start the command in the background with nohup; it keeps running after the call returns.'),
   }),
-  output: z.object({
+  output: () => z.object({
     output: z.string().describe('Combined stdout and stderr, trimmed.'),
     exit_code: z.number().int().describe('The exit code; 124 when the command was stopped at its timeout or left running in the background.'),
   }),

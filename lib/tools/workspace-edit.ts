@@ -47,8 +47,8 @@ export const workspaceEditFile = defineTool({
   description:
     'Edit a file in a workspace: each edit replaces old_text with new_text, in order. old_text must match exactly once unless replace_all is true. Nothing is written unless every edit applies. Returns a unified diff of the change.',
   annotations: 'destructive',
-  input: z.object({ workspace: workspaceArg, path: absolutePath('file'), edits }),
-  output: editResult,
+  input: () => z.object({ workspace: workspaceArg, path: absolutePath('file'), edits }),
+  output: () => editResult,
   handler: async ({ workspace, path, edits }, { agents, signal }) => {
     const files = await agents.run(workspace, signal, (channel) => editFiles(channel, [{ path, edits }], signal));
     return { message: 'File edited successfully.', ...(files.length > 0 ? { files } : {}) };
@@ -60,11 +60,11 @@ export const workspaceEditFiles = defineTool({
   description:
     'Edit one or more files in a workspace: each edit replaces old_text with new_text, in order. old_text must match exactly once unless replace_all is true. Nothing is written unless every edit of every file applies. Returns a unified diff per file.',
   annotations: 'destructive',
-  input: z.object({
+  input: () => z.object({
     workspace: workspaceArg,
     files: z.array(z.object({ path: absolutePath('file'), edits })).describe('The files to edit, each with its edits.'),
   }),
-  output: editResult,
+  output: () => editResult,
   handler: async ({ workspace, files }, { agents, signal }) => {
     const results = await agents.run(workspace, signal, (channel) => editFiles(channel, files, signal));
     return { message: 'File(s) edited successfully.', ...(results.length > 0 ? { files: results } : {}) };

@@ -15,8 +15,8 @@ export const workspaceLs = defineTool({
   // coderd classes it as mutating: reaching the agent starts a stopped workspace.
   annotations: 'mutation',
   startsWorkspace: true,
-  input: z.object({ workspace: workspaceArg, path: absolutePath('directory') }),
-  output: z.object({ contents: z.array(z.object({ path: z.string(), is_dir: z.boolean() })) }),
+  input: () => z.object({ workspace: workspaceArg, path: absolutePath('directory') }),
+  output: () => z.object({ contents: z.array(z.object({ path: z.string(), is_dir: z.boolean() })) }),
   handler: async ({ workspace, path }, { agents, signal }) => {
     const entries = await agents.run(workspace, signal, (channel) => list(channel, path, signal));
     const base = path.endsWith('/') ? path : `${path}/`;
@@ -30,13 +30,13 @@ export const workspaceReadFile = defineTool({
   description: 'Read a file in a workspace, or a byte range of it (at most 1 MiB per call). The content comes back base64-encoded with a MIME type guessed from the extension.',
   annotations: 'mutation',
   startsWorkspace: true,
-  input: z.object({
+  input: () => z.object({
     workspace: workspaceArg,
     path: absolutePath('file'),
     offset: z.number().int().min(0).optional().describe('Byte offset to start at (default 0).'),
     limit: z.number().int().min(0).optional().describe('Most bytes to read (default and maximum 1048576).'),
   }),
-  output: z.object({ content: z.string().describe('The bytes read, base64-encoded.'), mimeType: z.string() }),
+  output: () => z.object({ content: z.string().describe('The bytes read, base64-encoded.'), mimeType: z.string() }),
   handler: async ({ workspace, path, offset = 0, limit = 0 }, { agents, signal }) => {
     if (limit > MAX_READ_BYTES) throw new InvalidArgumentError(`limit must be ${MAX_READ_BYTES} or less, got ${limit}`);
     const { data } = await agents.run(workspace, signal, (channel) => read(channel, path, offset, limit || MAX_READ_BYTES, signal));
@@ -53,8 +53,8 @@ export const workspaceWriteFile = defineTool({
   name: 'coder_workspace_write_file',
   description: 'Write a file in a workspace, replacing it if it exists. Parent directories are created; the write is atomic (temporary file, then rename).',
   annotations: 'destructive',
-  input: z.object({ workspace: workspaceArg, path: absolutePath('file'), content: base64Content }),
-  output: messageResult,
+  input: () => z.object({ workspace: workspaceArg, path: absolutePath('file'), content: base64Content }),
+  output: () => messageResult,
   handler: async ({ workspace, path, content }, { agents, signal }) => {
     const data = Buffer.from(content, 'base64');
     await agents.run(workspace, signal, (channel) => write(channel, path, data, signal));

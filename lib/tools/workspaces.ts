@@ -19,13 +19,13 @@ export const listWorkspaces = defineTool({
   name: 'coder_list_workspaces',
   description: 'List the workspaces of a user (the authenticated user unless another owner is given).',
   annotations: 'read',
-  input: z.object({
+  input: () => z.object({
     owner: z
       .string()
       .optional()
       .describe('Owner of the workspaces to list. Use "me" for the authenticated user; "me" is assumed when left out.'),
   }),
-  output: z.array(minimalWorkspace),
+  output: () => z.array(minimalWorkspace),
   handler: async ({ owner }, { coder }) => {
     const q = `owner:${JSON.stringify(owner || 'me')}`;
     const res = await coder.get('/api/v2/workspaces', workspacesResponseSchema, { q });
@@ -48,10 +48,10 @@ export const getWorkspace = defineTool({
   description:
     'Get a workspace by ID or name. Accepts a UUID, a name, "owner/name" or "owner--name".\n\nReturns more detail than coder_list_workspaces; use it when you need the build, resources or agents.',
   annotations: 'read',
-  input: z.object({
+  input: () => z.object({
     workspace_id: z.string().describe('The workspace UUID, or its name as "name", "owner/name" or "owner--name".'),
   }),
-  output: workspaceSchema,
+  output: () => workspaceSchema,
   handler: async ({ workspace_id }, { coder }) => {
     if (!workspace_id) throw new InvalidArgumentError('workspace_id cannot be empty');
     const [ref = ''] = normalizeWorkspaceInput(workspace_id).split('.');
@@ -68,7 +68,7 @@ When someone asks to "test a template" they usually mean creating a workspace fr
 the infrastructure is provisioned and the agent connects. After creating, watch the build with
 coder_get_workspace_build_logs.`,
   annotations: 'mutation',
-  input: z.object({
+  input: () => z.object({
     user: z.string().describe('Username or ID of the owner. Use "me" (or "") for the authenticated user.'),
     name: z.string().describe('Name of the new workspace.'),
     rich_parameters: richParameters.describe('Parameter name → value pairs for the template version.'),
@@ -79,7 +79,7 @@ coder_get_workspace_build_logs.`,
       '(Optional) ID of the organization to create the workspace in; the template must belong to it. Needed only when you belong to more than one organization (coder_list_organizations lists yours).',
     ),
   }),
-  output: workspaceSchema,
+  output: () => workspaceSchema,
   handler: async (args, { coder }) => {
     if (Boolean(args.template_id) === Boolean(args.template_version_id)) {
       throw new InvalidArgumentError('exactly one of template_id or template_version_id must be provided');
@@ -126,7 +126,7 @@ export const createWorkspaceBuild = defineTool({
   name: 'coder_create_workspace_build',
   description: 'Create a new build of an existing workspace: use it to start, stop or delete the workspace.',
   annotations: 'destructive',
-  input: z.object({
+  input: () => z.object({
     workspace_id: z.string().describe('ID of the workspace.'),
     transition: z.enum(['start', 'stop', 'delete']).describe('The transition to perform: start, stop or delete.'),
     template_version_id: z
@@ -136,7 +136,7 @@ export const createWorkspaceBuild = defineTool({
     template_version_preset_id: z.string().optional().describe('(Optional) Preset to apply. Only with transition "start".'),
     rich_parameters: richParameters.optional().describe('(Optional) Parameter values to change. Only with transition "start".'),
   }),
-  output: buildSchema,
+  output: () => buildSchema,
   handler: async (args, { coder }) => {
     const workspaceId = requireUuid('workspace_id', args.workspace_id);
     const misuse: string[] = [];

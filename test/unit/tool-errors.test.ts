@@ -14,7 +14,7 @@ import { captureOutput } from '../helpers/capture-output';
 import { logLevel, setLogLevel } from '../../lib/log';
 
 const failing = (name: string, fault: () => Promise<never>) =>
-  defineTool({ name, description: name, annotations: 'read', input: z.object({}), output: z.object({}), handler: fault });
+  defineTool({ name, description: name, annotations: 'read', input: () => z.object({}), output: () => z.object({}), handler: fault });
 
 const TOOLS = [
   failing('fault', () => Promise.reject(new TypeError("cannot read properties of undefined (reading 'secretThing')"))),
