@@ -10,6 +10,7 @@ import { ConfigError } from './errors';
 import { log } from './log';
 import { parseInlineKeys, type KeySource } from './oauth/keys';
 import { DEFAULT_REDIRECT_URI_PATTERNS } from './oauth/redirects';
+import { TUNNEL_DEFAULTS } from './tunnel/defaults';
 
 const csv = z
   .string()
@@ -36,9 +37,9 @@ const envSchema = z.object({
   MCP_INTEGRATION_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   MCP_AUTH_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
   MCP_OUTPUT_CAP_BYTES: positiveInt(1 << 20),
-  TUNNEL_MAX_CHANNELS_PER_AGENT: positiveInt(2),
-  TUNNEL_IDLE_MS: positiveInt(10 * 60_000),
-  TUNNEL_PROBE_AFTER_MS: positiveInt(5_000),
+  TUNNEL_MAX_CHANNELS_PER_AGENT: positiveInt(TUNNEL_DEFAULTS.maxChannelsPerAgent),
+  TUNNEL_IDLE_MS: positiveInt(TUNNEL_DEFAULTS.idleMs),
+  TUNNEL_PROBE_AFTER_MS: positiveInt(TUNNEL_DEFAULTS.probeAfterIdleMs),
   MCP_STREAM_RESPONSES: flag,
   MCP_PROGRESS_INTERVAL_MS: positiveInt(10_000),
   MCP_TRACING: flag,

@@ -1,7 +1,8 @@
 /**
  * CloudWatch metrics in Embedded Metric Format through Powertools Metrics (namespace `CoderMcp`):
- * tool calls, errors and latency by tool, tunnel events, cold starts. Outside Lambda (local server,
- * tests) nothing is emitted, so stdout stays readable.
+ * tool calls, errors and latency by tool, tunnel events and leases, cold starts. Whether anything is
+ * written is Powertools' own setting: POWERTOOLS_METRICS_DISABLED=true (or POWERTOOLS_DEV=true) turns
+ * it off, as the test setup and the local server do so that stdout stays readable.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { PoolEvent } from './tunnel/pool';
@@ -11,9 +12,8 @@ import type { PoolEvent } from './tunnel/pool';
  * account and region keep their own graphs and alarms (infra/lib/monitoring.ts reads the same name).
  */
 const OPTIONS = { namespace: 'CoderMcp', serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'coder-mcp' };
-const inLambda = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
-/** The invocation's metrics without a tool dimension (tunnel events), published at its end. */
-const metrics = inLambda ? new Metrics(OPTIONS) : undefined;
+/** The invocation's metrics without a tool dimension (tunnel events), published at its end; built on first use. */
+let invocation: Metrics | undefined;
 let coldStart = true;
 
 const TUNNEL_METRIC: Record<PoolEvent, string> = {
@@ -24,13 +24,17 @@ const TUNNEL_METRIC: Record<PoolEvent, string> = {
   queue_wait: 'TunnelQueueWaits',
 };
 
+function metrics(): Metrics {
+  invocation ??= new Metrics(OPTIONS);
+  return invocation;
+}
+
 /**
  * One tool call: count, errors and latency, all three with the tool as a dimension, published at once.
  * Its own Metrics instance, not `singleMetric()`: a single metric is flushed (and its dimensions
  * cleared) as soon as its first metric is added, so the other two would go out without `tool`.
  */
 export function recordToolCall(tool: string, outcome: 'ok' | 'error', ms: number): void {
-  if (!inLambda) return;
   const call = new Metrics(OPTIONS);
   call.addDimension('tool', tool);
   call.addMetric('ToolCalls', MetricUnit.Count, 1);
@@ -40,12 +44,17 @@ export function recordToolCall(tool: string, outcome: 'ok' | 'error', ms: number
 }
 
 export function recordTunnelEvent(event: PoolEvent): void {
-  metrics?.addMetric(TUNNEL_METRIC[event], MetricUnit.Count, 1);
+  metrics().addMetric(TUNNEL_METRIC[event], MetricUnit.Count, 1);
+}
+
+/** Leases held in the container's pool when one more is handed out: the maximum statistic shows how busy the pool gets. */
+export function recordLeasesInUse(leases: number): void {
+  metrics().addMetric('TunnelLeasesInUse', MetricUnit.Count, leases);
 }
 
 /** Called once per invocation, at its start: counts the container's first one as a cold start. */
 export function recordInvocation(): void {
-  if (coldStart) metrics?.captureColdStartMetric();
+  if (coldStart) metrics().captureColdStartMetric();
   coldStart = false;
 }
 
@@ -54,5 +63,7 @@ export function recordInvocation(): void {
  * Only when there are some: Powertools would otherwise print a plain-text warning on every such invocation.
  */
 export function flushMetrics(): void {
-  if (metrics?.hasStoredMetrics()) metrics.publishStoredMetrics();
+  // Disabled, Powertools writes nothing here but still clears what was stored.
+  const m = metrics();
+  if (m.hasStoredMetrics()) m.publishStoredMetrics();
 }

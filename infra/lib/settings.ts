@@ -5,6 +5,7 @@
  * instead, with a message naming the setting.
  */
 import { z } from 'zod';
+import { TUNNEL_DEFAULTS } from '../../lib/tunnel/defaults';
 
 const list = z
   .union([z.string(), z.array(z.string())])
@@ -106,8 +107,8 @@ export const settingsSchema = z
       .number()
       .default(30)
       .refine((v): boolean => (LOG_RETENTION_DAYS as readonly number[]).includes(v), `must be one of the periods CloudWatch Logs offers: ${LOG_RETENTION_DAYS.join(', ')}`),
-    maxChannelsPerAgent: int(2),
-    tunnelIdleMs: int(600_000),
+    maxChannelsPerAgent: int(TUNNEL_DEFAULTS.maxChannelsPerAgent),
+    tunnelIdleMs: int(TUNNEL_DEFAULTS.idleMs),
     outputCapBytes: int(1 << 20),
     vpcId: z.string().regex(VPC_ID, 'must be a VPC id such as vpc-0123456789abcdef0').optional(),
     subnetIds: list.refine((ids) => ids.every((id) => SUBNET_ID.test(id)), 'must be subnet ids such as subnet-0123456789abcdef0, comma-separated'),

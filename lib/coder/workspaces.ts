@@ -8,6 +8,7 @@ import { agentSchema, buildSchema, logSchema, workspaceSchema, type Workspace, t
 import { prefixError, ResourceError } from '../errors';
 import { isUuid } from './uuid';
 import { NO_PROGRESS, type Progress } from '../progress';
+import { systemClock, type Clock } from '../tunnel/clock';
 
 /** `agent.workspace.owner` (Coder Connect) → `owner/workspace.agent`; otherwise every `--` → `/`. */
 export function normalizeWorkspaceInput(input: string): string {
@@ -139,9 +140,18 @@ export function agentReadiness(agent: Pick<WorkspaceAgent, 'status' | 'lifecycle
   }
 }
 
-/** Waits until the agent is connected and started. A ready agent costs exactly one GET. */
-export async function waitForAgent(coder: CoderClient, agentId: string, signal: AbortSignal, progress: Progress = NO_PROGRESS): Promise<WorkspaceAgent> {
-  const started = Date.now();
+/**
+ * Waits until the agent is connected and started. A ready agent costs exactly one GET. The clock is
+ * injected so that a test moves fake time through the polls instead of sleeping through them.
+ */
+export async function waitForAgent(
+  coder: CoderClient,
+  agentId: string,
+  signal: AbortSignal,
+  progress: Progress = NO_PROGRESS,
+  clock: Clock = systemClock,
+): Promise<WorkspaceAgent> {
+  const started = clock.now();
   let last = '';
   for (;;) {
     const agent = await coder.get(`/api/v2/workspaceagents/${agentId}`, agentSchema);
@@ -151,21 +161,6 @@ export async function waitForAgent(coder: CoderClient, agentId: string, signal: 
     const now = `waiting for agent ${JSON.stringify(agent.name)}: ${agent.status}, ${agent.lifecycle_state}`;
     if (now !== last) progress.report(now);
     last = now;
-    await sleep(agentPollInterval(Date.now() - started), signal);
+    await clock.sleep(agentPollInterval(clock.now() - started), signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -39,6 +39,8 @@ const DRAIN_MAX_BODY = 4 * GATEWAY_MAX_BODY;
 const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
 
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
+  // No CloudWatch reads a local stdout: EMF metrics off (Powertools' own setting), unless the environment says otherwise.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const server = http.createServer((req, res) => {
     serve(req, res, opts).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });

@@ -20,8 +20,8 @@ import { coderError, rpcError } from '../http/respond';
 import { AgentAccess } from '../tools/agent-access';
 import { chatsAvailable } from '../tools/chats-availability';
 import { CATALOG, isChatTool, isToolset, toolsFor } from '../tools/registry';
-import { recordTunnelEvent } from '../metrics';
-import { DEFAULT_POOL_OPTIONS, sharedPool } from '../tunnel/shared';
+import { recordLeasesInUse, recordTunnelEvent } from '../metrics';
+import { sharedPool } from '../tunnel/shared';
 import { callerCredentials } from '../oauth/access';
 import type { Tool } from '../tools/types';
 import { ConfigError } from '../errors';
@@ -120,7 +120,8 @@ async function serveMcp(
         signal,
         onUnauthorized,
       });
-      const pool = sharedPool({ ...DEFAULT_POOL_OPTIONS, ...config.tunnel }, recordTunnelEvent);
+      // Built on the first call, from this configuration; a refreshed one reaches the same pool here.
+      const pool = sharedPool(config.tunnel, { onEvent: recordTunnelEvent, onLeasesInUse: recordLeasesInUse });
       const agents = new AgentAccess({ coder, coderUrl: config.coderUrl, token: credentials.token, pool, outputCapBytes: config.outputCapBytes, progress });
       return { signal, coder, agents, budgetMs: () => deadlineAt - Date.now(), progress, autoStart: true };
     },

@@ -3,24 +3,31 @@
  * invocations reuse channels. Keys are deployment + agent + a fingerprint of the caller's token: a
  * channel opened with one identity is never handed to another. A lease is one caller's exclusive use
  * of one channel (one request in flight per channel); releasing it never closes the channel unless
- * the caller reports the channel broken.
+ * the caller reports the channel broken. Its settings come from the configuration (`configure` applies a
+ * refreshed one) and its time from an injected clock.
  */
 import { randomUUID } from 'node:crypto';
 import { fingerprint } from '../auth/token';
 import { AppError, DeadlineError } from '../errors';
 import { AgentChannel, type ChannelTarget } from './channel';
+import { systemClock, type Clock } from './clock';
+import type { PoolOptions } from './defaults';
 import { AgentOpError } from './errors';
 import { needsProbe, shouldEvict, sweepIntervalMs } from './evict';
+import { logEviction } from './oplog';
 
-export interface PoolOptions {
-  maxChannelsPerAgent: number;
-  idleMs: number;
-  probeAfterIdleMs: number;
-  /** Bound on the freeze/thaw ping. */
-  probeTimeoutMs: number;
-}
+export type { PoolOptions } from './defaults';
 
 export type PoolEvent = 'dial' | 'reuse' | 'reattach' | 'eviction' | 'queue_wait';
+
+/** What the pool tells its owner (metrics) and what it runs on; all optional. */
+export interface PoolHooks {
+  /** Time for idle and probe decisions, the sweep timer and the channels; the real clock by default. */
+  clock?: Clock;
+  onEvent?: (event: PoolEvent) => void;
+  /** Leases held across the pool, each time one is handed out (its peak is what a graph wants). */
+  onLeasesInUse?: (leases: number) => void;
+}
 
 export interface Lease {
   readonly id: string;
@@ -40,18 +47,42 @@ interface Entry {
 }
 
 export class TunnelPool {
+  /** Events so far, by kind: what a test or a benchmark reads (metrics get them through `onEvent`). */
   readonly stats: Record<PoolEvent, number> = { dial: 0, reuse: 0, reattach: 0, eviction: 0, queue_wait: 0 };
   private readonly entries = new Map<string, Entry>();
-  private sweeper: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private options: Readonly<PoolOptions>;
+  private stopSweeper: (() => void) | undefined;
 
   constructor(
-    readonly options: PoolOptions,
-    private readonly onEvent: (event: PoolEvent) => void = () => undefined,
-  ) {}
+    options: PoolOptions,
+    private readonly hooks: PoolHooks = {},
+  ) {
+    this.options = { ...options };
+    this.clock = hooks.clock ?? systemClock;
+  }
+
+  get settings(): Readonly<PoolOptions> {
+    return this.options;
+  }
+
+  /**
+   * Applies a refreshed configuration. Channels stay: a lower per-agent limit lets existing channels live
+   * until they are evicted (no new ones are dialled above it), and a new idle time applies from the next sweep.
+   */
+  configure(options: PoolOptions): void {
+    const idleChanged = options.idleMs !== this.options.idleMs;
+    this.options = { ...options };
+    if (idleChanged && this.stopSweeper) {
+      this.stopSweeper();
+      this.stopSweeper = undefined;
+      this.startSweeper();
+    }
+  }
 
   /** Leases a channel to the target's agent for this identity, dialling or queueing as the limits say. */
   async acquire(target: ChannelTarget, signal: AbortSignal): Promise<Lease> {
-    this.sweep(Date.now());
+    this.sweep(this.clock.now());
     const key = poolKey(target);
     let waited = false;
     for (;;) {
@@ -65,26 +96,20 @@ export class TunnelPool {
     }
   }
 
-  /** Leases currently held, for metrics and tests. */
-  leasesInUse(): number {
-    let n = 0;
-    for (const e of this.entries.values()) n += e.slots.filter((s) => s.leaseId !== undefined).length;
-    return n;
-  }
-
   channelCount(): number {
     let n = 0;
     for (const e of this.entries.values()) n += e.slots.length;
     return n;
   }
 
-  /** Closes idle channels past `idleMs`; runs on every acquire and from an unref'd timer. */
+  /** Closes idle channels past `idleMs`; runs on every acquire and from the clock's timer. */
   sweep(now: number): void {
     for (const [key, entry] of this.entries) {
       for (const slot of [...entry.slots]) {
         if (shouldEvict({ leased: slot.leaseId !== undefined, lastUsedAt: slot.channel.lastUsedAt }, now, this.options.idleMs)) {
           this.remove(key, slot);
           this.count('eviction');
+          logEviction(slot.channel.agentId, now - slot.channel.lastUsedAt);
         }
       }
     }
@@ -93,8 +118,8 @@ export class TunnelPool {
   closeAll(): void {
     for (const [key, entry] of this.entries) for (const slot of [...entry.slots]) this.remove(key, slot);
     this.entries.clear();
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = undefined;
+    this.stopSweeper?.();
+    this.stopSweeper = undefined;
   }
 
   private async leaseExisting(key: string, slot: Slot, signal: AbortSignal): Promise<Lease> {
@@ -110,7 +135,7 @@ export class TunnelPool {
   }
 
   private async leaseNew(key: string, target: ChannelTarget, signal: AbortSignal): Promise<Lease> {
-    const slot: Slot = { channel: new AgentChannel(target), leaseId: undefined };
+    const slot: Slot = { channel: new AgentChannel(target, { clock: this.clock }), leaseId: undefined };
     this.entry(key).slots.push(slot);
     const lease = this.lease(key, slot);
     try {
@@ -125,7 +150,7 @@ export class TunnelPool {
 
   /** Probes a channel that sat idle; a dead socket is re-attached to the same session (or a new one if it is gone). */
   private async ensureAlive(channel: AgentChannel, signal: AbortSignal): Promise<void> {
-    if (channel.isOpen && !needsProbe(channel.lastUsedAt, Date.now(), this.options.probeAfterIdleMs)) return;
+    if (channel.isOpen && !needsProbe(channel.lastUsedAt, this.clock.now(), this.options.probeAfterIdleMs)) return;
     if (await channel.probe(this.options.probeTimeoutMs)) return;
     const result = await channel.reattach(signal);
     this.count(result === 'same-session' ? 'reattach' : 'dial');
@@ -134,6 +159,7 @@ export class TunnelPool {
   private lease(key: string, slot: Slot): Lease {
     const id = randomUUID();
     slot.leaseId = id;
+    this.hooks.onLeasesInUse?.(this.leasesInUse());
     let released = false;
     return {
       id,
@@ -143,7 +169,7 @@ export class TunnelPool {
         released = true;
         if (slot.leaseId === id) slot.leaseId = undefined;
         if (fault !== undefined && breaksChannel(fault)) this.remove(key, slot);
-        slot.channel.lastUsedAt = Date.now();
+        slot.channel.lastUsedAt = this.clock.now();
         this.entries.get(key)?.queue.shift()?.();
       },
     };
@@ -188,15 +214,20 @@ export class TunnelPool {
   }
 
   private startSweeper(): void {
-    if (this.sweeper) return;
-    this.sweeper = setInterval(() => this.sweep(Date.now()), sweepIntervalMs(this.options.idleMs));
-    // Never keep a process (or a test run) alive just to evict channels.
-    this.sweeper.unref();
+    if (this.stopSweeper) return;
+    // The clock's timer never keeps a process (or a test run) alive just to evict channels.
+    this.stopSweeper = this.clock.every(sweepIntervalMs(this.options.idleMs), () => this.sweep(this.clock.now()));
+  }
+
+  private leasesInUse(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.slots.filter((s) => s.leaseId !== undefined).length;
+    return n;
   }
 
   private count(event: PoolEvent): void {
     this.stats[event] += 1;
-    this.onEvent(event);
+    this.hooks.onEvent?.(event);
   }
 }
 

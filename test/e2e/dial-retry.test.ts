@@ -4,12 +4,13 @@
  * server; a refusal that will not change (a 4xx) is reported at once; and a command whose socket and
  * then several re-attaches fail still returns exactly what it printed, having run once.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { clearResolutions } from '../../lib/tools/agent-access';
 import { resetSharedPool } from '../../lib/tunnel/shared';
 import { callTool, connectClient, startStack, type Stack } from '../helpers/stack';
+import { until } from '../helpers/until';
 
 let stack: Stack;
 let client: Client;
@@ -49,10 +50,13 @@ it('reports a 4xx refusal of the dial at once, without dialling again', async ()
 });
 
 it('recovers a running command through re-attaches refused by 503, returning what it printed, run once', async () => {
-  const file = path.join(stack.sim.pty.workspaceHome(stack.sim.demo.workspaceId), 'retry-once.txt');
+  const home = stack.sim.pty.workspaceHome(stack.sim.demo.workspaceId);
+  const file = path.join(home, 'retry-once.txt');
+  const started = path.join(home, 'retry-started');
   expect((await bash('true')).isError).toBe(false);
-  const running = bash(`sleep 0.6; echo ran >> '${file}'; echo printed; exit 3`);
-  await new Promise((r) => setTimeout(r, 200));
+  const running = bash(`touch '${started}'; sleep 0.6; echo ran >> '${file}'; echo printed; exit 3`);
+  // The command is running on the agent: its socket goes now.
+  await until(() => existsSync(started), 'the command to start');
   stack.sim.failNext({ method: 'GET', pathPrefix: ptyPath() }, 503, { message: 'Service unavailable.' }, 2);
   expect(stack.sim.pty.dropSockets()).toBe(1);
   const res = await running;

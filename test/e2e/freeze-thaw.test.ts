@@ -4,7 +4,7 @@
  * its PTY session, then resumes with SIGCONT. Also a socket dropped while a command runs. On this
  * machine's /bin/sh with GNU coreutils and on busybox ash with busybox applets only.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -12,6 +12,7 @@ import { startSimulator, type Simulator } from '../sim';
 import { busyboxImage } from '../helpers/busybox';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
 import { callTool } from '../helpers/stack';
+import { until } from '../helpers/until';
 import type { AgentImage } from '../sim/terminal/sessions';
 
 let sim: Simulator;
@@ -70,8 +71,7 @@ describe.each(IMAGES)('%s', (_name, image) => {
     server.freeze();
     // The socket goes while the container is frozen; the orphaned session then times out on the agent, as coderd's does after 5 minutes.
     expect(sim.pty.dropSockets()).toBe(1);
-    await pause(ORPHAN_TIMEOUT_MS + 500);
-    expect(sim.pty.sessions()).toHaveLength(0);
+    await until(() => sim.pty.sessions().length === 0, 'the orphaned session to time out on the agent', ORPHAN_TIMEOUT_MS + 5_000);
     server.thaw();
     expect((await bash('echo replaced')).output).toBe('replaced');
     const after = sim.pty.sessions();
@@ -94,9 +94,12 @@ describe.each(IMAGES)('%s', (_name, image) => {
   });
 
   it('a socket dropped while a command runs yields its result exactly once', async () => {
-    const file = path.join(sim.pty.workspaceHome(sim.demo.workspaceId), 'appended.txt');
-    const running = bash(`sleep 1; echo line >> '${file}'; echo appended`);
-    await pause(400);
+    const home = sim.pty.workspaceHome(sim.demo.workspaceId);
+    const file = path.join(home, 'appended.txt');
+    const started = path.join(home, 'append-started');
+    const running = bash(`touch '${started}'; sleep 1; echo line >> '${file}'; echo appended`);
+    // The command is running on the agent: its socket goes now.
+    await until(() => existsSync(started), 'the command to start');
     expect(sim.pty.dropSockets()).toBeGreaterThan(0);
     const res = await running;
     expect(res).toEqual({ output: 'appended', exit_code: 0 });

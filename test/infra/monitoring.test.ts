@@ -44,6 +44,8 @@ function emitted(env: Record<string, string>): { namespace: string; metric: stri
   Object.assign(process.env, env);
   process.env.AWS_LAMBDA_FUNCTION_NAME = 'coder-mcp-test';
   process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+  // As deployed: the function's environment leaves metrics on (the test setup turns them off).
+  delete process.env.POWERTOOLS_METRICS_DISABLED;
   const output = captureOutput();
   try {
     jest.isolateModules(() => {

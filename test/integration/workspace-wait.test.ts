@@ -1,9 +1,12 @@
 /**
  * The shared workspace code the workspace tools build on (contract §2.2-§2.3), against the simulator:
- * auto-start of a stopped workspace and the agent readiness wait.
+ * auto-start of a stopped workspace and the agent readiness wait. The wait runs on a fake clock: the
+ * test moves time from one poll to the next instead of sleeping.
  */
 import { CoderClient } from '../../lib/coder/client';
 import { findWorkspaceAndAgent, waitForAgent } from '../../lib/coder/workspaces';
+import type { Progress } from '../../lib/progress';
+import { FakeClock } from '../helpers/fake-clock';
 import { startSimulator, type Simulator } from '../sim';
 
 let sim: Simulator;
@@ -40,17 +43,63 @@ it('a ready agent costs exactly one GET', async () => {
   expect(sim.requestCount(`/api/v2/workspaceagents/${sim.demo.agentId}`) - before).toBe(1);
 });
 
-it('waits while the agent connects and starts, then returns it', async () => {
+it('waits while the agent connects and starts, polling every 500 ms, then returns it', async () => {
+  const clock = new FakeClock();
+  const reported: string[] = [];
+  const progress: Progress = { report: (m) => reported.push(m), keepAlive: () => () => undefined };
+  const path = `/api/v2/workspaceagents/${sim.demo.agentId}`;
+  const before = sim.requestCount(path);
   sim.setAgentState(sim.demo.agentId, { status: 'connecting', lifecycle_state: 'created' });
-  setTimeout(() => sim.setAgentState(sim.demo.agentId, { status: 'connected', lifecycle_state: 'starting' }), 300);
-  setTimeout(() => sim.setAgentState(sim.demo.agentId, { status: 'connected', lifecycle_state: 'start_error' }), 700);
-  const agent = await waitForAgent(coder, sim.demo.agentId, AbortSignal.timeout(10_000));
+  const waiting = waitForAgent(coder, sim.demo.agentId, new AbortController().signal, progress, clock);
+  await clock.sleeping();
+  expect(sim.requestCount(path) - before).toBe(1);
+  sim.setAgentState(sim.demo.agentId, { status: 'connected', lifecycle_state: 'starting' });
+  // Not a moment before its interval: no second GET yet.
+  clock.advance(499);
+  await Promise.resolve();
+  expect(sim.requestCount(path) - before).toBe(1);
+  clock.advance(1);
+  await clock.sleeping();
+  expect(sim.requestCount(path) - before).toBe(2);
+  sim.setAgentState(sim.demo.agentId, { status: 'connected', lifecycle_state: 'start_error' });
+  clock.advance(500);
+  const agent = await waiting;
   expect(agent.lifecycle_state).toBe('start_error');
+  expect(sim.requestCount(path) - before).toBe(3);
+  expect(clock.sleeps).toEqual([500, 500]);
+  expect(reported).toEqual([`waiting for agent "${agent.name}": connecting, created`, `waiting for agent "${agent.name}": connected, starting`]);
+});
+
+it('polls less often the longer it waits, as coder\'s CLI does', async () => {
+  const clock = new FakeClock();
+  sim.setAgentState(sim.demo.agentId, { status: 'connecting', lifecycle_state: 'created' });
+  const controller = new AbortController();
+  const start = clock.now();
+  const waiting = waitForAgent(coder, sim.demo.agentId, controller.signal, undefined, clock);
+  // A minute and a half of fake time: 500 ms polls for the first minute, then 1 s ones.
+  while (clock.now() - start < 90_000) {
+    await clock.sleeping();
+    clock.advance(clock.sleeps.at(-1) ?? 0);
+  }
+  await clock.sleeping();
+  controller.abort(new Error('enough'));
+  await expect(waiting).rejects.toThrow('enough');
+  expect(clock.sleeps.filter((ms) => ms === 500)).toHaveLength(120);
+  expect(clock.sleeps.slice(120).every((ms) => ms === 1000)).toBe(true);
 });
 
 it('fails at once for an agent that is shutting down, and stops at the deadline otherwise', async () => {
+  const clock = new FakeClock();
   sim.setAgentState(sim.demo.agentId, { status: 'connected', lifecycle_state: 'shutting_down' });
-  await expect(waitForAgent(coder, sim.demo.agentId, AbortSignal.timeout(5000))).rejects.toThrow('agent not ready: agent is shutting down');
+  await expect(waitForAgent(coder, sim.demo.agentId, clock.timeout(5000), undefined, clock)).rejects.toThrow('agent not ready: agent is shutting down');
   sim.setAgentState(sim.demo.agentId, { status: 'connecting', lifecycle_state: 'created' });
-  await expect(waitForAgent(coder, sim.demo.agentId, AbortSignal.timeout(800))).rejects.toThrow();
+  const deadline = new FakeClock();
+  const waiting = waitForAgent(coder, sim.demo.agentId, deadline.timeout(800), undefined, deadline);
+  await deadline.sleeping();
+  deadline.advance(500);
+  await deadline.sleeping();
+  // Two polls so far; the deadline falls during the second wait, which ends at once.
+  deadline.advance(300);
+  await expect(waiting).rejects.toThrow('The operation was aborted due to timeout');
+  expect(deadline.sleeps).toEqual([500, 500]);
 });

@@ -1,6 +1,7 @@
 /**
  * The EMF that Powertools Metrics writes inside Lambda: every tool metric under a dimension set with
- * `tool`, tunnel events and the cold start, and no plain-text warning on invocations without metrics.
+ * `tool`, tunnel events and leases and the cold start, and no plain-text warning on invocations without
+ * metrics; and nothing at all with Powertools' own POWERTOOLS_METRICS_DISABLED.
  */
 import type * as MetricsModule from '../../lib/metrics';
 import { captureOutput } from '../helpers/capture-output';
@@ -30,20 +31,27 @@ function published(docs: Emf[], name: string) {
   );
 }
 
-it('publishes ToolCalls, ToolErrors and ToolLatency by tool, tunnel events and ColdStart, and no empty-metrics warning', () => {
+/** Runs two invocations' worth of metrics in a fresh module, in Lambda's environment plus `env`; returns what was written. */
+function twoInvocations(env: Record<string, string | undefined>) {
   const saved = { ...process.env };
   // As the Lambda runtime sets them (Powertools counts cold starts only for on-demand initialisation).
   process.env.AWS_LAMBDA_FUNCTION_NAME = 'coder-mcp-test';
   process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
   const output = captureOutput();
   try {
-    // A fresh module: it decides at load time whether it runs in Lambda.
+    // A fresh module, with its cold-start state and its Metrics instance yet to be built.
     jest.isolateModules(() => {
       const metrics: typeof MetricsModule = require('../../lib/metrics');
       metrics.recordInvocation();
       metrics.recordToolCall('coder_workspace_bash', 'error', 42);
       metrics.recordTunnelEvent('dial');
       metrics.recordTunnelEvent('reuse');
+      metrics.recordLeasesInUse(1);
+      metrics.recordLeasesInUse(2);
       metrics.flushMetrics();
       // A second, warm invocation that records nothing.
       metrics.recordInvocation();
@@ -53,7 +61,12 @@ it('publishes ToolCalls, ToolErrors and ToolLatency by tool, tunnel events and C
     output.restore();
     process.env = saved;
   }
+  return output;
+}
 
+it('publishes ToolCalls, ToolErrors and ToolLatency by tool, tunnel events and leases, ColdStart, and no empty-metrics warning', () => {
+  // The test setup turns metrics off with Powertools' switch; a deployed function leaves it unset.
+  const output = twoInvocations({ POWERTOOLS_METRICS_DISABLED: undefined });
   const docs = emfDocuments(output.stdout);
   for (const [name, value] of [['ToolCalls', 1], ['ToolErrors', 1], ['ToolLatency', 42]] as const) {
     const found = published(docs, name);
@@ -65,5 +78,14 @@ it('publishes ToolCalls, ToolErrors and ToolLatency by tool, tunnel events and C
   expect(published(docs, 'TunnelDials')).toHaveLength(1);
   expect(published(docs, 'TunnelReuses')).toHaveLength(1);
   expect(published(docs, 'ColdStart')).toHaveLength(1);
+  const leases = published(docs, 'TunnelLeasesInUse');
+  expect(leases).toHaveLength(1);
+  expect(leases[0]?.doc).toMatchObject({ TunnelLeasesInUse: [1, 2] });
+  expect(output.all.join('')).not.toMatch(/No application metrics to publish/);
+});
+
+it('writes nothing, in Lambda too, when POWERTOOLS_METRICS_DISABLED is true', () => {
+  const output = twoInvocations({ POWERTOOLS_METRICS_DISABLED: 'true' });
+  expect(emfDocuments(output.stdout)).toEqual([]);
   expect(output.all.join('')).not.toMatch(/No application metrics to publish/);
 });
