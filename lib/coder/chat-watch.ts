@@ -4,6 +4,7 @@
  * alone, so the waiter polls as well, and a watch that cannot be opened or that drops ends silently
  * (the polling carries on). Nothing read from the socket is logged.
  */
+import type WebSocket from 'ws';
 import type { CoderClient } from './client';
 import { CHATS_PATH, watchedChatOf } from './chats';
 
@@ -13,15 +14,30 @@ export interface ChatWatch {
 
 /** `onOpen` hears when the watch is up: events from before that moment were missed. */
 export function watchChats(coder: CoderClient, onChat: (chat: { id: string; status: string }) => void, onOpen?: () => void): ChatWatch {
-  const ws = coder.openWebSocket(`${CHATS_PATH}/watch`);
-  if (onOpen) ws.once('open', onOpen);
-  ws.on('message', (data) => {
-    const chat = watchedChatOf(parseJson(data.toString()));
-    if (chat) onChat(chat);
-  });
-  // A refused upgrade, a reset or a handshake timeout: the waiter's polling covers for the watch.
-  ws.on('error', () => undefined);
-  return { close: () => ws.terminate() };
+  let ws: WebSocket | undefined;
+  let closed = false;
+  // The socket comes once `ws` is loaded (on first use, not at cold start); a watch closed before then never opens.
+  coder.openWebSocket(`${CHATS_PATH}/watch`).then(
+    (socket) => {
+      if (closed) return socket.terminate();
+      ws = socket;
+      if (onOpen) socket.once('open', onOpen);
+      socket.on('message', (data) => {
+        const chat = watchedChatOf(parseJson(data.toString()));
+        if (chat) onChat(chat);
+      });
+      // A refused upgrade, a reset or a handshake timeout: the waiter's polling covers for the watch.
+      socket.on('error', () => undefined);
+    },
+    // A watch that cannot even be made ends silently too: the polling carries on.
+    () => undefined,
+  );
+  return {
+    close: () => {
+      closed = true;
+      ws?.terminate();
+    },
+  };
 }
 
 function parseJson(text: string): unknown {

@@ -8,8 +8,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { traced, type Span } from '../tracing';
+import { loadWebSocket } from '../tunnel/websocket';
 import { CoderApiError, CoderBadResponseError, CoderTimeoutError, CoderUnreachableError, tokenRefusal, type CoderValidation, type TokenRefusal } from './errors';
 
 export interface CoderClientOptions {
@@ -112,12 +113,13 @@ export class CoderClient {
   /**
    * A WebSocket to a coderd endpoint that pushes events until it is closed (the chat watch), carrying the
    * caller's token in the header; its handshake is bounded by the request timeout. The caller owns it
-   * and must close it, and must listen for 'error'.
+   * and must close it, and must listen for 'error'. Async: the `ws` package is loaded on first use, not at cold start.
    */
-  openWebSocket(path: string, query?: Query): WebSocket {
+  async openWebSocket(path: string, query?: Query): Promise<WebSocket> {
     const url = this.url(path, query);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    return new WebSocket(url, { headers: { 'Coder-Session-Token': this.opts.token }, perMessageDeflate: false, handshakeTimeout: this.opts.requestTimeoutMs });
+    const WebSocketClass = await loadWebSocket();
+    return new WebSocketClass(url, { headers: { 'Coder-Session-Token': this.opts.token }, perMessageDeflate: false, handshakeTimeout: this.opts.requestTimeoutMs });
   }
 
   /** Reads a coderd WebSocket that sends one JSON value per frame until the server closes it; `onItem` sees each as it arrives. */
@@ -127,11 +129,13 @@ export class CoderClient {
     return traced(`coder GET ${url.pathname}`, () => this.streamJson(url, schema, onItem), { annotations: { http_method: 'GET', coder_path: url.pathname } });
   }
 
-  private streamJson<T>(url: URL, schema: z.ZodType<T>, onItem: ((item: T) => void) | undefined): Promise<T[]> {
+  private async streamJson<T>(url: URL, schema: z.ZodType<T>, onItem: ((item: T) => void) | undefined): Promise<T[]> {
     const signal = this.opts.signal;
+    // Loaded on first use: a cold start that reads no log stream never evaluates `ws`.
+    const WebSocketClass = await loadWebSocket();
     return new Promise<T[]>((resolve, reject) => {
       const items: T[] = [];
-      const ws = new WebSocket(url, {
+      const ws = new WebSocketClass(url, {
         headers: { 'Coder-Session-Token': this.opts.token },
         perMessageDeflate: false,
         handshakeTimeout: this.opts.requestTimeoutMs,

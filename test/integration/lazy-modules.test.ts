@@ -1,7 +1,8 @@
 /**
  * Cold-start work the bundle defers: with the project's esbuild settings, loading the Lambda bundle
  * and answering a first request (a `tools/list` whose token check calls Coder) evaluates neither
- * `tar-stream` (template uploads) nor `diff` (edits), though both are inside it, and does not load the
+ * `tar-stream` (template uploads) nor `diff` (edits) nor `ws` (the agent tunnel, build logs and the
+ * chat watch), though all three are inside it, and does not load the
  * external `@aws-sdk/client-ssm` (service-token mode only). Powertools Tracer and the X-Ray SDK are not
  * even inside it: they have a bundle of their own, `tracer.js` beside the handler's, evaluated only with
  * MCP_TRACING=true. A build plugin puts a probe at the top of every file of those packages; a fresh Node
@@ -20,7 +21,7 @@ import { LAMBDA_BUNDLE_OPTIONS, TRACER_FILE, tracerBundleOptions } from '../../s
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
 const TRACING_PACKAGES = ['@aws-lambda-powertools/tracer', 'aws-xray-sdk-core'];
-const BUNDLED_LAZY = ['tar-stream', 'diff'];
+const BUNDLED_LAZY = ['tar-stream', 'diff', 'ws'];
 const LAZY_PACKAGES = [...BUNDLED_LAZY, ...TRACING_PACKAGES];
 const SEP = '[\\\\/]';
 const PACKAGE_FILE = new RegExp(`${SEP}node_modules${SEP}(${LAZY_PACKAGES.map((p) => p.replace('/', SEP)).join('|')})${SEP}.*\\.[cm]?js$`);
@@ -81,11 +82,11 @@ beforeAll(() => {
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 let bundle: string;
-it('loads the Lambda bundle and answers without evaluating tar-stream or diff, or loading the SSM client or the tracer', async () => {
+it('loads the Lambda bundle and answers without evaluating tar-stream, diff or ws, or loading the SSM client or the tracer', async () => {
   const marked = new Map<string, number>();
   bundle = path.join(out, 'handler.js');
   const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile: bundle, metafile: true, plugins: [slimDependencies(), probePlugin(marked)] });
-  // tar-stream and diff are in the bundle (and probed): laziness, not absence. The tracer is not in it at all.
+  // tar-stream, diff and ws are in the bundle (and probed): laziness, not absence. The tracer is not in it at all.
   for (const pkg of BUNDLED_LAZY) expect(marked.get(pkg) ?? 0).toBeGreaterThan(0);
   const inputs = Object.keys(result.metafile.inputs);
   for (const pkg of BUNDLED_LAZY) expect(inputs.some((i) => i.includes(`node_modules/${pkg}/`))).toBe(true);
@@ -122,8 +123,8 @@ it('has probes that do report an evaluated package (control)', async () => {
     // Used, not bare imports: diff declares itself free of side effects, so esbuild would drop `import 'diff'`.
     stdin: {
       contents:
-        "import { pack } from 'tar-stream'; import { createTwoFilesPatch } from 'diff'; import { Tracer } from '@aws-lambda-powertools/tracer';" +
-        ' Object.assign(globalThis, { used: [pack, createTwoFilesPatch, Tracer] });',
+        "import { pack } from 'tar-stream'; import { createTwoFilesPatch } from 'diff'; import WebSocket from 'ws'; import { Tracer } from '@aws-lambda-powertools/tracer';" +
+        ' Object.assign(globalThis, { used: [pack, createTwoFilesPatch, WebSocket, Tracer] });',
       resolveDir: ROOT,
       sourcefile: entry,
       loader: 'ts',
