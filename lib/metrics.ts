@@ -5,6 +5,7 @@
  * it off, as the test setup and the local server do so that stdout stays readable.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { log } from './log';
 import type { PoolEvent } from './tunnel/pool';
 
 /**
@@ -15,6 +16,8 @@ const OPTIONS = { namespace: 'CoderMcp', serviceName: process.env.POWERTOOLS_SER
 /** The invocation's metrics without a tool dimension (tunnel events), published at its end; built on first use. */
 let invocation: Metrics | undefined;
 let coldStart = true;
+/** Set when Powertools refused its settings: metrics stay off for the container, and requests are served. */
+let refused = false;
 
 const TUNNEL_METRIC: Record<PoolEvent, string> = {
   dial: 'TunnelDials',
@@ -24,8 +27,24 @@ const TUNNEL_METRIC: Record<PoolEvent, string> = {
   queue_wait: 'TunnelQueueWaits',
 };
 
-function metrics(): Metrics {
-  invocation ??= new Metrics(OPTIONS);
+/**
+ * A Metrics instance, or undefined when Powertools refuses its environment (POWERTOOLS_METRICS_DISABLED=""
+ * throws "must be a boolean"): a metrics setting must never fail the requests themselves, so the reason
+ * is logged once and the container goes on without metrics.
+ */
+function newMetrics(): Metrics | undefined {
+  if (refused) return undefined;
+  try {
+    return new Metrics(OPTIONS);
+  } catch (err) {
+    refused = true;
+    log('error', 'metrics are off: Powertools Metrics refused its settings', { error: err instanceof Error ? err.message : String(err) });
+    return undefined;
+  }
+}
+
+function metrics(): Metrics | undefined {
+  invocation ??= newMetrics();
   return invocation;
 }
 
@@ -35,7 +54,8 @@ function metrics(): Metrics {
  * cleared) as soon as its first metric is added, so the other two would go out without `tool`.
  */
 export function recordToolCall(tool: string, outcome: 'ok' | 'error', ms: number): void {
-  const call = new Metrics(OPTIONS);
+  const call = newMetrics();
+  if (!call) return;
   call.addDimension('tool', tool);
   call.addMetric('ToolCalls', MetricUnit.Count, 1);
   call.addMetric('ToolErrors', MetricUnit.Count, outcome === 'error' ? 1 : 0);
@@ -44,17 +64,17 @@ export function recordToolCall(tool: string, outcome: 'ok' | 'error', ms: number
 }
 
 export function recordTunnelEvent(event: PoolEvent): void {
-  metrics().addMetric(TUNNEL_METRIC[event], MetricUnit.Count, 1);
+  metrics()?.addMetric(TUNNEL_METRIC[event], MetricUnit.Count, 1);
 }
 
 /** Leases held in the container's pool when one more is handed out: the maximum statistic shows how busy the pool gets. */
 export function recordLeasesInUse(leases: number): void {
-  metrics().addMetric('TunnelLeasesInUse', MetricUnit.Count, leases);
+  metrics()?.addMetric('TunnelLeasesInUse', MetricUnit.Count, leases);
 }
 
 /** Called once per invocation, at its start: counts the container's first one as a cold start. */
 export function recordInvocation(): void {
-  if (coldStart) metrics().captureColdStartMetric();
+  if (coldStart) metrics()?.captureColdStartMetric();
   coldStart = false;
 }
 
@@ -65,5 +85,5 @@ export function recordInvocation(): void {
 export function flushMetrics(): void {
   // Disabled, Powertools writes nothing here but still clears what was stored.
   const m = metrics();
-  if (m.hasStoredMetrics()) m.publishStoredMetrics();
+  if (m?.hasStoredMetrics()) m.publishStoredMetrics();
 }

@@ -113,7 +113,7 @@ afterEach(async () => {
 async function serve(env: Record<string, string>): Promise<Client> {
   // startChildServer passes this process's environment on: any tracing or Lambda setting it has is blanked, so each scenario sets exactly its own.
   const blank = Object.fromEntries(Object.keys(process.env).filter((k) => TRACING_SETTING.test(k)).map((k) => [k, '']));
-  server = await startChildServer({ ...blank, CODER_URL: sim.url, LOG_LEVEL: 'WARN', ...env });
+  server = await startChildServer({ ...blank, POWERTOOLS_METRICS_DISABLED: 'true', CODER_URL: sim.url, LOG_LEVEL: 'WARN', ...env });
   client = new Client({ name: 'tracing-test', version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: `Bearer ${sim.demo.user.token}` } } }));
   return client;

@@ -89,3 +89,10 @@ it('writes nothing, in Lambda too, when POWERTOOLS_METRICS_DISABLED is true', ()
   expect(emfDocuments(output.stdout)).toEqual([]);
   expect(output.all.join('')).not.toMatch(/No application metrics to publish/);
 });
+
+it('goes on without metrics, saying why once, when Powertools refuses its settings (an empty POWERTOOLS_METRICS_DISABLED)', () => {
+  const output = twoInvocations({ POWERTOOLS_METRICS_DISABLED: '', LOG_LEVEL: 'ERROR' });
+  expect(emfDocuments(output.stdout)).toEqual([]);
+  const refusals = output.all.join('').match(/metrics are off: Powertools Metrics refused its settings/g) ?? [];
+  expect(refusals).toHaveLength(1);
+});
