@@ -44,11 +44,23 @@ MARK=__CMCP
 # Longest base64 field the shell decodes itself; past this `base64 -d` is quicker.
 DECODE_MAX=128
 # Most bytes the shell encodes itself; past this `base64` is quicker.
-ENCODE_MAX=96
+ENCODE_MAX=128
 
 set -f; N=$1
-D=$(mktemp -d) || exit 1
-trap 'rm -rf "$D"' EXIT HUP TERM
+# Command output goes to $O, on disk: it may be large. The loop's own small files go to $D, in memory
+# where it can (/dev/shm): a call rewrites several, and each rewrite of a file on a disk costs a
+# journal write (about 0.3 ms on a VM's ext4), which would be most of a short call.
+# Its name carries the loop's pid: a loop killed outright (SIGKILL) cannot remove its directory, so
+# each start removes those of loops that are gone, lest they hold memory.
+O=$(mktemp -d) || exit 1
+D=$(mktemp -d "/dev/shm/cmcp.$$.XXXXXX" 2>/dev/null) || D=$O
+trap 'rm -rf "$D" "$O"' EXIT HUP TERM
+set +f; _g=
+for _d in /dev/shm/cmcp.*.*; do _p=${_d#/dev/shm/cmcp.}; _p=${_p%%.*}; [ -O "$_d" ] && ! kill -0 "$_p" 2>/dev/null && _g="$_g $_d"; done
+set -f
+# Our own names, split on purpose.
+# shellcheck disable=SC2086
+[ -n "$_g" ] && rm -rf $_g
 # Without a home the commands run where the loop started.
 cd "$HOME" 2>/dev/null || :
 
@@ -136,18 +148,69 @@ copy() {
   read -r _k c < "/proc/$$/fdinfo/4"
   exec 4>&-
 }
-# text: $s becomes the copy's bytes, for the shell to encode, when it is short and holds no NUL (read
-# drops NULs, so a length other than $c says the data is not for the shell).
+# text: $s becomes the copy's bytes, for the shell to cut and encode, when the copy is short (at most
+# twice ENCODE_MAX bytes) and holds no NUL (read drops NULs, so a length other than $c says the data is
+# not for the shell).
 text() {
-  [ -n "$E" ] && [ "$c" -le $((ENCODE_MAX+1)) ] || return 1
+  [ -n "$E" ] && [ "$c" -le $((2*ENCODE_MAX+1)) ] || return 1
   s=; while IFS= read -r _l; do s=$s$_l$_NL; done < "$D/copy"; s=$s$_l
   [ ${#s} = "$c" ]
 }
 
-# GNU timeout ends the command's whole process group; for another (busybox's), which ends the command alone, the
-# command leads a group of its own (setsid) and the loop ends what is left of that group.
+# Job control, where the loop has a terminal (the PTY always is one): each background job leads a
+# process group of its own without a setsid process, so a command costs one fork and one exec and the
+# loop's clock (tick) ends its whole group at the deadline. The shell's job notes go to /dev/null with
+# the rest of the loop's stderr, never onto the terminal between answers. /proc/uptime is the clock.
+exec 2>/dev/null
+J=; set -m; case $- in *m*) [ -r /proc/uptime ] && J=1;; esac
+# Without them (a pipe, as in plain test runs) commands run under timeout. GNU timeout ends the
+# command's whole process group; for another (busybox's), which ends the command alone, the command
+# leads a group of its own (setsid) and the loop ends what is left of that group.
 G=; timeout --version >/dev/null 2>&1 && G=1
 S=; [ -z "$G" ] && command -v setsid >/dev/null 2>&1 && S=setsid
+L=$$; seq=0
+# $now: centiseconds since boot ("12345.67" in /proc/uptime), without leading zeros (they would be octal).
+clock() {
+  read -r now _ < /proc/uptime; now=${now%.*}${now#*.}
+  while :; do case $now in 0?*) now=${now#0};; *) break;; esac; done
+}
+# tick: the clock of foreground commands, a process of the loop's own (a forked shell whose only
+# processes are its sleeps), started with a command and gone after ten quiet seconds. Ten times a
+# second it reads $D/run ("SEQ PGID DEADLINE", empty between commands) and ends a command past its deadline as GNU timeout -k 2
+# does: TERM (and CONT, for a job stopped on the terminal) to its process group, KILL 2 s later;
+# $D/to.SEQ tells the loop it was a timeout. Going, it drops $D/tick before it looks for a command
+# once more, and the loop starts a clock when it finds no $D/tick after writing $D/run: a command is
+# never left without one (at worst two run for a while).
+tick() {
+  trap - EXIT HUP TERM
+  quiet=0
+  while kill -0 "$L" 2>/dev/null; do
+    sleep 0.1
+    if read -r q g dl < "$D/run"; then
+      quiet=0; clock
+      [ "$now" -ge "$dl" ] || continue
+      if [ ! -f "$D/to.$q" ]; then printf '%s\n' "$now" > "$D/to.$q"; kill -TERM "-$g"; kill -CONT "-$g"
+      elif read -r t < "$D/to.$q" && [ "$now" -ge $((t+200)) ]; then kill -KILL "-$g"; fi
+    else
+      quiet=$((quiet+1)); [ "$quiet" -lt 100 ] && continue
+      rm -f "$D/tick"; [ -s "$D/run" ] || exit 0
+      : > "$D/tick"; quiet=0
+    fi
+  done
+}
+# clocked SECS OUT: runs $D/cmd as a job of its own with tick as its clock; $rc is its status, 124 at the deadline.
+clocked() {
+  clock; i=${1%%.*}; f=${1#*.}00; f=${f%"${f#??}"}
+  sh "$D/cmd" </dev/null >"$2" 2>&1 & pid=$!
+  seq=$((seq+1)); printf '%s %s %s\n' "$seq" "$pid" $((now + i*100 + 1$f - 100)) > "$D/run"
+  [ -f "$D/tick" ] || { : > "$D/tick"; tick </dev/null >/dev/null & }
+  wait "$pid"; rc=$?
+  # Stopped, not ended (it read the terminal): it ends at its deadline.
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; wait "$pid"; rc=$?; done
+  # Emptied, not removed: rm would be a process.
+  : > "$D/run"
+  if [ -f "$D/to.$seq" ]; then rc=124; rm -f "$D/to.$seq"; fi
+}
 if command -v nohup >/dev/null 2>&1; then detach() { exec nohup sh "$D/cmd"; }; else detach() { trap '' HUP; exec sh "$D/cmd"; }; fi
 if base64 -w 0 </dev/null >/dev/null 2>&1; then b64() { base64 -w 0; }; else b64() { base64 | tr -d '\n'; }; fi
 say() { printf '%s %s %s %s .\n' "$MARK" "$N" "$id" "$*"; }
@@ -167,13 +230,14 @@ errno() { if [ ! -e "$1" ] && [ ! -L "$1" ]; then echo ENOENT; elif [ ! -r "$1" 
 op_exec() {
   if [ "$1" = = ]; then : > "$D/cmd"; else d64 "$1" > "$D/cmd"; fi
   if [ "$4" = 1 ]; then
-    out="$D/bg.$id"; : > "$out"
+    out="$O/bg.$id"; : > "$out"
     detach </dev/null >"$out" 2>&1 & pid=$!; i=0; rc=124
     while [ "$i" -lt "$3" ]; do kill -0 "$pid" 2>/dev/null || { wait "$pid"; rc=$?; break; }; sleep 0.1; i=$((i+1)); done
     if [ "$rc" = 124 ] && kill -0 "$pid" 2>/dev/null; then run=1; else run=0; fi
   else
-    out="$D/out"
-    if [ -n "$G" ]; then timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1; rc=$?
+    out="$O/out"
+    if [ -n "$J" ]; then clocked "$2" "$out"
+    elif [ -n "$G" ]; then timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1; rc=$?
     else
       # Waited for as a job: its pid is the group's id, and the shell's "Terminated" note goes to /dev/null, not into the output.
       # $S is empty or "setsid": split on purpose.
@@ -228,17 +292,22 @@ op_ls() {
 op_read() {
   arg "$1"; p=$a
   [ -d "$p" ] && { say err EISDIR; return; }; if [ ! -f "$p" ] || [ ! -r "$p" ]; then say err "$(errno "$p")"; return; fi
-  # From the start: one bounded copy of the range and one byte more, which also tells whether the file is
-  # longer than the range (only then is wc needed for its size).
-  if [ "$2" = 0 ] && [ -n "$P" ]; then
-    copy "$p" $(($3+1))
-    if [ "$c" -le "$3" ]; then sz=$c; n=$c; else sz=$(wc -c < "$p"); n=$3; fi
+  # From the start, or a short range not far in: one bounded copy up to the end of the range and one
+  # byte more, which also tells whether the file is longer (only then is wc needed for its size).
+  if [ -n "$P" ] && { [ "$2" = 0 ] || { [ "$3" -le "$ENCODE_MAX" ] && [ "$2" -le "$ENCODE_MAX" ]; }; }; then
+    copy "$p" $(($2+$3+1))
+    if [ "$c" -le $(($2+$3)) ]; then sz=$c; else sz=$(wc -c < "$p"); fi
+    n=$((c > $2 ? c - $2 : 0)); [ "$n" -gt "$3" ] && n=$3
     if [ "$n" -le "$ENCODE_MAX" ] && text; then
-      [ ${#s} -gt "$n" ] && s=${s%?}
+      i=0; while [ "$i" -lt "$2" ] && [ -n "$s" ]; do s=${s#?}; i=$((i+1)); done
+      while [ ${#s} -gt "$n" ]; do s=${s%?}; done
       e64 "$s"; kept ok "$sz" "$e"; return
     fi
     { printf '%s %s %s ok %s ' "$MARK" "$N" "$id" $((sz))
-      if [ "$n" = "$c" ]; then b64 < "$D/copy"; else head -c "$n" "$D/copy" | b64; fi; printf ' .\n'; } > "$D/last"
+      if [ "$2" = 0 ] && [ "$n" = "$c" ]; then b64 < "$D/copy"
+      elif [ "$2" = 0 ]; then head -c "$n" "$D/copy" | b64
+      else tail -c +$(($2+1)) "$D/copy" | head -c "$n" | b64; fi
+      printf ' .\n'; } > "$D/last"
     keep; return
   fi
   sz=$(wc -c < "$p")

@@ -2,12 +2,15 @@
  * The agent loop's operations driven straight through a pipe, under every POSIX shell this machine
  * has and busybox ash with busybox applets only: each path an answer can take (encoded by the shell,
  * or through head and base64 when the data is long or holds a NUL) gives the same bytes, the output
- * cap holds, and the constants TypeScript reads from agent.sh are the ones the program acts on.
+ * cap holds, and the constants TypeScript reads from agent.sh are the ones the program acts on. And
+ * with a terminal, as on an agent: commands run as jobs of their own, ended at their deadline by the
+ * loop's own clock rather than by timeout.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as pty from 'node-pty';
 import { b64, isResponse, LOOP_SCRIPT, MARK, parseLine, requestLine, SH_DECODE_MAX, SH_ENCODE_MAX, type ResponseLine } from '../../lib/tunnel/protocol';
 import { busyboxImage } from '../helpers/busybox';
 import type { AgentImage } from '../sim/terminal/sessions';
@@ -88,6 +91,10 @@ describe.each(SHELLS)('%s', (_name, image) => {
       requestLine('big', 'read', [b64(big), 0, 1 << 20]),
       requestLine('bighead', 'read', [b64(big), 0, 20]),
       requestLine('bigpart', 'read', [b64(big), 0, 700]),
+      requestLine('bigmid', 'read', [b64(big), 50, 100]),
+      requestLine('nulmid', 'read', [b64(withNul), 1, 5]),
+      requestLine('far', 'read', [b64(big), 1000, 10]),
+      requestLine('past', 'read', [b64(small), 50, 10]),
     ]);
     const read = (id: string) => ({ size: answers.get(id)?.fields[0], data: data(answers.get(id), 1).toString('latin1') });
     expect(read('whole')).toEqual({ size: '12', data: 'hello\nworld\n' });
@@ -98,6 +105,10 @@ describe.each(SHELLS)('%s', (_name, image) => {
     expect(read('big')).toEqual({ size: String(text.length), data: text });
     expect(read('bighead')).toEqual({ size: String(text.length), data: text.slice(0, 20) });
     expect(read('bigpart')).toEqual({ size: String(text.length), data: text.slice(0, 700) });
+    expect(read('bigmid')).toEqual({ size: String(text.length), data: text.slice(50, 150) });
+    expect(read('nulmid')).toEqual({ size: '3', data: '\0b' });
+    expect(read('far')).toEqual({ size: String(text.length), data: text.slice(1000, 1010) });
+    expect(read('past')).toEqual({ size: '12', data: '' });
   });
 
   it('lists a small directory through the shell and a large one through base64, alike', () => {
@@ -141,4 +152,50 @@ describe.each(SHELLS)('%s', (_name, image) => {
     expect(data(answers.get('enc'), 2).toString()).toBe('e'.repeat(SH_ENCODE_MAX));
     expect(answers.get('over')?.fields[2]).toBeUndefined();
   });
+
+  it('with a terminal, runs each command as a job of its own and ends it, its children and a TERM-ignoring one at the deadline', async () => {
+    const requests = path.join(dir, 'requests');
+    const marker = path.join(dir, `late-${shell.shell.join('').replace(/\W/g, '')}`);
+    writeFileSync(
+      requests,
+      [
+        // $$ and the shell's process group (field 5 of /proc/self/stat): equal when it leads a group of its own.
+        exec('job', 'read -r a b c d e f < /proc/self/stat; echo "$$ $e"'),
+        requestLine('slow', 'exec', [b64(`( sleep 1; echo late > '${marker}' ) & echo started; sleep 30`), '0.300', 3, 0, 1 << 20]),
+        requestLine('stubborn', 'exec', [b64("trap '' TERM; echo stubborn; sleep 30"), '0.200', 2, 0, 1 << 20]),
+        exec('after', 'echo after; exit 3'),
+      ].join(''),
+    );
+    const [program = '/bin/sh', ...leading] = shell.shell;
+    const started = Date.now();
+    const out = await new Promise<string>((resolve) => {
+      let text = '';
+      const term = pty.spawn('/bin/sh', ['-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', requests, program, ...leading, '-c', LOOP_SCRIPT, 'sh', 'n0'], {
+        cwd: dir,
+        env: { PATH: shell.path, HOME: dir },
+      });
+      term.onData((d) => {
+        text += d;
+      });
+      term.onExit(() => resolve(text));
+    });
+    const elapsed = Date.now() - started;
+    const answers = new Map(out.split('\n').flatMap((raw) => {
+      const line = parseLine(raw);
+      return line && isResponse(line) ? [[line.id, line] as const] : [];
+    }));
+    const [pid, group] = data(answers.get('job'), 2).toString().trim().split(' ');
+    expect(group).toBe(pid);
+    expect(answers.get('slow')?.fields.slice(0, 2)).toEqual(['124', '0']);
+    expect(data(answers.get('slow'), 2).toString()).toBe('started\n');
+    expect(answers.get('stubborn')?.fields.slice(0, 2)).toEqual(['124', '0']);
+    expect(answers.get('after')?.fields.slice(0, 2)).toEqual(['3', '0']);
+    // TERM at 0.3 s, and for the stubborn one KILL 2 s after its TERM at 0.2 s (busybox's sleep may end at TERM
+    // anyway): at least both deadlines, and well under the 30 s they asked for.
+    expect(elapsed).toBeGreaterThanOrEqual(500);
+    expect(elapsed).toBeLessThan(8000);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(existsSync(marker)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith('tmp.'))).toEqual([]);
+  }, 20_000);
 });
