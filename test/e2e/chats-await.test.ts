@@ -9,6 +9,7 @@ import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol
 import { z } from 'zod';
 import { setChatPollInterval } from '../../lib/tools/chats-await';
 import { callTool, connectClient, startStack, type Stack } from '../helpers/stack';
+import { until } from '../helpers/until';
 
 const awaited = z.object({ timed_out: z.boolean(), chat: z.looseObject({ id: z.string(), status: z.string() }) });
 const created = z.looseObject({ id: z.string() });
@@ -37,48 +38,55 @@ async function heldChat(as: Client = client): Promise<string> {
   return created.parse(res.json()).id;
 }
 
-async function awaitWithProgress(args: Record<string, unknown>, as: Client = client) {
+/** Starts a coder_await_chat call; its progress messages arrive in `messages` while it runs. */
+function startAwait(args: Record<string, unknown>, as: Client = client) {
   const messages: string[] = [];
   const started = Date.now();
-  const result = (await as.callTool({ name: 'coder_await_chat', arguments: args }, CallToolResultSchema, {
-    onprogress: (p) => messages.push(p.message ?? ''),
-  })) as CallToolResult;
-  const first = result.content[0];
-  const text = first?.type === 'text' ? first.text : '';
-  return { result, text, messages, ms: Date.now() - started };
+  const done = (async () => {
+    const result = (await as.callTool({ name: 'coder_await_chat', arguments: args }, CallToolResultSchema, {
+      onprogress: (p) => messages.push(p.message ?? ''),
+    })) as CallToolResult;
+    const first = result.content[0];
+    const text = first?.type === 'text' ? first.text : '';
+    return { result, text, messages, ms: Date.now() - started };
+  })();
+  return { messages, done };
 }
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!check()) throw new Error('condition never held');
-}
+const awaitWithProgress = (args: Record<string, unknown>, as: Client = client) => startAwait(args, as).done;
+
+const STILL_RUNNING = /^chat [0-9a-f-]{36}: still running after \d+ s$/;
+
 
 it('wakes on the watch event when the turn ends, reporting progress while it waits', async () => {
   const id = await heldChat();
-  const waiting = awaitWithProgress({ chat_id: id, wait_secs: 10 });
-  await until(() => stack.sim.chats.watchers() === 1);
-  await new Promise((r) => setTimeout(r, 350));
+  const waiting = startAwait({ chat_id: id, wait_secs: 10 });
+  await until(() => stack.sim.chats.watchers() === 1, 'the watch to open');
+  // Two progress beats while it waits, then the turn ends.
+  await until(() => waiting.messages.filter((m) => STILL_RUNNING.test(m)).length >= 2, 'two progress beats');
   expect(stack.sim.chats.finishTurn(id)).toBe(true);
-  const { result, text, messages, ms } = await waiting;
+  const { result, text, messages, ms } = await waiting.done;
   expect(result.isError).toBeFalsy();
   expect(awaited.parse(JSON.parse(text))).toMatchObject({ timed_out: false, chat: { id, status: 'waiting' } });
   expect(messages[0]).toBe(`chat ${id} is running; waiting up to 10 s for it to stop`);
-  expect(messages.filter((m) => /^chat [0-9a-f-]{36}: still running after \d+ s$/.test(m)).length).toBeGreaterThanOrEqual(2);
+  expect(messages.filter((m) => STILL_RUNNING.test(m)).length).toBeGreaterThanOrEqual(2);
   // Well before coderd's 5-second poll: the watch event ended the wait.
   expect(ms).toBeLessThan(2_000);
   // The watch is closed with the call (the simulator hears the close a moment later).
-  await until(() => stack.sim.chats.watchers() === 0);
+  await until(() => stack.sim.chats.watchers() === 0, 'the watch to close');
 });
 
 it('keeps waiting when the watch drops, and polling sees the end', async () => {
   setChatPollInterval(150);
   const id = await heldChat();
   const waiting = awaitWithProgress({ chat_id: id, wait_secs: 10 });
-  await until(() => stack.sim.chats.watchers() === 1);
+  await until(() => stack.sim.chats.watchers() === 1, 'the watch to open');
   expect(stack.sim.chats.dropWatchers()).toBe(1);
   let settled = false;
   void waiting.then(() => (settled = true));
-  await new Promise((r) => setTimeout(r, 400));
+  // Two polls after the drop, and the call still waits.
+  const atDrop = stack.sim.requestCount(`/api/experimental/chats/${id}`);
+  await until(() => stack.sim.requestCount(`/api/experimental/chats/${id}`) >= atDrop + 2, 'two polls after the drop');
   expect(settled).toBe(false);
   const polls = stack.sim.requestCount(`/api/experimental/chats/${id}`);
   stack.sim.chats.finishTurn(id);
@@ -93,7 +101,9 @@ it("polls a chat whose watch events go to another owner (a site owner waiting on
   try {
     const id = await heldChat(member);
     const waiting = awaitWithProgress({ chat_id: id, wait_secs: 10 });
-    await new Promise((r) => setTimeout(r, 250));
+    // It polls (the watch events go to the chat's owner): two polls, then the turn ends.
+    const before = stack.sim.requestCount(`/api/experimental/chats/${id}`);
+    await until(() => stack.sim.requestCount(`/api/experimental/chats/${id}`) >= before + 2, 'two polls');
     stack.sim.chats.finishTurn(id);
     const { text, ms } = await waiting;
     expect(awaited.parse(JSON.parse(text))).toMatchObject({ timed_out: false, chat: { id, status: 'waiting' } });
@@ -107,7 +117,7 @@ it('returns at once for a chat that is not generating, errors included', async (
   stack.sim.chats.scriptNextTurn({ fail: { message: 'The provider is overloaded.' } });
   const res = await callTool(client, 'coder_create_chat', { prompt: 'fails' });
   const id = created.parse(res.json()).id;
-  await until(() => stack.sim.chats.chat(id)?.status === 'error');
+  await until(() => stack.sim.chats.chat(id)?.status === 'error', 'the turn to fail');
   const { text, messages, ms } = await awaitWithProgress({ chat_id: id });
   expect(awaited.parse(JSON.parse(text))).toMatchObject({ timed_out: false, chat: { status: 'error', last_error: { message: 'The provider is overloaded.' } } });
   expect(messages).toEqual([]);
@@ -158,6 +168,6 @@ describe('under a call deadline shorter than the wait', () => {
     // The 2 s deadline less the answer margin: about a second of waiting, and never the deadline itself.
     expect(ms).toBeGreaterThanOrEqual(900);
     expect(ms).toBeLessThan(2_000);
-    await until(() => short.sim.chats.watchers() === 0);
+    await until(() => short.sim.chats.watchers() === 0, 'the watch to close');
   });
 });

@@ -4,7 +4,10 @@
  * that sends an OAuth client back to sign in, on the first check, on a tool's REST call and on the PTY
  * dial. A plain 403 (a permission) stays the tool's own error.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { connectClient, callTool, INIT_REQUEST, postMcp, startStack, type Stack } from '../helpers/stack';
+import { until } from '../helpers/until';
 
 let stack: Stack;
 
@@ -90,8 +93,10 @@ describe('the PTY dial', () => {
   it('a refusal of the re-attach while a command runs becomes the 401 as well', async () => {
     const token = stack.sim.mintOAuth2Token(stack.sim.demo.user.username, stack.sim.url);
     expect((await bash(token)).status).toBe(200);
-    const running = postMcp(stack, toolCall('coder_workspace_bash', { workspace: stack.sim.demo.workspaceName, command: 'sleep 0.5; echo late' }), bearer(token));
-    await new Promise((r) => setTimeout(r, 200));
+    const started = path.join(stack.sim.pty.workspaceHome(stack.sim.demo.workspaceId), 'audience-started');
+    const command = `touch '${started}'; sleep 0.5; echo late`;
+    const running = postMcp(stack, toolCall('coder_workspace_bash', { workspace: stack.sim.demo.workspaceName, command }), bearer(token));
+    await until(() => existsSync(started), 'the command to start');
     // The socket goes mid-command and coderd refuses the token when the channel comes back for the answer.
     stack.sim.failNext({ method: 'GET', pathPrefix: ptyPath() }, 403, AUDIENCE_REFUSED);
     expect(stack.sim.pty.dropSockets()).toBeGreaterThan(0);

@@ -18,6 +18,7 @@ import { subsegmentName } from '../../lib/tracing';
 import { startChildServer, type ChildServer } from '../helpers/child-server';
 import { callTool } from '../helpers/stack';
 import { startSimulator, type Simulator } from '../sim';
+import { until } from '../helpers/until';
 
 const ROOT_ID = '1-5759e988-bd862e3fe1be46a994272793';
 const PARENT_ID = '53995c3f42cd8ad8';
@@ -78,13 +79,6 @@ function lambdaEnv(daemon: FakeDaemon): Record<string, string> {
 
 const TRACING_SETTING = /^(MCP_|AWS_|LAMBDA_|_X_AMZN|POWERTOOLS_)/;
 
-async function until(what: string, done: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Every way `text` can show up base64-encoded inside a longer encoded buffer (as in log-secrecy.test.ts). */
 function base64Forms(text: string): string[] {
@@ -156,7 +150,7 @@ it('sends a subsegment per Coder REST call and per tunnel dial, under the Lambda
   sim.pty.refuseDials(false);
 
   const dials = () => daemon.documents().filter((d) => d.name === 'tunnel dial');
-  await until('the failed dials', () => dials().some((d) => d.annotations?.outcome === 'failed'));
+  await until(() => dials().some((d) => d.annotations?.outcome === 'failed'), 'the failed dials');
   const docs = daemon.documents();
 
   // Every document is a closed subsegment of the invocation's segment, in its trace.
