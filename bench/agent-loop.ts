@@ -42,16 +42,24 @@ const OPS: { name: string; op: string; fields: Fields; goal?: number }[] = [
   { name: 'write (compare-and-swap)', op: 'write', fields: (_i, file, _dir, hash) => [b64(file), b64(CONTENT), hash], goal: 2 },
 ];
 
-/** Runs `script` as the loop under a PTY with `input` on its stdin, and gives what it printed and how long it took. */
-function runOnce(shell: Shell, script: string, input: string, dir: string): Promise<{ ms: number; stdout: string }> {
+/** Wall-clock and CPU milliseconds (the loop's and its processes', user and system). */
+interface Cost {
+  wall: number;
+  cpu: number;
+}
+
+/** Runs `script` as the loop under a PTY with `input` on its stdin, and gives what it printed and what it cost. */
+function runOnce(shell: Shell, script: string, input: string, dir: string): Promise<Cost & { stdout: string }> {
   const requests = path.join(dir, 'requests');
   writeFileSync(requests, input);
   const [program = '/bin/sh', ...leading] = shell.argv;
   return new Promise((resolve) => {
     let stdout = '';
     const started = performance.now();
-    // The PTY is the loop's controlling terminal (job control needs one); the requests come from a file, as fast as it reads.
-    const term = pty.spawn('/bin/sh', ['-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', requests, program, ...leading, '-c', script, 'sh', 'bench'], {
+    // The PTY is the loop's controlling terminal (job control needs one); the requests come from a file, as fast
+    // as it reads. `times` then prints the CPU time of the loop and everything it waited for (its clock, which
+    // outlives it, is left out: it runs beside the loop and mostly sleeps).
+    const term = pty.spawn('/bin/sh', ['-c', 'f=$1; shift; "$@" < "$f"; times', 'sh', requests, program, ...leading, '-c', script, 'sh', 'bench'], {
       cwd: dir,
       env: { PATH: shell.path, HOME: dir },
       cols: 200,
@@ -60,23 +68,31 @@ function runOnce(shell: Shell, script: string, input: string, dir: string): Prom
     term.onData((d) => {
       stdout += d;
     });
-    term.onExit(() => resolve({ ms: performance.now() - started, stdout: stdout.replace(/\r/g, '') }));
+    term.onExit(() => {
+      const wall = performance.now() - started;
+      const text = stdout.replace(/\r/g, '');
+      // The last line of `times`: the children's user and system time, as 0m1.234s 0m0.567s.
+      const children = text.trim().split('\n').pop() ?? '';
+      const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+      resolve({ wall, cpu: seconds.length === 2 ? ((seconds[0] ?? 0) + (seconds[1] ?? 0)) * 1000 : NaN, stdout: text });
+    });
   });
 }
 
-/** Milliseconds per request line of `script` run as the loop, best of the rounds; `check` sees the output of each round. */
-async function perRequest(shell: Shell, script: string, input: string, dir: string, check: (stdout: string) => void): Promise<number> {
-  let best = Infinity;
+/** Cost per request line of `script` run as the loop, the best of the rounds for each figure; `check` sees the output of each round. */
+async function perRequest(shell: Shell, script: string, input: string, dir: string, check: (stdout: string) => void): Promise<Cost> {
+  const best = { wall: Infinity, cpu: Infinity };
   for (let round = 0; round < ROUNDS; round++) {
     const run = await runOnce(shell, script, input, dir);
-    best = Math.min(best, run.ms / REQUESTS);
+    best.wall = Math.min(best.wall, run.wall / REQUESTS);
+    best.cpu = Math.min(best.cpu, run.cpu / REQUESTS);
     check(run.stdout);
   }
   return best;
 }
 
 /** The floor: a shell that reads the same request lines and starts a bare `sh -c 'echo ok'` for each. */
-function floor(shell: Shell, dir: string): Promise<number> {
+function floor(shell: Shell, dir: string): Promise<Cost> {
   let input = '';
   for (let i = 0; i < REQUESTS; i++) input += requestLine(`r${i}`, 'exec', OPS[0]?.fields(i, '', dir, '') ?? []);
   return perRequest(shell, `while IFS= read -r line; do sh -c 'echo ok'; done`, input, dir, (stdout) => {
@@ -84,7 +100,7 @@ function floor(shell: Shell, dir: string): Promise<number> {
   });
 }
 
-function timeOp(shell: Shell, op: (typeof OPS)[number], dir: string): Promise<number> {
+function timeOp(shell: Shell, op: (typeof OPS)[number], dir: string): Promise<Cost> {
   const file = path.join(dir, 'notes.txt');
   writeFileSync(file, CONTENT);
   writeFileSync(path.join(dir, 'short.txt'), SHORT);
@@ -98,10 +114,11 @@ function timeOp(shell: Shell, op: (typeof OPS)[number], dir: string): Promise<nu
   });
 }
 
-/** Milliseconds and the ratio to the floor, marked when over the goal. */
-function cell(ms: number, floorMs: number, goal: number | undefined): string {
-  const ratio = ms / floorMs;
-  return `${ms.toFixed(2)} (${ratio.toFixed(1)}x${goal !== undefined && ratio > goal ? ' over' : ''})`;
+/** Wall-clock and CPU milliseconds with their ratios to the floor, marked when the wall-clock ratio is over the goal. */
+function cell(cost: Cost, floorCost: Cost, goal: number | undefined): string {
+  const ratio = cost.wall / floorCost.wall;
+  const cpuRatio = cost.cpu / floorCost.cpu;
+  return `${cost.wall.toFixed(2)} (${ratio.toFixed(1)}x${goal !== undefined && ratio > goal ? ' over' : ''}) cpu ${cost.cpu.toFixed(2)} (${cpuRatio.toFixed(1)}x)`;
 }
 
 async function main(): Promise<void> {
@@ -112,22 +129,24 @@ async function main(): Promise<void> {
   ];
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-agent-loop-'));
   try {
-    console.log(`agent loop under a PTY, ${REQUESTS} requests per operation from a file, best of ${ROUNDS} rounds: ms per request (ratio to the floor)\n`);
+    console.log(`agent loop under a PTY, ${REQUESTS} requests per operation from a file, best of ${ROUNDS} rounds: ms per request, wall-clock and CPU (ratio to the floor)\n`);
     console.log(['operation', 'goal', ...shells.map((s) => s.name)].join(' | '));
     console.log(Array(shells.length + 2).fill('---').join(' | '));
-    // The machine may be busy: the floor is measured again before each operation, and its best figure is the one used.
-    const floors: number[] = [];
+    // The machine may be busy: the floor is measured again before each operation, and its best figures are the ones used.
+    const floors: Cost[] = [];
     for (const s of shells) floors.push(await floor(s, dir));
     const rows: string[][] = [];
     for (const op of OPS) {
-      const times: number[] = [];
+      const costs: Cost[] = [];
       for (const [i, s] of shells.entries()) {
-        floors[i] = Math.min(floors[i] ?? Infinity, await floor(s, dir));
-        times.push(await timeOp(s, op, dir));
+        const again = await floor(s, dir);
+        const known = floors[i] ?? again;
+        floors[i] = { wall: Math.min(known.wall, again.wall), cpu: Math.min(known.cpu, again.cpu) };
+        costs.push(await timeOp(s, op, dir));
       }
-      rows.push([op.name, op.goal === undefined ? '' : `<= ${op.goal}x`, ...times.map((ms, i) => cell(ms, floors[i] ?? ms, op.goal))]);
+      rows.push([op.name, op.goal === undefined ? '' : `<= ${op.goal}x`, ...costs.map((c, i) => cell(c, floors[i] ?? c, op.goal))]);
     }
-    console.log(['floor: sh -c \'echo ok\'', '', ...floors.map((ms) => `${ms.toFixed(2)} (1.0x)`)].join(' | '));
+    console.log(['floor: sh -c \'echo ok\'', '', ...floors.map((f) => `${f.wall.toFixed(2)} (1.0x) cpu ${f.cpu.toFixed(2)} (1.0x)`)].join(' | '));
     for (const row of rows) console.log(row.join(' | '));
   } finally {
     rmSync(dir, { recursive: true, force: true });

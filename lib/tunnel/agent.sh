@@ -16,7 +16,7 @@
 #   ID exec CMD SECS TICKS BG CAP       ok RC RUNNING OUTPUT
 #       CMD (base64) runs as a script file under sh in $HOME, stdin from /dev/null, stdout and stderr
 #       merged. Foreground (BG 0): ended after SECS seconds (TERM to the command's process group, KILL
-#       2 s later), and then RC is 124. Background (BG 1): waited for up to TICKS tenths of a second;
+#       2 s later, by the loop's clock or by timeout when there is no terminal), and then RC is 124. Background (BG 1): waited for up to TICKS tenths of a second;
 #       if it still runs, RC is 124 and RUNNING 1, and it goes on with SIGHUP ignored.
 #       OUTPUT is the base64 of at most CAP+1 bytes: one more than CAP says there was more.
 #   ID outsize                          ok BYTES        the whole output of the last exec
@@ -36,9 +36,14 @@
 # Exit status: 0 on bye or at the end of input, 1 when no private directory can be made.
 #
 # Cost: a warm call should cost little more than the one shell start a command needs, so the loop
-# uses builtins where they suffice. Short fields are decoded by the shell (d64); short outputs,
-# small files and small directories are encoded by the shell (e64), outputs and files after one
-# bounded `head -c` has copied them; only longer data goes through base64 processes.
+# uses builtins where they suffice. With a terminal (always, on an agent) a command is one fork and
+# one exec: job control gives it a process group of its own and the loop's clock (tick) ends it at
+# its deadline, with no timeout or setsid process. Short fields are decoded by the shell (d64); short
+# outputs, small files and small directories are encoded by the shell (e64); only longer data goes
+# through base64. What stays: POSIX sh can neither read at most N bytes nor learn a file's size
+# without a process (read stops only at a newline and drops NULs), so a non-empty output or a file
+# is first copied by one `head -c`, which is what keeps the output cap and binary safety provable;
+# a rename needs mv, and a compare-and-swap sha256sum and cp -p (to keep the file's mode).
 
 MARK=__CMCP
 # Longest base64 field the shell decodes itself; past this `base64 -d` is quicker.
@@ -303,10 +308,10 @@ op_read() {
       while [ ${#s} -gt "$n" ]; do s=${s%?}; done
       e64 "$s"; kept ok "$sz" "$e"; return
     fi
+    # The whole copy is the range: its base64 comes back as a string, so the answer needs no cat to go out.
+    if [ "$2" = 0 ] && [ "$n" = "$c" ]; then e=$(b64 < "$D/copy"); kept ok "$sz" "$e"; return; fi
     { printf '%s %s %s ok %s ' "$MARK" "$N" "$id" $((sz))
-      if [ "$2" = 0 ] && [ "$n" = "$c" ]; then b64 < "$D/copy"
-      elif [ "$2" = 0 ]; then head -c "$n" "$D/copy" | b64
-      else tail -c +$(($2+1)) "$D/copy" | head -c "$n" | b64; fi
+      if [ "$2" = 0 ]; then head -c "$n" "$D/copy" | b64; else tail -c +$(($2+1)) "$D/copy" | head -c "$n" | b64; fi
       printf ' .\n'; } > "$D/last"
     keep; return
   fi
