@@ -181,23 +181,25 @@ clock() {
 }
 # tick: the clock of foreground commands, a process of the loop's own (a forked shell whose only
 # processes are its sleeps), started with a command and gone after ten quiet seconds. Ten times a
-# second it reads $D/run ("SEQ PGID DEADLINE", empty between commands) and ends a command past its deadline as GNU timeout -k 2
-# does: TERM (and CONT, for a job stopped on the terminal) to its process group, KILL 2 s later;
-# $D/to.SEQ tells the loop it was a timeout. Going, it drops $D/tick before it looks for a command
-# once more, and the loop starts a clock when it finds no $D/tick after writing $D/run: a command is
-# never left without one (at worst two run for a while).
+# second it reads $D/run ("SEQ PGID DEADLINE", empty between commands) and ends a command past its
+# deadline as GNU timeout -k 2 does: TERM (and CONT, for a job stopped on the terminal) to its process
+# group, KILL 2 s later; $D/to.SEQ tells the loop it was a timeout. When the loop is gone (the session
+# ended) the command it was waiting for still gets its deadline. Going idle, it drops $D/tick before
+# it looks for a command once more, and the loop starts a clock when it finds no $D/tick after writing
+# $D/run: a command is never left without one (at worst two run for a while).
 tick() {
   trap - EXIT HUP TERM
-  quiet=0
-  while kill -0 "$L" 2>/dev/null; do
-    sleep 0.1
-    if read -r q g dl < "$D/run"; then
-      quiet=0; clock
-      [ "$now" -ge "$dl" ] || continue
-      if [ ! -f "$D/to.$q" ]; then printf '%s\n' "$now" > "$D/to.$q"; kill -TERM "-$g"; kill -CONT "-$g"
-      elif read -r t < "$D/to.$q" && [ "$now" -ge $((t+200)) ]; then kill -KILL "-$g"; fi
-    else
-      quiet=$((quiet+1)); [ "$quiet" -lt 100 ] && continue
+  quiet=0; g=; k=; kq=
+  while sleep 0.1; do
+    if kill -0 "$L" 2>/dev/null && [ -d "$D" ]; then
+      if read -r q g dl < "$D/run"; then quiet=0; [ "$q" = "$kq" ] || { k=; kq=$q; }; else g=; quiet=$((quiet+1)); fi
+    elif [ -z "$g" ] || ! kill -0 "-$g" 2>/dev/null; then exit 0
+    fi
+    if [ -n "$g" ]; then
+      clock; [ "$now" -ge "$dl" ] || continue
+      if [ -z "$k" ]; then k=$now; printf '%s\n' "$now" > "$D/to.$q"; kill -TERM "-$g"; kill -CONT "-$g"
+      elif [ "$now" -ge $((k+200)) ]; then kill -KILL "-$g"; fi
+    elif [ "$quiet" -ge 100 ]; then
       rm -f "$D/tick"; [ -s "$D/run" ] || exit 0
       : > "$D/tick"; quiet=0
     fi

@@ -198,4 +198,22 @@ describe.each(SHELLS)('%s', (_name, image) => {
     expect(existsSync(marker)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.startsWith('tmp.'))).toEqual([]);
   }, 20_000);
+
+  it('ends a command at its deadline even when the session ends while it runs', async () => {
+    const requests = path.join(dir, 'requests-hup');
+    const marker = path.join(dir, `orphan-${shell.shell.join('').replace(/\W/g, '')}`);
+    writeFileSync(requests, requestLine('long', 'exec', [b64(`sleep 2; echo late > '${marker}'`), '0.500', 5, 0, 1 << 20]));
+    const [program = '/bin/sh', ...leading] = shell.shell;
+    const term = pty.spawn('/bin/sh', ['-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', requests, program, ...leading, '-c', LOOP_SCRIPT, 'sh', 'n0'], {
+      cwd: dir,
+      env: { PATH: shell.path, HOME: dir },
+    });
+    const exited = new Promise((resolve) => term.onExit(resolve));
+    await new Promise((r) => setTimeout(r, 250));
+    // The terminal hangs up on the loop, as coderd's agent does when it drops an orphaned session.
+    term.kill('SIGHUP');
+    await exited;
+    await new Promise((r) => setTimeout(r, 2600));
+    expect(existsSync(marker)).toBe(false);
+  }, 20_000);
 });
