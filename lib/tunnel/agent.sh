@@ -195,6 +195,7 @@ tick() {
       if read -r q g dl < "$D/run"; then quiet=0; [ "$q" = "$kq" ] || { k=; kq=$q; }; else g=; quiet=$((quiet+1)); fi
     elif [ -z "$g" ] || ! kill -0 "-$g" 2>/dev/null; then exit 0
     fi
+    sweep
     if [ -n "$g" ]; then
       clock; [ "$now" -ge "$dl" ] || continue
       if [ -z "$k" ]; then k=$now; printf '%s\n' "$now" > "$D/to.$q"; kill -TERM "-$g"; kill -CONT "-$g"
@@ -205,11 +206,22 @@ tick() {
     fi
   done
 }
+# sweep: removes the output files of commands before the last one ($O/out.SEQ), which no answer needs any more.
+sweep() {
+  set +f; _m=0; _old=
+  for _f in "$O"/out.*; do _n=${_f##*.}; [ "$_n" -gt "$_m" ] 2>/dev/null && _m=$_n; done
+  for _f in "$O"/out.*; do [ "${_f##*.}" -lt "$_m" ] 2>/dev/null && _old="$_old $_f"; done
+  set -f
+  # Our own file names, split on purpose.
+  # shellcheck disable=SC2086
+  [ -n "$_old" ] && rm -f $_old
+}
 # clocked SECS OUT: runs $D/cmd as a job of its own with tick as its clock; $rc is its status, 124 at the deadline.
+# $seq numbers the command (and its output file).
 clocked() {
   clock; i=${1%%.*}; f=${1#*.}00; f=${f%"${f#??}"}
   sh "$D/cmd" </dev/null >"$2" 2>&1 & pid=$!
-  seq=$((seq+1)); printf '%s %s %s\n' "$seq" "$pid" $((now + i*100 + 1$f - 100)) > "$D/run"
+  printf '%s %s %s\n' "$seq" "$pid" $((now + i*100 + 1$f - 100)) > "$D/run"
   [ -f "$D/tick" ] || { : > "$D/tick"; tick </dev/null >/dev/null & }
   wait "$pid"; rc=$?
   # Stopped, not ended (it read the terminal): it ends at its deadline.
@@ -243,7 +255,9 @@ op_exec() {
     if [ "$rc" = 124 ] && kill -0 "$pid" 2>/dev/null; then run=1; else run=0; fi
   else
     out="$O/out"
-    if [ -n "$J" ]; then clocked "$2" "$out"
+    # A new file for each command: emptying one that holds data costs a journal write on a disk, and
+    # the clock removes the older ones, off the loop's way.
+    if [ -n "$J" ]; then seq=$((seq+1)); out="$O/out.$seq"; clocked "$2" "$out"
     elif [ -n "$G" ]; then timeout -k 2 "$2" sh "$D/cmd" </dev/null >"$out" 2>&1; rc=$?
     else
       # Waited for as a job: its pid is the group's id, and the shell's "Terminated" note goes to /dev/null, not into the output.

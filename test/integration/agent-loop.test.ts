@@ -164,6 +164,9 @@ describe.each(SHELLS)('%s', (_name, image) => {
         requestLine('slow', 'exec', [b64(`( sleep 1; echo late > '${marker}' ) & echo started; sleep 30`), '0.300', 3, 0, 1 << 20]),
         requestLine('stubborn', 'exec', [b64("trap '' TERM; echo stubborn; sleep 30"), '0.200', 2, 0, 1 << 20]),
         exec('after', 'echo after; exit 3'),
+        // Its clock sweeps older outputs while it runs; its own must stay for a fetch to send it again.
+        exec('kept', 'echo kept; sleep 0.3'),
+        requestLine('again', 'fetch', ['kept']),
       ].join(''),
     );
     const [program = '/bin/sh', ...leading] = shell.shell;
@@ -180,10 +183,13 @@ describe.each(SHELLS)('%s', (_name, image) => {
       term.onExit(() => resolve(text));
     });
     const elapsed = Date.now() - started;
-    const answers = new Map(out.split('\n').flatMap((raw) => {
+    const lines = out.split('\n').flatMap((raw) => {
       const line = parseLine(raw);
-      return line && isResponse(line) ? [[line.id, line] as const] : [];
-    }));
+      return line && isResponse(line) ? [line] : [];
+    });
+    const answers = new Map(lines.map((line) => [line.id, line] as const));
+    expect(lines.filter((l) => l.id === 'kept').map((l) => data(l, 2).toString())).toEqual(['kept\n', 'kept\n']);
+    expect(answers.get('again')?.fields).toEqual(['1']);
     const [pid, group] = data(answers.get('job'), 2).toString().trim().split(' ');
     expect(group).toBe(pid);
     expect(answers.get('slow')?.fields.slice(0, 2)).toEqual(['124', '0']);
