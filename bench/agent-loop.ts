@@ -1,17 +1,18 @@
 /**
  * `npm run bench:agent-loop`: what each operation costs inside the agent's `sh` loop alone, without
- * the network or coderd: the loop runs with a terminal of its own, as on an agent (a PTY, so that it
- * has job control), reads 200 requests of one kind from a file and the time per request is printed, under this machine's /bin/sh with its tools and under busybox ash with busybox
- * applets only (as on Alpine images). Each shell's floor is a bare `sh -c 'echo ok'` started for each
- * request line, the least a command can cost; every operation is also printed as a ratio to it, with
- * the goal it has (a warm call should cost about one shell start). Most of the cost is starting
- * processes, which is what the loop is written to avoid.
+ * the network or coderd. The loop runs with a terminal of its own, as on an agent (a PTY, so that it
+ * has job control), and reads 200 requests of one kind from a file; the cost per request is printed
+ * under this machine's /bin/sh with its tools and under busybox ash with busybox applets only (as on
+ * Alpine images), as wall-clock time and as CPU time (steadier on a busy machine). Each shell's floor
+ * is a bare `sh -c 'echo ok'` started for each request line, the least a command can cost; every
+ * operation is printed as a ratio to it, with its goal (a warm call should cost about one shell start).
+ * What the loop cannot do without a process is written at the top of lib/tunnel/agent.sh.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as pty from 'node-pty';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as pty from 'node-pty';
 import { b64, LOOP_SCRIPT, parseLine, requestLine } from '../lib/tunnel/protocol';
 import { busyboxImage } from '../test/helpers/busybox';
 
