@@ -85,7 +85,11 @@ export function defineTool<S extends z.ZodObject, O extends z.ZodType>(spec: Too
   let shape: OutputShape | undefined;
   const inputSchema = () => (input ??= spec.input());
   const outputSchema = () => (output ??= spec.output());
-  const outputShaped = () => (spec.structured === false ? undefined : (shape ??= outputShape(outputSchema())));
+  const outputShaped = (): OutputShape | undefined => {
+    if (spec.structured === false) return undefined;
+    shape ??= outputShape(outputSchema());
+    return shape;
+  };
   // Taken from the table converted at build time (a cold start's first tools/list would otherwise convert every
   // schema, about 20 ms); converted here on first use only for a tool the table does not have.
   let wire: JsonObjectSchema | undefined;

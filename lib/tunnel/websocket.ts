@@ -1,9 +1,7 @@
 /**
  * The `ws` package, loaded on first use: only a channel's dial (and the chat watch) needs it, so a
- * cold start that serves tools/list or a REST tool never evaluates it. Types come from `import type`,
- * which leaves nothing behind at run time.
+ * cold start that serves tools/list or a REST tool never evaluates it.
  */
-import type WebSocket from 'ws';
 
 /** The class as the package exports it (ws sets `WebSocket` on its module: no default-import interop to go wrong). */
 const importWs = () => import('ws').then((m) => m.WebSocket);

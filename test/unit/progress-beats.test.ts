@@ -12,7 +12,11 @@ afterEach(() => jest.useRealTimers());
 function capture() {
   const sent: ServerNotification[] = [];
   const messages = () => sent.map((n) => (n.method === 'notifications/progress' ? n.params.message : undefined));
-  return { send: (n: ServerNotification) => (sent.push(n), Promise.resolve()), sent, messages };
+  const send = (n: ServerNotification) => {
+    sent.push(n);
+    return Promise.resolve();
+  };
+  return { send, sent, messages };
 }
 
 it('beats once per interval with the whole seconds elapsed, until stopped', () => {
