@@ -35,12 +35,27 @@ const SHORT = 'a short file, sixty bytes long, as a config or a note is..\n';
 const OPS: { name: string; op: string; fields: Fields; goal?: number }[] = [
   { name: 'exec (echo ok)', op: 'exec', fields: () => [b64('echo ok'), '60.000', 600, 0, 1 << 20], goal: 2 },
   { name: 'exec (no output)', op: 'exec', fields: () => [b64('true'), '60.000', 600, 0, 1 << 20], goal: 2 },
-  { name: 'read (60 B)', op: 'read', fields: (_i, _file, dir) => [b64(path.join(dir, 'short.txt')), 0, 1 << 20], goal: 2 },
+  {
+    name: 'read (60 B)',
+    op: 'read',
+    fields: (_i, _file, dir) => [b64(path.join(dir, 'short.txt')), 0, 1 << 20],
+    goal: 2,
+  },
   { name: 'read (1.2 KB)', op: 'read', fields: (_i, file) => [b64(file), 0, 1 << 20], goal: 2 },
   { name: 'read at an offset', op: 'read', fields: (_i, file) => [b64(file), 100, 100], goal: 2 },
   { name: 'ls', op: 'ls', fields: (_i, _file, dir) => [b64(dir)], goal: 1.5 },
-  { name: 'write (new file)', op: 'write', fields: (i, _file, dir) => [b64(path.join(dir, 'new', `w${i}.txt`)), b64('data\n')], goal: 2 },
-  { name: 'write (compare-and-swap)', op: 'write', fields: (_i, file, _dir, hash) => [b64(file), b64(CONTENT), hash], goal: 2 },
+  {
+    name: 'write (new file)',
+    op: 'write',
+    fields: (i, _file, dir) => [b64(path.join(dir, 'new', `w${i}.txt`)), b64('data\n')],
+    goal: 2,
+  },
+  {
+    name: 'write (compare-and-swap)',
+    op: 'write',
+    fields: (_i, file, _dir, hash) => [b64(file), b64(CONTENT), hash],
+    goal: 2,
+  },
 ];
 
 /** Wall-clock and CPU milliseconds (the loop's and its processes', user and system). */
@@ -60,12 +75,16 @@ function runOnce(shell: Shell, script: string, input: string, dir: string): Prom
     // The PTY is the loop's controlling terminal (job control needs one); the requests come from a file, as fast
     // as it reads. `times` then prints the CPU time of the loop and everything it waited for (its clock, which
     // outlives it, is left out: it runs beside the loop and mostly sleeps).
-    const term = pty.spawn('/bin/sh', ['-c', 'f=$1; shift; "$@" < "$f"; times', 'sh', requests, program, ...leading, '-c', script, 'sh', 'bench'], {
-      cwd: dir,
-      env: { PATH: shell.path, HOME: dir },
-      cols: 200,
-      rows: 50,
-    });
+    const term = pty.spawn(
+      '/bin/sh',
+      ['-c', 'f=$1; shift; "$@" < "$f"; times', 'sh', requests, program, ...leading, '-c', script, 'sh', 'bench'],
+      {
+        cwd: dir,
+        env: { PATH: shell.path, HOME: dir },
+        cols: 200,
+        rows: 50,
+      },
+    );
     term.onData((d) => {
       stdout += d;
     });
@@ -81,7 +100,13 @@ function runOnce(shell: Shell, script: string, input: string, dir: string): Prom
 }
 
 /** Cost per request line of `script` run as the loop, the best of the rounds for each figure; `check` sees the output of each round. */
-async function perRequest(shell: Shell, script: string, input: string, dir: string, check: (stdout: string) => void): Promise<Cost> {
+async function perRequest(
+  shell: Shell,
+  script: string,
+  input: string,
+  dir: string,
+  check: (stdout: string) => void,
+): Promise<Cost> {
   const best = { wall: Infinity, cpu: Infinity };
   for (let round = 0; round < ROUNDS; round++) {
     const run = await runOnce(shell, script, input, dir);
@@ -97,7 +122,8 @@ function floor(shell: Shell, dir: string): Promise<Cost> {
   let input = '';
   for (let i = 0; i < REQUESTS; i++) input += requestLine(`r${i}`, 'exec', OPS[0]?.fields(i, '', dir, '') ?? []);
   return perRequest(shell, `while IFS= read -r line; do sh -c 'echo ok'; done`, input, dir, (stdout) => {
-    if (stdout.split('\n').filter((l) => l === 'ok').length !== REQUESTS) throw new Error(`${shell.name}: the floor loop did not run every command`);
+    if (stdout.split('\n').filter((l) => l === 'ok').length !== REQUESTS)
+      throw new Error(`${shell.name}: the floor loop did not run every command`);
   });
 }
 
@@ -109,9 +135,15 @@ function timeOp(shell: Shell, op: (typeof OPS)[number], dir: string): Promise<Co
   let input = '';
   for (let i = 0; i < REQUESTS; i++) input += requestLine(`r${i}`, op.op, op.fields(i, file, dir, hash));
   return perRequest(shell, LOOP_SCRIPT, input, dir, (stdout) => {
-    const answers = stdout.split('\n').map(parseLine).filter((l) => l !== undefined && 'status' in l);
+    const answers = stdout
+      .split('\n')
+      .map(parseLine)
+      .filter((l) => l !== undefined && 'status' in l);
     const failed = answers.filter((l) => 'status' in l && l.status !== 'ok');
-    if (answers.length !== REQUESTS || failed.length > 0) throw new Error(`${shell.name}, ${op.name}: ${answers.length} answers, ${failed.length} failed: ${stdout.slice(0, 300)}`);
+    if (answers.length !== REQUESTS || failed.length > 0)
+      throw new Error(
+        `${shell.name}, ${op.name}: ${answers.length} answers, ${failed.length} failed: ${stdout.slice(0, 300)}`,
+      );
   });
 }
 
@@ -130,9 +162,15 @@ async function main(): Promise<void> {
   ];
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-agent-loop-'));
   try {
-    console.log(`agent loop under a PTY, ${REQUESTS} requests per operation from a file, best of ${ROUNDS} rounds: ms per request, wall-clock and CPU (ratio to the floor)\n`);
+    console.log(
+      `agent loop under a PTY, ${REQUESTS} requests per operation from a file, best of ${ROUNDS} rounds: ms per request, wall-clock and CPU (ratio to the floor)\n`,
+    );
     console.log(['operation', 'goal', ...shells.map((s) => s.name)].join(' | '));
-    console.log(Array(shells.length + 2).fill('---').join(' | '));
+    console.log(
+      Array(shells.length + 2)
+        .fill('---')
+        .join(' | '),
+    );
     // The machine may be busy: the floor is measured again before each operation, and its best figures are the ones used.
     const floors: Cost[] = [];
     for (const s of shells) floors.push(await floor(s, dir));
@@ -145,9 +183,19 @@ async function main(): Promise<void> {
         floors[i] = { wall: Math.min(known.wall, again.wall), cpu: Math.min(known.cpu, again.cpu) };
         costs.push(await timeOp(s, op, dir));
       }
-      rows.push([op.name, op.goal === undefined ? '' : `<= ${op.goal}x`, ...costs.map((c, i) => cell(c, floors[i] ?? c, op.goal))]);
+      rows.push([
+        op.name,
+        op.goal === undefined ? '' : `<= ${op.goal}x`,
+        ...costs.map((c, i) => cell(c, floors[i] ?? c, op.goal)),
+      ]);
     }
-    console.log(['floor: sh -c \'echo ok\'', '', ...floors.map((f) => `${f.wall.toFixed(2)} (1.0x) cpu ${f.cpu.toFixed(2)} (1.0x)`)].join(' | '));
+    console.log(
+      [
+        "floor: sh -c 'echo ok'",
+        '',
+        ...floors.map((f) => `${f.wall.toFixed(2)} (1.0x) cpu ${f.cpu.toFixed(2)} (1.0x)`),
+      ].join(' | '),
+    );
     for (const row of rows) console.log(row.join(' | '));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -114,9 +114,19 @@ async function main(): Promise<void> {
     await bundleLambda({ root: ROOT, outdir: path.join(out, 'project'), tracer: true });
     const project = path.join(out, 'project', HANDLER_FILE);
     const reference = path.join(out, 'reference.js');
-    await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'bench', 'reference', 'handler.ts')], outfile: reference });
+    await build({
+      ...LAMBDA_BUNDLE_OPTIONS,
+      entryPoints: [path.join(ROOT, 'bench', 'reference', 'handler.ts')],
+      outfile: reference,
+    });
     // As infra/lib/stack.ts starts the function: the same NODE_OPTIONS for the project and the reference.
-    const env = { ...process.env, NODE_OPTIONS: LAMBDA_NODE_OPTIONS, CODER_URL: sim.url, BENCH_TOKEN: sim.demo.user.token, LOG_LEVEL: 'SILENT' };
+    const env = {
+      ...process.env,
+      NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+      CODER_URL: sim.url,
+      BENCH_TOKEN: sim.demo.user.token,
+      LOG_LEVEL: 'SILENT',
+    };
     const baseline = await baselineBundle(out);
     const results: Record<Row, Sample[]> = { project: [], 'project, tracing on': [], reference: [], baseline: [] };
     for (let i = 0; i < RUNS; i++) {
@@ -132,21 +142,40 @@ async function main(): Promise<void> {
         name,
         bytes: statSync(file).size,
         loadP50: median(r.map((s) => s.loadMs)),
-        loadP95: percentile(r.map((s) => s.loadMs), 95),
+        loadP95: percentile(
+          r.map((s) => s.loadMs),
+          95,
+        ),
         firstP50: median(r.map((s) => s.firstMs)),
-        firstP95: percentile(r.map((s) => s.firstMs), 95),
+        firstP95: percentile(
+          r.map((s) => s.firstMs),
+          95,
+        ),
       };
     };
     const p = row('project', project);
     const traced = row('project, tracing on', project);
     const ref = row('reference', reference);
     const { stdout: version } = await run(node, ['--version']);
-    console.log(`${RUNS} fresh Node ${version.trim()} processes each, alternating, NODE_OPTIONS=${LAMBDA_NODE_OPTIONS}; esbuild minified CJS bundles with source maps built in this run\n`);
-    console.log('handler | bundle bytes | load p50 ms | load p95 ms | first tools/list p50 ms | first tools/list p95 ms');
+    console.log(
+      `${RUNS} fresh Node ${version.trim()} processes each, alternating, NODE_OPTIONS=${LAMBDA_NODE_OPTIONS}; esbuild minified CJS bundles with source maps built in this run\n`,
+    );
+    console.log(
+      'handler | bundle bytes | load p50 ms | load p95 ms | first tools/list p50 ms | first tools/list p95 ms',
+    );
     console.log('--- | --- | --- | --- | --- | ---');
     const base = baseline ? row('baseline', baseline) : undefined;
     for (const r of base ? [p, traced, ref, { ...base, name: `baseline (${BASELINE})` }] : [p, traced, ref]) {
-      console.log([r.name, r.bytes, r.loadP50.toFixed(1), r.loadP95.toFixed(1), r.firstP50.toFixed(1), r.firstP95.toFixed(1)].join(' | '));
+      console.log(
+        [
+          r.name,
+          r.bytes,
+          r.loadP50.toFixed(1),
+          r.loadP95.toFixed(1),
+          r.firstP50.toFixed(1),
+          r.firstP95.toFixed(1),
+        ].join(' | '),
+      );
     }
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
     console.log(
@@ -162,7 +191,10 @@ async function main(): Promise<void> {
     }
   } finally {
     await sim.close();
-    if (BASELINE) await run('git', ['-C', ROOT, 'worktree', 'remove', '--force', path.join(out, 'baseline-tree')]).catch(() => undefined);
+    if (BASELINE)
+      await run('git', ['-C', ROOT, 'worktree', 'remove', '--force', path.join(out, 'baseline-tree')]).catch(
+        () => undefined,
+      );
     rmSync(out, { recursive: true, force: true });
   }
 }

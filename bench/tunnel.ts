@@ -53,17 +53,43 @@ interface Mode {
 
 const DIAL_MS = HANDSHAKE_MS + ROUND_TRIP_MS + ONE_WAY_MS; // upgrade request and answer, +100 ms, then the ready line
 const POOLED: Mode = { name: 'pooled', freshChannel: false, freshLookup: false, floorMs: 2 * ROUND_TRIP_MS }; // authcheck + PTY
-const FRESH_CHANNEL: Mode = { name: 'fresh channel', freshChannel: true, freshLookup: false, floorMs: 2 * ROUND_TRIP_MS + DIAL_MS };
-const FIRST_DIAL: Mode = { name: 'first dial to a workspace', freshChannel: true, freshLookup: false, freshLoop: true, floorMs: 3 * ROUND_TRIP_MS + DIAL_MS }; // + the load request and the loop
-const CODER_PER_CALL: Mode = { name: "Coder's per-call path", freshChannel: true, freshLookup: true, floorMs: 4 * ROUND_TRIP_MS + DIAL_MS }; // + workspace and agent GETs
+const FRESH_CHANNEL: Mode = {
+  name: 'fresh channel',
+  freshChannel: true,
+  freshLookup: false,
+  floorMs: 2 * ROUND_TRIP_MS + DIAL_MS,
+};
+const FIRST_DIAL: Mode = {
+  name: 'first dial to a workspace',
+  freshChannel: true,
+  freshLookup: false,
+  freshLoop: true,
+  floorMs: 3 * ROUND_TRIP_MS + DIAL_MS,
+}; // + the load request and the loop
+const CODER_PER_CALL: Mode = {
+  name: "Coder's per-call path",
+  freshChannel: true,
+  freshLookup: true,
+  floorMs: 4 * ROUND_TRIP_MS + DIAL_MS,
+}; // + workspace and agent GETs
 
 function event(token: string, id: number) {
-  const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'coder_workspace_bash', arguments: { workspace: 'dev', command: 'echo ok' } } });
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name: 'coder_workspace_bash', arguments: { workspace: 'dev', command: 'echo ok' } },
+  });
   return {
     version: '2.0',
     rawPath: '/mcp',
     rawQueryString: '',
-    headers: { host: 'bench.lambda-url.us-east-1.on.aws', 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` },
+    headers: {
+      host: 'bench.lambda-url.us-east-1.on.aws',
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${token}`,
+    },
     requestContext: { http: { method: 'POST' }, stage: '$default', requestId: `bench-${id}` },
     body,
     isBase64Encoded: false,
@@ -100,7 +126,9 @@ async function startSimProcess(): Promise<SimHandle> {
   // Replies come in request order: one waiter per request.
   const waiters: ((reply: SimReply) => void)[] = [];
   child.on('message', (reply: SimReply) => waiters.shift()?.(reply));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`simulator process exited with ${code}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`simulator process exited with ${code}`))),
+  );
   const nextReply = () => Promise.race([new Promise<SimReply>((resolve) => waiters.push(resolve)), exited]);
   const ask = (request: SimRequest) => child.send(request);
   const ready = await nextReply();
@@ -190,25 +218,53 @@ async function main(): Promise<void> {
     const [pooled, fresh, coder] = results as [Result, Result, Result];
     const first = await run(sim, handler, FIRST_DIAL, Math.min(CALLS, 50));
     results.push(first);
-    const [bareFresh, barePooled] = await withoutAgentWork(async () => [await run(sim, handler, FRESH_CHANNEL, CALLS), await run(sim, handler, POOLED, CALLS)]);
+    const [bareFresh, barePooled] = await withoutAgentWork(async () => [
+      await run(sim, handler, FRESH_CHANNEL, CALLS),
+      await run(sim, handler, POOLED, CALLS),
+    ]);
 
-    console.log(`coder_workspace_bash "echo ok", ${CALLS} warm sequential calls through the handler; ${ONE_WAY_MS} ms one-way delay, +${HANDSHAKE_MS} ms per WebSocket handshake`);
-    console.log(`floor = the mode's unavoidable round trips x ${ROUND_TRIP_MS} ms, plus ${HANDSHAKE_MS} ms and the ready line (${ONE_WAY_MS} ms) where it dials\n`);
-    console.log(['mode', 'p50 ms', 'p95 ms', 'dials/1000 calls', 'coderd requests/call', 'floor ms', 'p50 / floor'].join(' | '));
+    console.log(
+      `coder_workspace_bash "echo ok", ${CALLS} warm sequential calls through the handler; ${ONE_WAY_MS} ms one-way delay, +${HANDSHAKE_MS} ms per WebSocket handshake`,
+    );
+    console.log(
+      `floor = the mode's unavoidable round trips x ${ROUND_TRIP_MS} ms, plus ${HANDSHAKE_MS} ms and the ready line (${ONE_WAY_MS} ms) where it dials\n`,
+    );
+    console.log(
+      ['mode', 'p50 ms', 'p95 ms', 'dials/1000 calls', 'coderd requests/call', 'floor ms', 'p50 / floor'].join(' | '),
+    );
     console.log(Array(7).fill('---').join(' | '));
     for (const r of results) {
-      console.log([r.mode.name, r.p50.toFixed(1), r.p95.toFixed(1), r.dialsPer1000.toFixed(0), r.requestsPerCall.toFixed(1), r.mode.floorMs, (r.p50 / r.mode.floorMs).toFixed(2)].join(' | '));
+      console.log(
+        [
+          r.mode.name,
+          r.p50.toFixed(1),
+          r.p95.toFixed(1),
+          r.dialsPer1000.toFixed(0),
+          r.requestsPerCall.toFixed(1),
+          r.mode.floorMs,
+          (r.p50 / r.mode.floorMs).toFixed(2),
+        ].join(' | '),
+      );
     }
     console.log(`\nCoder's per-call path p50 / pooled p50 = ${ratio(coder.p50, pooled.p50)} (target >= 3x)`);
-    console.log(`pooled p50 / floor = ${(pooled.p50 / POOLED.floorMs).toFixed(2)} (target <= 1.25); pooled dials per 1000 warm calls = ${pooled.dialsPer1000.toFixed(0)} (target <= 1)`);
-    console.log(`fresh channel p50 / pooled p50 = ${ratio(fresh.p50, pooled.p50)}: the pool alone (floors ${FRESH_CHANNEL.floorMs} / ${POOLED.floorMs} ms = ${ratio(FRESH_CHANNEL.floorMs, POOLED.floorMs)})`);
+    console.log(
+      `pooled p50 / floor = ${(pooled.p50 / POOLED.floorMs).toFixed(2)} (target <= 1.25); pooled dials per 1000 warm calls = ${pooled.dialsPer1000.toFixed(0)} (target <= 1)`,
+    );
+    console.log(
+      `fresh channel p50 / pooled p50 = ${ratio(fresh.p50, pooled.p50)}: the pool alone (floors ${FRESH_CHANNEL.floorMs} / ${POOLED.floorMs} ms = ${ratio(FRESH_CHANNEL.floorMs, POOLED.floorMs)})`,
+    );
     console.log(
       `with the agent's work taken out (exec answered by a ping): pooled p50 ${barePooled.p50.toFixed(1)} ms, fresh channel p50 ${bareFresh.p50.toFixed(1)} ms, ` +
         `${ratio(bareFresh.p50, barePooled.p50)}: the most the pool alone can show here`,
     );
-    console.log(`first dial to a workspace p50 - fresh channel p50 = ${(first.p50 - fresh.p50).toFixed(1)} ms: sending the loop once (one round trip, ${ROUND_TRIP_MS} ms, and its bytes)`);
-    const line = (coderUrl: string) => requestLineBytes(dialUrl({ coderUrl, token: '', agentId: sim.agentId }, randomUUID(), newNonce()));
-    console.log(`dial request line: ${line(sim.url)} bytes here, ${line('https://coder.example.com')} bytes for https://coder.example.com (nginx refuses more than 8190, its default)`);
+    console.log(
+      `first dial to a workspace p50 - fresh channel p50 = ${(first.p50 - fresh.p50).toFixed(1)} ms: sending the loop once (one round trip, ${ROUND_TRIP_MS} ms, and its bytes)`,
+    );
+    const line = (coderUrl: string) =>
+      requestLineBytes(dialUrl({ coderUrl, token: '', agentId: sim.agentId }, randomUUID(), newNonce()));
+    console.log(
+      `dial request line: ${line(sim.url)} bytes here, ${line('https://coder.example.com')} bytes for https://coder.example.com (nginx refuses more than 8190, its default)`,
+    );
   } finally {
     resetSharedPool();
     sim.close();

@@ -36,9 +36,13 @@ export async function handleRequest(request: Request, inv: Invocation, config: C
   if (METADATA_PATHS.has(path)) {
     // Public and cookie-free: any page may read it (browser-based clients send MCP-Protocol-Version, hence a preflight).
     if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: METADATA_PREFLIGHT });
-    if (request.method !== 'GET' && request.method !== 'HEAD') return coderError(405, 'Method not allowed.', undefined, { allow: 'GET' });
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return coderError(405, 'Method not allowed.', undefined, { allow: 'GET' });
     const servers = await authorizationServers(urls, config);
-    return json(200, protectedResourceMetadata(urls, config.coderUrl, servers), { 'cache-control': 'max-age=300', 'access-control-allow-origin': '*' });
+    return json(200, protectedResourceMetadata(urls, config.coderUrl, servers), {
+      'cache-control': 'max-age=300',
+      'access-control-allow-origin': '*',
+    });
   }
   if (config.oauth && isOAuthPath(path)) {
     return handleOAuth(request, path, urls, config, config.oauth);

@@ -15,7 +15,12 @@ import { TUNNEL_DEFAULTS } from './tunnel/defaults';
 const csv = z
   .string()
   .optional()
-  .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+  .transform((s) =>
+    (s ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  );
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const flag = z
@@ -26,7 +31,10 @@ const flag = z
 const envSchema = z.object({
   CODER_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://coder.example.com' }),
   CODER_SESSION_TOKEN: z.string().min(1).optional(),
-  CODER_SESSION_TOKEN_PARAMETER: z.string().regex(/^\/?[\w./-]+$/, 'must be an SSM parameter name such as /coder-mcp/service-token').optional(),
+  CODER_SESSION_TOKEN_PARAMETER: z
+    .string()
+    .regex(/^\/?[\w./-]+$/, 'must be an SSM parameter name such as /coder-mcp/service-token')
+    .optional(),
   MCP_CONFIG_TTL_MS: positiveInt(5 * 60_000),
   MCP_ALLOWED_ORIGINS: csv,
   MCP_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -47,12 +55,24 @@ const envSchema = z.object({
   MCP_ALLOWED_TOOLS: csv,
   MCP_OAUTH: flag,
   MCP_OAUTH_KEYS: z.string().min(1).optional(),
-  MCP_OAUTH_KMS_KEY_ID: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN').optional(),
-  MCP_OAUTH_KEY_VERSIONS: csv.pipe(z.array(z.string().regex(/^[1-9]\d{0,5}$/, 'must be positive whole numbers such as 2,1')).transform((v) => v.map(Number))),
+  MCP_OAUTH_KMS_KEY_ID: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN')
+    .optional(),
+  MCP_OAUTH_KEY_VERSIONS: csv.pipe(
+    z
+      .array(z.string().regex(/^[1-9]\d{0,5}$/, 'must be positive whole numbers such as 2,1'))
+      .transform((v) => v.map(Number)),
+  ),
   MCP_OAUTH_REDIRECT_URIS: csv,
-  MCP_OAUTH_UPSTREAM_CLIENT_ID: z.uuid('must be the client id (a UUID) of an OAuth2 app registered in Coder').optional(),
+  MCP_OAUTH_UPSTREAM_CLIENT_ID: z
+    .uuid('must be the client id (a UUID) of an OAuth2 app registered in Coder')
+    .optional(),
   MCP_OAUTH_UPSTREAM_CLIENT_SECRET: z.string().min(1).optional(),
-  MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER: z.string().regex(/^\/?[\w./-]+$/, 'must be an SSM parameter name').optional(),
+  MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER: z
+    .string()
+    .regex(/^\/?[\w./-]+$/, 'must be an SSM parameter name')
+    .optional(),
   MCP_ACCEPT_CODER_TOKENS: z
     .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
     .optional()
@@ -114,7 +134,9 @@ export interface OAuthConfig {
   /** Redirect URIs a client may register, as patterns (`*` = any run of characters); see lib/oauth/redirects.ts. */
   redirectUriPatterns: string[];
   /** One app registered in Coder by the operator, used when Coder's dynamic client registration is off. */
-  upstreamApp: { clientId: string; clientSecret: string | undefined; clientSecretParameter: string | undefined } | undefined;
+  upstreamApp:
+    | { clientId: string; clientSecret: string | undefined; clientSecretParameter: string | undefined }
+    | undefined;
 }
 
 /** Environment-only configuration (no SSM): synchronous, for scripts and tests. */
@@ -142,7 +164,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     integrationTimeoutMs: e.MCP_INTEGRATION_TIMEOUT_MS,
     authCacheMs: e.MCP_AUTH_CACHE_MS,
     outputCapBytes: e.MCP_OUTPUT_CAP_BYTES,
-    tunnel: { maxChannelsPerAgent: e.TUNNEL_MAX_CHANNELS_PER_AGENT, idleMs: e.TUNNEL_IDLE_MS, probeAfterIdleMs: e.TUNNEL_PROBE_AFTER_MS },
+    tunnel: {
+      maxChannelsPerAgent: e.TUNNEL_MAX_CHANNELS_PER_AGENT,
+      idleMs: e.TUNNEL_IDLE_MS,
+      probeAfterIdleMs: e.TUNNEL_PROBE_AFTER_MS,
+    },
     streamResponses: e.MCP_STREAM_RESPONSES,
     progressIntervalMs: e.MCP_PROGRESS_INTERVAL_MS,
     tracing: e.MCP_TRACING,
@@ -155,27 +181,41 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
 function oauthConfig(e: z.output<typeof envSchema>): OAuthConfig | undefined {
   if (!e.MCP_OAUTH) {
-    if (!e.MCP_ACCEPT_CODER_TOKENS) throw new ConfigError('invalid configuration: MCP_ACCEPT_CODER_TOKENS=false needs MCP_OAUTH=true, or no caller could sign in');
+    if (!e.MCP_ACCEPT_CODER_TOKENS)
+      throw new ConfigError(
+        'invalid configuration: MCP_ACCEPT_CODER_TOKENS=false needs MCP_OAUTH=true, or no caller could sign in',
+      );
     return undefined;
   }
   if (Boolean(e.MCP_OAUTH_KEYS) === Boolean(e.MCP_OAUTH_KMS_KEY_ID)) {
-    throw new ConfigError('invalid configuration: MCP_OAUTH needs its sealing keys from exactly one of MCP_OAUTH_KEYS or MCP_OAUTH_KMS_KEY_ID');
+    throw new ConfigError(
+      'invalid configuration: MCP_OAUTH needs its sealing keys from exactly one of MCP_OAUTH_KEYS or MCP_OAUTH_KMS_KEY_ID',
+    );
   }
   const keys: KeySource = e.MCP_OAUTH_KEYS
     ? { kind: 'inline', keys: parseInlineKeys(e.MCP_OAUTH_KEYS) }
-    : { kind: 'kms', keyId: e.MCP_OAUTH_KMS_KEY_ID ?? '', versions: e.MCP_OAUTH_KEY_VERSIONS.length > 0 ? e.MCP_OAUTH_KEY_VERSIONS : [1] };
+    : {
+        kind: 'kms',
+        keyId: e.MCP_OAUTH_KMS_KEY_ID ?? '',
+        versions: e.MCP_OAUTH_KEY_VERSIONS.length > 0 ? e.MCP_OAUTH_KEY_VERSIONS : [1],
+      };
   const secret = e.MCP_OAUTH_UPSTREAM_CLIENT_SECRET;
   const secretParameter = e.MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER;
   if (e.MCP_OAUTH_UPSTREAM_CLIENT_ID && Boolean(secret) === Boolean(secretParameter)) {
-    throw new ConfigError('invalid configuration: MCP_OAUTH_UPSTREAM_CLIENT_ID needs exactly one of MCP_OAUTH_UPSTREAM_CLIENT_SECRET or MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER');
+    throw new ConfigError(
+      'invalid configuration: MCP_OAUTH_UPSTREAM_CLIENT_ID needs exactly one of MCP_OAUTH_UPSTREAM_CLIENT_SECRET or MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER',
+    );
   }
   if (!e.MCP_OAUTH_UPSTREAM_CLIENT_ID && (secret || secretParameter)) {
     throw new ConfigError('invalid configuration: an upstream client secret needs MCP_OAUTH_UPSTREAM_CLIENT_ID');
   }
   return {
     keys,
-    redirectUriPatterns: e.MCP_OAUTH_REDIRECT_URIS.length > 0 ? e.MCP_OAUTH_REDIRECT_URIS : [...DEFAULT_REDIRECT_URI_PATTERNS],
-    upstreamApp: e.MCP_OAUTH_UPSTREAM_CLIENT_ID ? { clientId: e.MCP_OAUTH_UPSTREAM_CLIENT_ID, clientSecret: secret, clientSecretParameter: secretParameter } : undefined,
+    redirectUriPatterns:
+      e.MCP_OAUTH_REDIRECT_URIS.length > 0 ? e.MCP_OAUTH_REDIRECT_URIS : [...DEFAULT_REDIRECT_URI_PATTERNS],
+    upstreamApp: e.MCP_OAUTH_UPSTREAM_CLIENT_ID
+      ? { clientId: e.MCP_OAUTH_UPSTREAM_CLIENT_ID, clientSecret: secret, clientSecretParameter: secretParameter }
+      : undefined,
   };
 }
 
@@ -211,7 +251,10 @@ class RefreshingConfig {
         this.failures += 1;
         const retryInMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (this.failures - 1));
         this.current ??= { config: Promise.resolve(fallback), until: now + retryInMs };
-        log('warn', 'configuration refresh failed; serving the last good configuration', { error: describeFailure(err), retryInMs });
+        log('warn', 'configuration refresh failed; serving the last good configuration', {
+          error: describeFailure(err),
+          retryInMs,
+        });
         return fallback;
       },
     );
@@ -242,11 +285,17 @@ export function resetConfig(): void {
 export async function loadConfig(env: Record<string, string | undefined>): Promise<Config> {
   let config = parseConfig(env);
   if (config.serviceTokenParameter) {
-    config = { ...config, serviceToken: await readSecureParameter(config.serviceTokenParameter, 'CODER_SESSION_TOKEN_PARAMETER') };
+    config = {
+      ...config,
+      serviceToken: await readSecureParameter(config.serviceTokenParameter, 'CODER_SESSION_TOKEN_PARAMETER'),
+    };
   }
   const app = config.oauth?.upstreamApp;
   if (config.oauth && app?.clientSecretParameter) {
-    const clientSecret = await readSecureParameter(app.clientSecretParameter, 'MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER');
+    const clientSecret = await readSecureParameter(
+      app.clientSecretParameter,
+      'MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER',
+    );
     config = { ...config, oauth: { ...config.oauth, upstreamApp: { ...app, clientSecret } } };
   }
   return config;
@@ -263,7 +312,12 @@ async function readSecureParameter(name: string, setting: string): Promise<strin
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     const kind = err instanceof Error ? err.name : 'Error';
-    const hint = kind === 'ParameterNotFound' ? 'it does not exist in this account and region' : kind === 'AccessDeniedException' ? "the function's role may not read or decrypt it" : 'it could not be read';
+    const hint =
+      kind === 'ParameterNotFound'
+        ? 'it does not exist in this account and region'
+        : kind === 'AccessDeniedException'
+          ? "the function's role may not read or decrypt it"
+          : 'it could not be read';
     throw new ConfigError(`${setting}: SSM parameter ${name}: ${hint} (${kind})`, { cause: err });
   }
 }

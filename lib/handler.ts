@@ -47,7 +47,11 @@ export function makeHandler(config: () => Config | Promise<Config>): Handler {
   };
 }
 
-async function answer(event: unknown, context: LambdaContext | undefined, config: () => Config | Promise<Config>): Promise<Answer> {
+async function answer(
+  event: unknown,
+  context: LambdaContext | undefined,
+  config: () => Config | Promise<Config>,
+): Promise<Answer> {
   let parsed: ParsedEvent;
   try {
     parsed = parseEvent(event);
@@ -91,6 +95,7 @@ async function answer(event: unknown, context: LambdaContext | undefined, config
 function failed(err: unknown, requestId: string | undefined): Response {
   const detail = err instanceof AppError ? err.message : err instanceof Error ? err.name : 'unknown error';
   log('error', 'request failed', { requestId, error: detail });
-  if (err instanceof ConfigError) return coderError(500, 'Internal error.', 'the server is misconfigured; see its logs');
+  if (err instanceof ConfigError)
+    return coderError(500, 'Internal error.', 'the server is misconfigured; see its logs');
   return coderError(500, 'Internal error.', 'internal error; see the server logs');
 }

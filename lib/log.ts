@@ -21,7 +21,10 @@ export function redactingReplacer(key: string, value: unknown): unknown {
   return typeof value === 'string' ? value.replace(CODER_TOKEN, '[redacted-token]') : value;
 }
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'coder-mcp', jsonReplacerFn: redactingReplacer });
+const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'coder-mcp',
+  jsonReplacerFn: redactingReplacer,
+});
 
 export function log(level: Level, message: string, fields: LogFields = {}): void {
   logger[level](message, fields);

@@ -38,7 +38,9 @@ function newMetrics(): Metrics | undefined {
     return new Metrics(OPTIONS);
   } catch (err) {
     refused = true;
-    log('error', 'metrics are off: Powertools Metrics refused its settings', { error: err instanceof Error ? err.message : String(err) });
+    log('error', 'metrics are off: Powertools Metrics refused its settings', {
+      error: err instanceof Error ? err.message : String(err),
+    });
     return undefined;
   }
 }

@@ -21,7 +21,7 @@
  */
 // The types of the ESM entry, which is what the dynamic import below resolves to under node16 resolution.
 // The package's ESM types, as the import() below loads them (this file is CommonJS).
-type TracerModule = typeof import('@aws-lambda-powertools/tracer', { with: { 'resolution-mode': 'import' } });
+type TracerModule = typeof import('@aws-lambda-powertools/tracer', { with: { 'resolution-mode': 'import' }});
 type Tracer = InstanceType<TracerModule['Tracer']>;
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -64,11 +64,16 @@ export function traced<T>(name: string, fn: (span: Span) => Promise<T>, options?
   return enabled ? tracedOn(name, fn, options) : fn(NO_SPAN);
 }
 
-async function tracedOn<T>(name: string, fn: (span: Span) => Promise<T>, options: TraceOptions<T> | undefined): Promise<T> {
+async function tracedOn<T>(
+  name: string,
+  fn: (span: Span) => Promise<T>,
+  options: TraceOptions<T> | undefined,
+): Promise<T> {
   const sub = await openSubsegment(name);
   if (!sub) return fn(NO_SPAN);
   const span: Span = { annotate: (key, value) => safely(() => sub.addAnnotation(key, value)) };
-  for (const [key, value] of Object.entries(options?.annotations ?? {})) if (value !== undefined) span.annotate(key, value);
+  for (const [key, value] of Object.entries(options?.annotations ?? {}))
+    if (value !== undefined) span.annotate(key, value);
   let result: T;
   try {
     result = await fn(span);
@@ -105,7 +110,10 @@ async function openSubsegment(name: string): Promise<Subsegment | undefined> {
 
 /** Said once per container, not once per call: the cause (active tracing off on the function, or not in Lambda) does not change. */
 function noSegment(reason: string): void {
-  if (!saidNoSegment) log('warn', 'tracing is on but there is no X-Ray segment to trace in; is active tracing enabled on the function?', { reason });
+  if (!saidNoSegment)
+    log('warn', 'tracing is on but there is no X-Ray segment to trace in; is active tracing enabled on the function?', {
+      reason,
+    });
   saidNoSegment = true;
 }
 
@@ -114,7 +122,6 @@ function noSegment(reason: string): void {
  * handler's bundle leaves Powertools Tracer out, so a function without tracing neither ships nor reads it.
  */
 const TRACER_FILE = 'tracer.js';
-
 
 function isTracerModule(mod: unknown): mod is TracerModule {
   return typeof mod === 'object' && mod !== null && 'Tracer' in mod && typeof mod.Tracer === 'function';
@@ -136,7 +143,9 @@ function loadTracer(): Promise<Tracer | undefined> {
     .then(({ Tracer }) => new Tracer({ captureHTTPsRequests: false }))
     // A failed import or constructor leaves the container untraced, and its calls unharmed.
     .catch((err: unknown) => {
-      log('error', 'tracing is on but Powertools Tracer could not be loaded; continuing without it', { error: err instanceof Error ? err.message : 'unknown error' });
+      log('error', 'tracing is on but Powertools Tracer could not be loaded; continuing without it', {
+        error: err instanceof Error ? err.message : 'unknown error',
+      });
       return undefined;
     });
   return loading;

@@ -14,7 +14,12 @@ async function main(): Promise<void> {
   const tracer = !process.argv.includes('--no-tracer');
   const named = process.argv.indexOf('--handler-file');
   const handlerFile = named === -1 ? HANDLER_FILE : (process.argv[named + 1] ?? HANDLER_FILE);
-  const { handlerBytes, tracerBytes } = await bundleLambda({ root: path.join(__dirname, '..'), outdir, tracer, handlerFile });
+  const { handlerBytes, tracerBytes } = await bundleLambda({
+    root: path.join(__dirname, '..'),
+    outdir,
+    tracer,
+    handlerFile,
+  });
   console.log(`${path.join(outdir, handlerFile)}: ${handlerBytes} bytes`);
   if (tracerBytes !== undefined) console.log(`${path.join(outdir, TRACER_FILE)}: ${tracerBytes} bytes`);
 }

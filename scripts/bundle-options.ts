@@ -43,5 +43,10 @@ export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
 
 /** The tracer's bundle: the same settings, from `root` (the project's directory), into `outdir`. */
 export function tracerBundleOptions(root: string, outdir: string): BuildOptions {
-  return { ...LAMBDA_BUNDLE_OPTIONS, external: ['@aws-sdk/*'], entryPoints: [`${root}/${TRACER_ENTRY}`], outfile: `${outdir}/${TRACER_FILE}` };
+  return {
+    ...LAMBDA_BUNDLE_OPTIONS,
+    external: ['@aws-sdk/*'],
+    entryPoints: [`${root}/${TRACER_ENTRY}`],
+    outfile: `${outdir}/${TRACER_FILE}`,
+  };
 }

@@ -56,7 +56,11 @@ export function slimDependencies(): Plugin {
         if (result.errors.length > 0) return;
         const missing = REPLACEMENTS.filter((r) => !used.has(r.file));
         if (missing.length > 0) {
-          return { errors: missing.map((r) => ({ text: `slim-dependencies: no module matched ${r.file} (did a dependency move it?)` })) };
+          return {
+            errors: missing.map((r) => ({
+              text: `slim-dependencies: no module matched ${r.file} (did a dependency move it?)`,
+            })),
+          };
         }
         return undefined;
       });
@@ -73,7 +77,12 @@ export interface BundleResult {
  * Bundles into `outdir` (handler.js or `handlerFile`, its map, meta.json), from `root` (the project's
  * directory), and the tracer's bundle too when `tracer` is set.
  */
-export async function bundleLambda(opts: { root: string; outdir: string; tracer: boolean; handlerFile?: string }): Promise<BundleResult> {
+export async function bundleLambda(opts: {
+  root: string;
+  outdir: string;
+  tracer: boolean;
+  handlerFile?: string;
+}): Promise<BundleResult> {
   const result = await build({
     ...LAMBDA_BUNDLE_OPTIONS,
     absWorkingDir: opts.root,
@@ -86,7 +95,12 @@ export async function bundleLambda(opts: { root: string; outdir: string; tracer:
   writeFileSync(path.join(opts.outdir, 'meta.json'), JSON.stringify(result.metafile));
   const handlerBytes = entryBytes(result.metafile.outputs);
   if (!opts.tracer) return { handlerBytes };
-  const tracer = await build({ ...tracerBundleOptions(opts.root, opts.outdir), absWorkingDir: opts.root, metafile: true, logLevel: 'silent' });
+  const tracer = await build({
+    ...tracerBundleOptions(opts.root, opts.outdir),
+    absWorkingDir: opts.root,
+    metafile: true,
+    logLevel: 'silent',
+  });
   return { handlerBytes, tracerBytes: entryBytes(tracer.metafile.outputs) };
 }
 

@@ -18,29 +18,46 @@ async function main(): Promise<void> {
     sim = await startSimulator();
     env.CODER_URL = sim.url;
     console.log(`No Coder deployment configured (CODER_URL is not set): using the local Coder simulator at ${sim.url}`);
-    console.log(`  demo user "${sim.demo.user.username}", template "docker", running workspace "${sim.demo.workspaceName}"`);
+    console.log(
+      `  demo user "${sim.demo.user.username}", template "docker", running workspace "${sim.demo.workspaceName}"`,
+    );
   }
   env.MCP_OAUTH ??= 'true';
   // A key for this run only: tokens issued now stop working when the server stops, as nothing is stored.
-  if (env.MCP_OAUTH === 'true' && !env.MCP_OAUTH_KEYS && !env.MCP_OAUTH_KMS_KEY_ID) env.MCP_OAUTH_KEYS = `local:${randomBytes(32).toString('base64url')}`;
+  if (env.MCP_OAUTH === 'true' && !env.MCP_OAUTH_KEYS && !env.MCP_OAUTH_KMS_KEY_ID)
+    env.MCP_OAUTH_KEYS = `local:${randomBytes(32).toString('base64url')}`;
   // The local server writes answers as they come, like the deployed streaming entry: progress reaches clients.
   env.MCP_STREAM_RESPONSES ??= 'true';
   let config = parseConfig(env);
   const server = await startLocalServer({ respond: makeResponder(() => config), port });
   // Browser-based clients call from the server's own origin (known only now) or, for the MCP Inspector's
   // "Direct" connection, from its page on port 6274.
-  const origins = [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`, 'http://localhost:6274', 'http://127.0.0.1:6274'];
-  config = parseConfig({ ...env, MCP_ALLOWED_ORIGINS: [env.MCP_ALLOWED_ORIGINS, ...origins].filter(Boolean).join(',') });
+  const origins = [
+    `http://127.0.0.1:${server.port}`,
+    `http://localhost:${server.port}`,
+    'http://localhost:6274',
+    'http://127.0.0.1:6274',
+  ];
+  config = parseConfig({
+    ...env,
+    MCP_ALLOWED_ORIGINS: [env.MCP_ALLOWED_ORIGINS, ...origins].filter(Boolean).join(','),
+  });
   const mcpUrl = `${server.url}/mcp`;
   console.log(`\nCoder MCP server listening on ${mcpUrl} (serving ${config.coderUrl})`);
   if (config.serviceToken) {
-    console.log('Callers without a token act as the CODER_SESSION_TOKEN user; send "Authorization: Bearer <token>" to act as yourself.');
+    console.log(
+      'Callers without a token act as the CODER_SESSION_TOKEN user; send "Authorization: Bearer <token>" to act as yourself.',
+    );
   } else if (config.oauth) {
     console.log('Clients sign in with Coder (OAuth): they open a browser to sign in and consent, no token to paste.');
     if (sim) console.log(`  simulator sign-in: email ${sim.demo.user.email}, password ${sim.demo.user.password}`);
-    console.log(`  or send a Coder token: "Authorization: Bearer <token>"${sim ? ` (the demo user's: ${sim.demo.user.token})` : ''}`);
+    console.log(
+      `  or send a Coder token: "Authorization: Bearer <token>"${sim ? ` (the demo user's: ${sim.demo.user.token})` : ''}`,
+    );
   } else {
-    console.log('Callers must send their own Coder token: "Authorization: Bearer <token>" or "Coder-Session-Token: <token>".');
+    console.log(
+      'Callers must send their own Coder token: "Authorization: Bearer <token>" or "Coder-Session-Token: <token>".',
+    );
   }
   printClientConfig(mcpUrl, !config.serviceToken && !config.oauth);
 
@@ -65,7 +82,9 @@ function printClientConfig(mcpUrl: string, needsToken: boolean): void {
   console.log(`\nVS Code (.vscode/mcp.json):\n${JSON.stringify({ servers: { coder: server } }, null, 2)}`);
   console.log(
     `\nMCP Inspector: npx @modelcontextprotocol/inspector, transport "Streamable HTTP", URL ${mcpUrl}` +
-      (needsToken ? ', header Authorization: Bearer <token>' : '; press Connect (or "Open Auth Settings", then "Quick OAuth Flow") to sign in with Coder'),
+      (needsToken
+        ? ', header Authorization: Bearer <token>'
+        : '; press Connect (or "Open Auth Settings", then "Quick OAuth Flow") to sign in with Coder'),
   );
 }
 

@@ -20,9 +20,16 @@ export async function handler(event: V2Event) {
     // ws is part of the floor (the project needs it for Coder's WebSockets); keep it in the bundle.
     content: [{ type: 'text', text: `${text} ${WebSocket.OPEN}` }],
   }));
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   await server.connect(transport);
-  const request = new Request(`https://x${event.rawPath}`, { method: event.requestContext.http.method, headers: event.headers, body: event.body });
+  const request = new Request(`https://x${event.rawPath}`, {
+    method: event.requestContext.http.method,
+    headers: event.headers,
+    body: event.body,
+  });
   const response = await transport.handleRequest(request);
   const body = await response.text();
   await server.close();

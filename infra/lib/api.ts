@@ -46,22 +46,29 @@ export function accessLogFields(s: Pick<Settings, 'authMode'>): Record<string, s
 /** The routes that answer without credentials in every mode, each with why it must. */
 const OPEN_ROUTES = {
   preflight: 'OPTIONS /mcp is the CORS preflight, which browsers send without credentials',
-  metadata: 'The RFC 9728 protected-resource metadata is how an OAuth client learns where to get a token, before it has one',
+  metadata:
+    'The RFC 9728 protected-resource metadata is how an OAuth client learns where to get a token, before it has one',
   metadataPreflight: 'The CORS preflight of the protected-resource metadata, which browsers send without credentials',
   health: 'The health check is for load balancers and probes that hold no credentials; it reveals only the version',
 };
 
 /** Why each OAuth route answers without an API Gateway authorizer: each is how a client or browser gets a credential, or checks its own. */
 const OAUTH_REASONS = {
-  metadata: 'The RFC 8414 authorization-server metadata tells an OAuth client where to register, authorize and get tokens, before it has any credential',
+  metadata:
+    'The RFC 8414 authorization-server metadata tells an OAuth client where to register, authorize and get tokens, before it has any credential',
   oidc: 'OIDC discovery: the same authorization-server metadata at the path MCP clients probe for an issuer with a path (the stage), before they have any credential',
   jwks: 'The JWKS document OIDC discovery requires is public by definition (empty: no ID tokens are issued)',
-  register: 'RFC 7591 dynamic client registration is how an MCP client gets its client_id, before it has any credential; the function checks its redirect URIs against its allow-list',
-  authorize: "The authorization endpoint is opened by the user's browser, which holds no token; the user signs in at Coder, and the function requires PKCE",
-  callback: "Coder's OAuth provider sends the user's browser back here with a code; the function checks the sealed state and the cookie binding it to the browser that started",
-  token: 'The token endpoint authenticates the client with its client credentials, PKCE verifier and sealed code in the request body (RFC 6749), not with an API Gateway authorizer',
+  register:
+    'RFC 7591 dynamic client registration is how an MCP client gets its client_id, before it has any credential; the function checks its redirect URIs against its allow-list',
+  authorize:
+    "The authorization endpoint is opened by the user's browser, which holds no token; the user signs in at Coder, and the function requires PKCE",
+  callback:
+    "Coder's OAuth provider sends the user's browser back here with a code; the function checks the sealed state and the cookie binding it to the browser that started",
+  token:
+    'The token endpoint authenticates the client with its client credentials, PKCE verifier and sealed code in the request body (RFC 6749), not with an API Gateway authorizer',
   revoke: 'RFC 7009 token revocation authenticates the client in the request body, as the token endpoint does',
-  preflight: 'CORS preflight for browser-based MCP clients (such as the MCP Inspector), which browsers send without credentials; the function answers it',
+  preflight:
+    'CORS preflight for browser-based MCP clients (such as the MCP Inspector), which browsers send without credentials; the function answers it',
 };
 
 /** The OAuth routes (docs/oauth.md "Endpoints"), each open on purpose for its reason; OPTIONS where a browser-based client calls from a page. */
@@ -82,8 +89,16 @@ const OAUTH_ROUTES: [verb: string, path: string, reason: string][] = [
   ['OPTIONS', '/oauth/revoke', OAUTH_REASONS.preflight],
 ];
 
-export function restApi(stack: Stack, fn: lambda.IFunction, s: Settings, logRetention: logs.RetentionDays): apigw.RestApi {
-  const accessLogs = new logs.LogGroup(stack, 'AccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.RETAIN });
+export function restApi(
+  stack: Stack,
+  fn: lambda.IFunction,
+  s: Settings,
+  logRetention: logs.RetentionDays,
+): apigw.RestApi {
+  const accessLogs = new logs.LogGroup(stack, 'AccessLogs', {
+    retention: logRetention,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
   const api = new apigw.RestApi(stack, 'Api', {
     // Unique per stack: the 5xx alarm's ApiName dimension would otherwise count every copy of this stack in the account.
     restApiName: stack.stackName,
@@ -126,7 +141,8 @@ export function restApi(stack: Stack, fn: lambda.IFunction, s: Settings, logRete
   publicUrlOutputs(stack, api, s);
   if (s.authMode === 'service') {
     new CfnOutput(stack, 'McpInvokeArn', {
-      description: 'Callers need execute-api:Invoke on this ARN (every method on /mcp of this stage) and sign with SigV4',
+      description:
+        'Callers need execute-api:Invoke on this ARN (every method on /mcp of this stage) and sign with SigV4',
       value: api.arnForExecuteApi('*', '/mcp', STAGE),
     });
   }
@@ -135,12 +151,24 @@ export function restApi(stack: Stack, fn: lambda.IFunction, s: Settings, logRete
 }
 
 function routes(stack: Stack, api: apigw.RestApi, fn: lambda.IFunction, s: Settings): void {
-  const integration = new apigw.LambdaIntegration(fn, { proxy: true, timeout: INTEGRATION_TIMEOUT, responseTransferMode: apigw.ResponseTransferMode.STREAM });
-  const validator = new apigw.RequestValidator(stack, 'Validator', { restApi: api, validateRequestParameters: true, validateRequestBody: true });
+  const integration = new apigw.LambdaIntegration(fn, {
+    proxy: true,
+    timeout: INTEGRATION_TIMEOUT,
+    responseTransferMode: apigw.ResponseTransferMode.STREAM,
+  });
+  const validator = new apigw.RequestValidator(stack, 'Validator', {
+    restApi: api,
+    validateRequestParameters: true,
+    validateRequestBody: true,
+  });
   const open: apigw.MethodOptions = { requestValidator: validator };
   const mcp = api.root.addResource('mcp');
   const mcpMethods = ['POST', 'GET', 'DELETE'].map((verb) =>
-    mcp.addMethod(verb, integration, s.authMode === 'service' ? { authorizationType: apigw.AuthorizationType.IAM, requestValidator: validator } : open),
+    mcp.addMethod(
+      verb,
+      integration,
+      s.authMode === 'service' ? { authorizationType: apigw.AuthorizationType.IAM, requestValidator: validator } : open,
+    ),
   );
   const wellKnown = api.root.addResource('.well-known').addResource('oauth-protected-resource');
   openMethod(mcp.addMethod('OPTIONS', integration, open), OPEN_ROUTES.preflight);
@@ -148,15 +176,25 @@ function routes(stack: Stack, api: apigw.RestApi, fn: lambda.IFunction, s: Setti
   const wellKnownMcp = wellKnown.addResource('mcp');
   openMethod(wellKnownMcp.addMethod('GET', integration, open), OPEN_ROUTES.metadata);
   // Browser-based clients read the metadata from a page with an MCP-Protocol-Version header: a preflight first.
-  for (const resource of [wellKnown, wellKnownMcp]) openMethod(resource.addMethod('OPTIONS', integration, open), OPEN_ROUTES.metadataPreflight);
+  for (const resource of [wellKnown, wellKnownMcp])
+    openMethod(resource.addMethod('OPTIONS', integration, open), OPEN_ROUTES.metadataPreflight);
   openMethod(api.root.addResource('healthz').addMethod('GET', integration, open), OPEN_ROUTES.health);
   if (s.oauth) {
-    for (const [verb, path, reason] of OAUTH_ROUTES) openMethod(api.root.resourceForPath(path).addMethod(verb, integration, open), reason);
+    for (const [verb, path, reason] of OAUTH_ROUTES)
+      openMethod(api.root.resourceForPath(path).addMethod(verb, integration, open), reason);
   }
   for (const m of mcpMethods) {
-    if (s.authMode === 'caller') openMethod(m, 'Caller mode: callers send their own Coder token, which the function verifies with Coder on every request');
+    if (s.authMode === 'caller')
+      openMethod(
+        m,
+        'Caller mode: callers send their own Coder token, which the function verifies with Coder on every request',
+      );
     // APIG4 is satisfied by IAM; COG4 asks for Cognito specifically.
-    else Validations.of(m).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Service mode authorises the MCP methods with IAM (SigV4), not Cognito' });
+    else
+      Validations.of(m).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: 'Service mode authorises the MCP methods with IAM (SigV4), not Cognito',
+      });
   }
 }
 
@@ -167,10 +205,14 @@ function routes(stack: Stack, api: apigw.RestApi, fn: lambda.IFunction, s: Setti
  */
 function publicUrlOutputs(stack: Stack, api: apigw.RestApi, s: Settings): void {
   const url = (path: string) => (s.domainName ? `https://${s.domainName}${path}` : api.urlForPath(path));
-  new CfnOutput(stack, 'McpUrl', { description: 'The MCP endpoint (streamable HTTP) clients connect to', value: url('/mcp') });
+  new CfnOutput(stack, 'McpUrl', {
+    description: 'The MCP endpoint (streamable HTTP) clients connect to',
+    value: url('/mcp'),
+  });
   if (s.oauth) {
     new CfnOutput(stack, 'OAuthCallbackUrl', {
-      description: "Redirect URI to register in Coder for the operator's OAuth2 app (oauthUpstreamClientId), used when Coder's dynamic client registration is off",
+      description:
+        "Redirect URI to register in Coder for the operator's OAuth2 app (oauthUpstreamClientId), used when Coder's dynamic client registration is off",
       value: url('/oauth/callback'),
     });
   }
@@ -199,11 +241,15 @@ function executionLogs(stack: Stack, api: apigw.RestApi, retention: logs.Retenti
 
 /** Findings acknowledged on the whole API on purpose, each with the reason (cdk-nag reports the rest). */
 function acknowledgeApiFindings(api: apigw.RestApi, s: Settings): void {
-  Validations.of(api).acknowledge({ id: 'AwsSolutions-APIG3', reason: 'WAF is deployment-specific; attach a web ACL to the stage where your organisation requires one' });
+  Validations.of(api).acknowledge({
+    id: 'AwsSolutions-APIG3',
+    reason: 'WAF is deployment-specific; attach a web ACL to the stage where your organisation requires one',
+  });
   if (s.apiGatewayCloudWatchRole) {
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: 'The API Gateway CloudWatch role uses the AWS-managed AmazonAPIGatewayPushToCloudWatchLogs policy, maintained by AWS for exactly this purpose',
+      reason:
+        'The API Gateway CloudWatch role uses the AWS-managed AmazonAPIGatewayPushToCloudWatchLogs policy, maintained by AWS for exactly this purpose',
     });
   }
 }

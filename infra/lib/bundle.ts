@@ -30,7 +30,15 @@ export function bundleDirectory(scope: Construct, tracing: boolean): string {
   if (built.has(outdir)) return outdir;
   rmSync(outdir, { recursive: true, force: true });
   const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const args = [tsx, path.join(ROOT, 'scripts', 'build.ts'), '--outdir', outdir, '--handler-file', ASSET_HANDLER_FILE, ...(tracing ? [] : ['--no-tracer'])];
+  const args = [
+    tsx,
+    path.join(ROOT, 'scripts', 'build.ts'),
+    '--outdir',
+    outdir,
+    '--handler-file',
+    ASSET_HANDLER_FILE,
+    ...(tracing ? [] : ['--no-tracer']),
+  ];
   // Synth is synchronous and esbuild's plugins need its asynchronous API: hence a child process.
   execFileSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   built.add(outdir);

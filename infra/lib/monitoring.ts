@@ -25,7 +25,13 @@ const DURATION_ALARM_FRACTION = 0.98;
 export const TOOL_ERROR_RATE_THRESHOLD = 0.2;
 /** Fewer tool calls than this in 5 minutes never fire it: one failure out of two calls is not an outage. */
 export const TOOL_ERROR_MIN_CALLS = 10;
-const TUNNEL_METRICS = ['TunnelDials', 'TunnelReuses', 'TunnelReattaches', 'TunnelEvictions', 'TunnelQueueWaits'] as const;
+const TUNNEL_METRICS = [
+  'TunnelDials',
+  'TunnelReuses',
+  'TunnelReattaches',
+  'TunnelEvictions',
+  'TunnelQueueWaits',
+] as const;
 
 interface Monitored {
   api: apigw.RestApi;
@@ -34,7 +40,11 @@ interface Monitored {
 }
 
 /** Every metric with a `tool` dimension, one line per tool (tools added later show up by themselves). */
-function byTool(service: string, metricName: 'ToolCalls' | 'ToolErrors' | 'ToolLatency', statistic: 'Sum' | 'p95'): cloudwatch.MathExpression {
+function byTool(
+  service: string,
+  metricName: 'ToolCalls' | 'ToolErrors' | 'ToolLatency',
+  statistic: 'Sum' | 'p95',
+): cloudwatch.MathExpression {
   return new cloudwatch.MathExpression({
     expression: `SEARCH('{${METRICS_NAMESPACE},service,tool} service="${service}" MetricName="${metricName}"', '${statistic}', ${PERIOD.toSeconds()})`,
     usingMetrics: {},
@@ -43,7 +53,12 @@ function byTool(service: string, metricName: 'ToolCalls' | 'ToolErrors' | 'ToolL
 }
 
 /** One aggregate over every tool's series, for an alarm (alarms take no SEARCH; a Metrics Insights query is allowed). */
-function acrossTools(service: string, aggregate: 'AVG' | 'SUM', metricName: 'ToolCalls' | 'ToolErrors', label: string): cloudwatch.MathExpression {
+function acrossTools(
+  service: string,
+  aggregate: 'AVG' | 'SUM',
+  metricName: 'ToolCalls' | 'ToolErrors',
+  label: string,
+): cloudwatch.MathExpression {
   return new cloudwatch.MathExpression({
     expression: `SELECT ${aggregate}(${metricName}) FROM SCHEMA("${METRICS_NAMESPACE}", service, tool) WHERE service = '${service}'`,
     usingMetrics: {},
@@ -53,7 +68,13 @@ function acrossTools(service: string, aggregate: 'AVG' | 'SUM', metricName: 'Too
 }
 
 function serviceMetric(service: string, metricName: string): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service }, statistic: 'Sum', period: PERIOD });
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service },
+    statistic: 'Sum',
+    period: PERIOD,
+  });
 }
 
 export function monitoring(stack: Stack, m: Monitored, s: Settings): void {
@@ -62,7 +83,9 @@ export function monitoring(stack: Stack, m: Monitored, s: Settings): void {
 }
 
 function buildAlarms(stack: Stack, { api, fn, functionTimeout }: Monitored, s: Settings): cloudwatch.IAlarm[] {
-  const action = s.alarmTopicArn ? new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(stack, 'AlarmTopic', s.alarmTopicArn)) : undefined;
+  const action = s.alarmTopicArn
+    ? new cloudwatchActions.SnsAction(sns.Topic.fromTopicArn(stack, 'AlarmTopic', s.alarmTopicArn))
+    : undefined;
   const notify = (a: cloudwatch.AlarmBase) => {
     // The topic hears the recovery too, so a pager that opened an incident can close it.
     if (!action) return;
@@ -71,7 +94,11 @@ function buildAlarms(stack: Stack, { api, fn, functionTimeout }: Monitored, s: S
   };
   const alarm: MakeAlarm = (id, props, notifies = true) => {
     // No data means no traffic, not trouble.
-    const a = new cloudwatch.Alarm(stack, id, { ...props, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING });
+    const a = new cloudwatch.Alarm(stack, id, {
+      ...props,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     if (notifies) notify(a);
     return a;
   };
@@ -102,7 +129,11 @@ function buildAlarms(stack: Stack, { api, fn, functionTimeout }: Monitored, s: S
   ];
 }
 
-type MakeAlarm = (id: string, props: Pick<cloudwatch.AlarmProps, 'metric' | 'threshold' | 'alarmDescription' | 'comparisonOperator'>, notifies?: boolean) => cloudwatch.Alarm;
+type MakeAlarm = (
+  id: string,
+  props: Pick<cloudwatch.AlarmProps, 'metric' | 'threshold' | 'alarmDescription' | 'comparisonOperator'>,
+  notifies?: boolean,
+) => cloudwatch.Alarm;
 
 /**
  * The tool-error rate, over every tool: a composite of the rate itself and a minimum call count, each a
@@ -132,7 +163,10 @@ function toolErrorAlarm(stack: Stack, alarm: MakeAlarm): cloudwatch.CompositeAla
     false,
   );
   const toolErrors = new cloudwatch.CompositeAlarm(stack, 'ToolErrorRate', {
-    alarmRule: cloudwatch.AlarmRule.allOf(cloudwatch.AlarmRule.fromAlarm(rate, cloudwatch.AlarmState.ALARM), cloudwatch.AlarmRule.fromAlarm(volume, cloudwatch.AlarmState.ALARM)),
+    alarmRule: cloudwatch.AlarmRule.allOf(
+      cloudwatch.AlarmRule.fromAlarm(rate, cloudwatch.AlarmState.ALARM),
+      cloudwatch.AlarmRule.fromAlarm(volume, cloudwatch.AlarmState.ALARM),
+    ),
     alarmDescription: `More than ${TOOL_ERROR_RATE_THRESHOLD * 100}% of at least ${TOOL_ERROR_MIN_CALLS} tool calls failed in 5 minutes (Coder refusing, workspaces unreachable, tunnels failing)`,
   });
   return toolErrors;
@@ -142,17 +176,27 @@ function dashboard(stack: Stack, { api, fn }: Monitored, alarms: cloudwatch.IAla
   const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
     new cloudwatch.GraphWidget({ title, left, right, width: 8, height: 6, period: PERIOD });
   const service = metricsService(stack);
-  const tunnel = TUNNEL_METRICS.map((name) => serviceMetric(service, name).with({ label: name.replace(/^Tunnel/, '') }));
+  const tunnel = TUNNEL_METRICS.map((name) =>
+    serviceMetric(service, name).with({ label: name.replace(/^Tunnel/, '') }),
+  );
   new cloudwatch.Dashboard(stack, 'Dashboard', {
     // Dashboards are global to the account: the region keeps two regions' stacks of the same name apart.
     dashboardName: `${stack.stackName}-${Stack.of(stack).region}`,
     defaultInterval: Duration.hours(3),
     widgets: [
       [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 })],
-      [graph('Tool calls by tool (per 5 min)', [byTool(service, 'ToolCalls', 'Sum')]), graph('Tool errors by tool (per 5 min)', [byTool(service, 'ToolErrors', 'Sum')]), graph('Tool latency p95 by tool (ms)', [byTool(service, 'ToolLatency', 'p95')])],
+      [
+        graph('Tool calls by tool (per 5 min)', [byTool(service, 'ToolCalls', 'Sum')]),
+        graph('Tool errors by tool (per 5 min)', [byTool(service, 'ToolErrors', 'Sum')]),
+        graph('Tool latency p95 by tool (ms)', [byTool(service, 'ToolLatency', 'p95')]),
+      ],
       [
         graph('Tunnel: dials vs reuses', tunnel),
-        graph('Tool error rate (all tools)', [acrossTools(service, 'AVG', 'ToolErrors', 'share failed')], [acrossTools(service, 'SUM', 'ToolCalls', 'calls')]),
+        graph(
+          'Tool error rate (all tools)',
+          [acrossTools(service, 'AVG', 'ToolErrors', 'share failed')],
+          [acrossTools(service, 'SUM', 'ToolCalls', 'calls')],
+        ),
         graph('Cold starts', [serviceMetric(service, 'ColdStart').with({ label: 'cold starts' })]),
       ],
       [
@@ -161,14 +205,17 @@ function dashboard(stack: Stack, { api, fn }: Monitored, alarms: cloudwatch.IAla
           api.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' }),
           api.metricServerError({ period: PERIOD, statistic: 'Sum', label: '5xx' }),
         ]),
-        graph(
-          'Function duration (ms)',
-          [fn.metricDuration({ period: PERIOD, statistic: 'p95', label: 'p95' }), fn.metricDuration({ period: PERIOD, statistic: 'Maximum', label: 'max' })],
-        ),
+        graph('Function duration (ms)', [
+          fn.metricDuration({ period: PERIOD, statistic: 'p95', label: 'p95' }),
+          fn.metricDuration({ period: PERIOD, statistic: 'Maximum', label: 'max' }),
+        ]),
         graph(
           'Function concurrency, throttles and errors',
           [fn.metric('ConcurrentExecutions', { period: PERIOD, statistic: 'Maximum', label: 'concurrent (max)' })],
-          [fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'throttles' }), fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: 'errors' })],
+          [
+            fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'throttles' }),
+            fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: 'errors' }),
+          ],
         ),
       ],
     ],

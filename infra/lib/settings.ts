@@ -39,18 +39,26 @@ const keyVersions = z
     const items = (Array.isArray(v) ? v : String(v).split(',')).map((item) => String(item).trim());
     const versions = items.map(Number);
     if (items.length === 0 || items.some((item) => !/^[1-9]\d{0,5}$/.test(item))) {
-      ctx.addIssue({ code: 'custom', message: 'must be whole numbers from 1 to 999999, the sealing version first, such as 2,1' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be whole numbers from 1 to 999999, the sealing version first, such as 2,1',
+      });
       return z.NEVER;
     }
     if (new Set(versions).size !== versions.length) {
-      ctx.addIssue({ code: 'custom', message: `names a version twice (${items.join(',')}): list each version once, the sealing version first` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `names a version twice (${items.join(',')}): list each version once, the sealing version first`,
+      });
       return z.NEVER;
     }
     return versions;
   });
 
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy); any other value fails the deploy. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 /** What `reservedConcurrency` takes to leave the function unreserved (sharing the account's pool). */
 export const UNRESERVED = 'none';
 /** The default reservation: a share for this function without which one client's burst could starve the account. */
@@ -73,18 +81,28 @@ export const settingsSchema = z
   .object({
     coderUrl: z.url({
       protocol: /^https?$/,
-      error: (issue) => (issue.input === undefined ? 'required' : 'must be an http(s) URL such as https://coder.example.com'),
+      error: (issue) =>
+        issue.input === undefined ? 'required' : 'must be an http(s) URL such as https://coder.example.com',
     }),
     /** SSM SecureString holding a Coder token for callers that bring none. */
-    serviceTokenParameterName: z.string().regex(PARAMETER_NAME, 'must be an SSM parameter name such as /coder-mcp/service-token').optional(),
+    serviceTokenParameterName: z
+      .string()
+      .regex(PARAMETER_NAME, 'must be an SSM parameter name such as /coder-mcp/service-token')
+      .optional(),
     /**
      * Customer-managed KMS key that encrypts that parameter; unset = the AWS-managed aws/ssm key. A key ARN,
      * never an alias: IAM matches KMS resources by key ARN, so a statement on an alias ARN never applies.
      */
     serviceTokenKmsKeyArn: z
       .string()
-      .refine((v) => !/^arn:aws[a-z-]*:kms:[^:]*:[^:]*:alias\//.test(v), 'must be a key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not an alias ARN: IAM policies match KMS keys by key ARN only')
-      .regex(KMS_KEY_ARN, 'must be a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab')
+      .refine(
+        (v) => !/^arn:aws[a-z-]*:kms:[^:]*:[^:]*:alias\//.test(v),
+        'must be a key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), not an alias ARN: IAM policies match KMS keys by key ARN only',
+      )
+      .regex(
+        KMS_KEY_ARN,
+        'must be a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      )
       .optional(),
     /** `caller`: callers send their own Coder token. `service`: API Gateway authorises callers with IAM and the service token acts for them. */
     authMode: z.enum(['caller', 'service']).default('caller'),
@@ -97,7 +115,10 @@ export const settingsSchema = z
         if (v === UNRESERVED) return undefined;
         const n = Number(v);
         if (Number.isInteger(n) && n >= 1 && String(v).trim() !== '') return n;
-        ctx.addIssue({ code: 'custom', message: `must be a whole number of at least 1, or "${UNRESERVED}" to leave the function unreserved` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a whole number of at least 1, or "${UNRESERVED}" to leave the function unreserved`,
+        });
         return z.NEVER;
       }),
     memoryMb: int(1024),
@@ -106,18 +127,39 @@ export const settingsSchema = z
     logRetentionDays: z.coerce
       .number()
       .default(30)
-      .refine((v): boolean => (LOG_RETENTION_DAYS as readonly number[]).includes(v), `must be one of the periods CloudWatch Logs offers: ${LOG_RETENTION_DAYS.join(', ')}`),
+      .refine(
+        (v): boolean => (LOG_RETENTION_DAYS as readonly number[]).includes(v),
+        `must be one of the periods CloudWatch Logs offers: ${LOG_RETENTION_DAYS.join(', ')}`,
+      ),
     maxChannelsPerAgent: int(TUNNEL_DEFAULTS.maxChannelsPerAgent),
     tunnelIdleMs: int(TUNNEL_DEFAULTS.idleMs),
     outputCapBytes: int(1 << 20),
     vpcId: z.string().regex(VPC_ID, 'must be a VPC id such as vpc-0123456789abcdef0').optional(),
-    subnetIds: list.refine((ids) => ids.every((id) => SUBNET_ID.test(id)), 'must be subnet ids such as subnet-0123456789abcdef0, comma-separated'),
-    availabilityZones: list.refine((zones) => zones.every((zone) => /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(zone)), 'must be availability zone names such as eu-west-1a, comma-separated'),
-    securityGroupId: z.string().regex(SECURITY_GROUP_ID, 'must be a security group id such as sg-0123456789abcdef0').optional(),
+    subnetIds: list.refine(
+      (ids) => ids.every((id) => SUBNET_ID.test(id)),
+      'must be subnet ids such as subnet-0123456789abcdef0, comma-separated',
+    ),
+    availabilityZones: list.refine(
+      (zones) => zones.every((zone) => /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(zone)),
+      'must be availability zone names such as eu-west-1a, comma-separated',
+    ),
+    securityGroupId: z
+      .string()
+      .regex(SECURITY_GROUP_ID, 'must be a security group id such as sg-0123456789abcdef0')
+      .optional(),
     /** SNS topic every alarm notifies; unset = alarms only change state (watch them in CloudWatch). */
-    alarmTopicArn: z.string().regex(SNS_TOPIC_ARN, 'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:coder-mcp-alarms').optional(),
+    alarmTopicArn: z
+      .string()
+      .regex(SNS_TOPIC_ARN, 'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:coder-mcp-alarms')
+      .optional(),
     domainName: z.string().regex(DOMAIN_NAME, 'must be a lower-case DNS name such as mcp.example.com').optional(),
-    certificateArn: z.string().regex(CERTIFICATE_ARN, 'must be an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<id>').optional(),
+    certificateArn: z
+      .string()
+      .regex(
+        CERTIFICATE_ARN,
+        'must be an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<id>',
+      )
+      .optional(),
     /**
      * Creates API Gateway's account-wide CloudWatch role and sets it in the account's API Gateway settings.
      * Off where a landing zone already set one: the stack would replace it for every API in the region.
@@ -128,7 +170,10 @@ export const settingsSchema = z
     /** Every caller gets read-only mode (MCP_READ_ONLY); a request cannot turn it off. */
     readOnly: bool(false),
     /** Tool names or toolsets callers may use (MCP_ALLOWED_TOOLS); unset = all. The function refuses unknown names. */
-    allowedTools: list.refine((names) => names.every((n) => /^[a-z][a-z0-9_]{0,63}$/.test(n)), 'must be tool names or toolsets such as coder_list_workspaces,standard, comma-separated'),
+    allowedTools: list.refine(
+      (names) => names.every((n) => /^[a-z][a-z0-9_]{0,63}$/.test(n)),
+      'must be tool names or toolsets such as coder_list_workspaces,standard, comma-separated',
+    ),
     /**
      * The function's own OAuth 2.1 authorization server in front of Coder's OAuth2 provider (docs/oauth.md), for
      * MCP clients that cannot send a header (Claude.ai, ChatGPT). Default: on in authMode "caller"; refused in
@@ -159,9 +204,14 @@ export const settingsSchema = z
      * registered in Coder by an operator with the redirect URI of the `OAuthCallbackUrl` output. Needs
      * oauthUpstreamClientSecretParameterName, and oauth.
      */
-    oauthUpstreamClientId: z.uuid('must be the Coder OAuth2 app id, a UUID such as 0d1c7e0b-2f0a-4c7e-8a1b-2c3d4e5f6a7b').optional(),
+    oauthUpstreamClientId: z
+      .uuid('must be the Coder OAuth2 app id, a UUID such as 0d1c7e0b-2f0a-4c7e-8a1b-2c3d4e5f6a7b')
+      .optional(),
     /** SSM SecureString holding that app's client secret (encrypted with the AWS-managed aws/ssm key). Needs oauthUpstreamClientId, and oauth. */
-    oauthUpstreamClientSecretParameterName: z.string().regex(PARAMETER_NAME, 'must be an SSM parameter name such as /coder-mcp/oauth-client-secret').optional(),
+    oauthUpstreamClientSecretParameterName: z
+      .string()
+      .regex(PARAMETER_NAME, 'must be an SSM parameter name such as /coder-mcp/oauth-client-secret')
+      .optional(),
     /**
      * With oauth: raw Coder tokens (API keys, session tokens) in `Authorization` / `Coder-Session-Token` keep
      * working beside our OAuth access tokens. false = OAuth access tokens only. Needs oauth when false.
@@ -186,10 +236,14 @@ export const settingsSchema = z
       });
     }
   })
-  .refine((s) => !s.vpcId || (s.subnetIds.length > 0 && s.securityGroupId && s.availabilityZones.length === s.subnetIds.length), {
-    message: 'a VPC placement needs subnetIds, one availabilityZones entry per subnet, and securityGroupId',
-    path: ['vpcId'],
-  })
+  .refine(
+    (s) =>
+      !s.vpcId || (s.subnetIds.length > 0 && s.securityGroupId && s.availabilityZones.length === s.subnetIds.length),
+    {
+      message: 'a VPC placement needs subnetIds, one availabilityZones entry per subnet, and securityGroupId',
+      path: ['vpcId'],
+    },
+  )
   .refine((s) => Boolean(s.domainName) === Boolean(s.certificateArn), {
     message: 'a custom domain needs both domainName and certificateArn',
     path: ['domainName'],
@@ -204,7 +258,8 @@ export const settingsSchema = z
       });
       return;
     }
-    const off = s.authMode === 'service' ? 'authMode "service" has no OAuth' : s.oauth === false ? 'oauth is false' : undefined;
+    const off =
+      s.authMode === 'service' ? 'authMode "service" has no OAuth' : s.oauth === false ? 'oauth is false' : undefined;
     if (off !== undefined) {
       const given: [string, boolean][] = [
         ['oauthRedirectUris', s.oauthRedirectUris.length > 0],
@@ -213,18 +268,36 @@ export const settingsSchema = z
         ['oauthUpstreamClientSecretParameterName', s.oauthUpstreamClientSecretParameterName !== undefined],
         ['acceptCoderTokens', !s.acceptCoderTokens],
       ];
-      for (const [key, set] of given) if (set) ctx.addIssue({ code: 'custom', path: [key], message: `applies only with OAuth, and ${off}` });
+      for (const [key, set] of given)
+        if (set) ctx.addIssue({ code: 'custom', path: [key], message: `applies only with OAuth, and ${off}` });
       return;
     }
     // The operator's Coder app is an id and a secret together: one without the other cannot sign anyone in.
-    const [id, secret] = [s.oauthUpstreamClientId !== undefined, s.oauthUpstreamClientSecretParameterName !== undefined];
-    if (id && !secret) ctx.addIssue({ code: 'custom', path: ['oauthUpstreamClientSecretParameterName'], message: 'required with oauthUpstreamClientId: the Coder OAuth2 app is its id and its secret together' });
-    if (secret && !id) ctx.addIssue({ code: 'custom', path: ['oauthUpstreamClientId'], message: 'required with oauthUpstreamClientSecretParameterName: the Coder OAuth2 app is its id and its secret together' });
+    const [id, secret] = [
+      s.oauthUpstreamClientId !== undefined,
+      s.oauthUpstreamClientSecretParameterName !== undefined,
+    ];
+    if (id && !secret)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oauthUpstreamClientSecretParameterName'],
+        message: 'required with oauthUpstreamClientId: the Coder OAuth2 app is its id and its secret together',
+      });
+    if (secret && !id)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oauthUpstreamClientId'],
+        message:
+          'required with oauthUpstreamClientSecretParameterName: the Coder OAuth2 app is its id and its secret together',
+      });
   });
 
 export type SettingsInput = z.input<typeof settingsSchema>;
 /** The validated settings, with the defaults that depend on other settings resolved (oauth by authMode). */
-export type Settings = Omit<z.output<typeof settingsSchema>, 'oauth' | 'oauthKeyVersions'> & { oauth: boolean; oauthKeyVersions: number[] };
+export type Settings = Omit<z.output<typeof settingsSchema>, 'oauth' | 'oauthKeyVersions'> & {
+  oauth: boolean;
+  oauthKeyVersions: number[];
+};
 
 /** One refused setting: its name and what is wrong with it. */
 export interface SettingsIssue {
@@ -249,7 +322,9 @@ export class SettingsError extends Error {
 export function parseSettings(input: Record<string, unknown>, region?: string): Settings {
   const parsed = settingsSchema.safeParse(input);
   if (!parsed.success) {
-    throw new SettingsError(parsed.error.issues.map((i) => ({ setting: i.path.join('.') || 'settings', message: i.message })));
+    throw new SettingsError(
+      parsed.error.issues.map((i) => ({ setting: i.path.join('.') || 'settings', message: i.message })),
+    );
   }
   const settings: Settings = {
     ...parsed.data,
@@ -272,11 +347,18 @@ function regionIssues(s: Settings, region: string): SettingsIssue[] {
   for (const [setting, arn, shape] of arns) {
     const arnRegion = arn === undefined ? undefined : shape.exec(arn)?.[1];
     if (arnRegion !== undefined && arnRegion !== region) {
-      issues.push({ setting, message: `is in ${arnRegion}, but the stack deploys to ${region}: it must be in the stack's region` });
+      issues.push({
+        setting,
+        message: `is in ${arnRegion}, but the stack deploys to ${region}: it must be in the stack's region`,
+      });
     }
   }
   const foreignZones = s.availabilityZones.filter((zone) => !zone.startsWith(region));
-  if (foreignZones.length > 0) issues.push({ setting: 'availabilityZones', message: `${foreignZones.join(', ')} not in the stack's region ${region}` });
+  if (foreignZones.length > 0)
+    issues.push({
+      setting: 'availabilityZones',
+      message: `${foreignZones.join(', ')} not in the stack's region ${region}`,
+    });
   return issues;
 }
 
@@ -296,7 +378,9 @@ const EXAMPLES: Partial<Record<string, string>> = {
 export function settingsErrorLine(error: SettingsError): string {
   const parts = error.issues.map((i) => {
     const known = SETTING_NAMES.includes(i.setting);
-    return known ? `${i.setting}: ${i.message}; give it with -c ${i.setting}=${EXAMPLES[i.setting] ?? '<value>'} (or in cdk.json's context)` : `${i.setting}: ${i.message}`;
+    return known
+      ? `${i.setting}: ${i.message}; give it with -c ${i.setting}=${EXAMPLES[i.setting] ?? '<value>'} (or in cdk.json's context)`
+      : `${i.setting}: ${i.message}`;
   });
   return `invalid deployment settings: ${parts.join('; ')}`;
 }

@@ -60,7 +60,10 @@ export class CoderMcpStack extends Stack {
     const region = Stack.of(this).region;
     const s = parseSettings(props.settings, Token.isUnresolved(region) ? undefined : region);
     const tokenParameter = s.authMode === 'service' ? s.serviceTokenParameterName : undefined;
-    const logGroup = new logs.LogGroup(this, 'FunctionLogs', { retention: retention(s.logRetentionDays), removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new logs.LogGroup(this, 'FunctionLogs', {
+      retention: retention(s.logRetentionDays),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const oauthKey = s.oauth ? this.oauthKey() : undefined;
     const role = this.functionRole(s, logGroup, tokenParameter, oauthKey);
 
@@ -123,7 +126,12 @@ export class CoderMcpStack extends Stack {
   }
 
   /** Everything the function may do: write its logs, attach to the VPC when placed in one, read the service token, derive its OAuth keys. */
-  private functionRole(s: Settings, logGroup: logs.LogGroup, tokenParameter: string | undefined, oauthKey: kms.Key | undefined): iam.Role {
+  private functionRole(
+    s: Settings,
+    logGroup: logs.LogGroup,
+    tokenParameter: string | undefined,
+    oauthKey: kms.Key | undefined,
+  ): iam.Role {
     const role = new iam.Role(this, 'FunctionRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
     if (s.vpcId) {
@@ -143,17 +151,25 @@ export class CoderMcpStack extends Stack {
       );
     }
     // The operator's Coder app secret, kept with the AWS-managed aws/ssm key.
-    if (s.oauth && s.oauthUpstreamClientSecretParameterName) this.grantParameter(role, s.oauthUpstreamClientSecretParameterName, undefined);
+    if (s.oauth && s.oauthUpstreamClientSecretParameterName)
+      this.grantParameter(role, s.oauthUpstreamClientSecretParameterName, undefined);
     return role;
   }
 
   /** The role's `*` resources (cdk-nag IAM5), acknowledged in one entry naming every action that needs one. */
   private acknowledgeWildcards(role: iam.Role, s: Settings): void {
     const reasons = [
-      ...(s.vpcId ? [`Lambda's VPC network-interface actions (${VPC_ENI_ACTIONS.join(', ')}) are EC2 calls without resource-level permissions`] : []),
-      ...(s.tracing ? [`X-Ray's ${XRAY_ACTIONS.join(' and ')} (added by CDK for active tracing) have no resource-level permissions`] : []),
+      ...(s.vpcId
+        ? [
+            `Lambda's VPC network-interface actions (${VPC_ENI_ACTIONS.join(', ')}) are EC2 calls without resource-level permissions`,
+          ]
+        : []),
+      ...(s.tracing
+        ? [`X-Ray's ${XRAY_ACTIONS.join(' and ')} (added by CDK for active tracing) have no resource-level permissions`]
+        : []),
     ];
-    if (reasons.length > 0) Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: reasons.join('; ') });
+    if (reasons.length > 0)
+      Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: reasons.join('; ') });
   }
 
   /** ssm:GetParameter on exactly the named parameter, and kms:Decrypt through SSM with its customer-managed key when it has one. */
@@ -161,7 +177,9 @@ export class CoderMcpStack extends Stack {
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:GetParameter'],
-        resources: [Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') })],
+        resources: [
+          Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') }),
+        ],
       }),
     );
     // The AWS-managed aws/ssm key's own policy lets SSM decrypt for any principal allowed ssm:GetParameter,
@@ -178,7 +196,11 @@ export class CoderMcpStack extends Stack {
 
   private vpcPlacement(s: Settings): Pick<lambda.FunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
     if (!s.vpcId || !s.securityGroupId) return {};
-    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: s.vpcId, availabilityZones: s.availabilityZones, privateSubnetIds: s.subnetIds });
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: s.vpcId,
+      availabilityZones: s.availabilityZones,
+      privateSubnetIds: s.subnetIds,
+    });
     // Imported subnets without route tables warn that routeTable.routeTableId is undefined. Only the
     // subnet ids reach the template (the function's VpcConfig); nothing here adds routes or gateway endpoints.
     Validations.of(vpc).acknowledge({
@@ -201,7 +223,10 @@ function oauthEnvironment(s: Settings, key: kms.Key): Record<string, string> {
     MCP_OAUTH_KEY_VERSIONS: s.oauthKeyVersions.join(','),
     ...(s.oauthRedirectUris.length > 0 ? { MCP_OAUTH_REDIRECT_URIS: s.oauthRedirectUris.join(',') } : {}),
     ...(s.oauthUpstreamClientId && s.oauthUpstreamClientSecretParameterName
-      ? { MCP_OAUTH_UPSTREAM_CLIENT_ID: s.oauthUpstreamClientId, MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER: s.oauthUpstreamClientSecretParameterName }
+      ? {
+          MCP_OAUTH_UPSTREAM_CLIENT_ID: s.oauthUpstreamClientId,
+          MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER: s.oauthUpstreamClientSecretParameterName,
+        }
       : {}),
     MCP_ACCEPT_CODER_TOKENS: String(s.acceptCoderTokens),
   };

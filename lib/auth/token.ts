@@ -14,7 +14,10 @@ export interface Credentials {
 export function callerToken(headers: Headers): string | undefined {
   const session = headers.get('coder-session-token')?.trim();
   if (session) return session;
-  const bearer = headers.get('authorization')?.match(/^bearer\s+(.+)$/i)?.[1]?.trim();
+  const bearer = headers
+    .get('authorization')
+    ?.match(/^bearer\s+(.+)$/i)?.[1]
+    ?.trim();
   return bearer || undefined;
 }
 

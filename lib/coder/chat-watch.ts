@@ -13,7 +13,11 @@ export interface ChatWatch {
 }
 
 /** `onOpen` hears when the watch is up: events from before that moment were missed. */
-export function watchChats(coder: CoderClient, onChat: (chat: { id: string; status: string }) => void, onOpen?: () => void): ChatWatch {
+export function watchChats(
+  coder: CoderClient,
+  onChat: (chat: { id: string; status: string }) => void,
+  onOpen?: () => void,
+): ChatWatch {
   let ws: WebSocket | undefined;
   let closed = false;
   // The socket comes once `ws` is loaded (on first use, not at cold start); a watch closed before then never opens.

@@ -11,7 +11,15 @@ import { z } from 'zod';
 import type WebSocket from 'ws';
 import { traced, type Span } from '../tracing';
 import { loadWebSocket } from '../tunnel/websocket';
-import { CoderApiError, CoderBadResponseError, CoderTimeoutError, CoderUnreachableError, tokenRefusal, type CoderValidation, type TokenRefusal } from './errors';
+import {
+  CoderApiError,
+  CoderBadResponseError,
+  CoderTimeoutError,
+  CoderUnreachableError,
+  tokenRefusal,
+  type CoderValidation,
+  type TokenRefusal,
+} from './errors';
 
 export interface CoderClientOptions {
   /** Deployment URL, e.g. https://coder.example.com (no trailing slash needed). */
@@ -75,7 +83,10 @@ export class CoderClient {
 
   /** The same caller, with every call also bounded by `signal` (a wait window shorter than the call). */
   withSignal(signal: AbortSignal): CoderClient {
-    return new CoderClient({ ...this.opts, signal: this.opts.signal ? AbortSignal.any([this.opts.signal, signal]) : signal });
+    return new CoderClient({
+      ...this.opts,
+      signal: this.opts.signal ? AbortSignal.any([this.opts.signal, signal]) : signal,
+    });
   }
 
   /** Reports a refusal of the token seen outside this client's own calls (e.g. a refused PTY upgrade), as its calls report theirs. */
@@ -90,7 +101,9 @@ export class CoderClient {
   /** One REST call; with tracing on, one X-Ray subsegment named by method and path (never the query: it may carry names a caller searched for). */
   request<T>(method: string, path: string, opts: RequestOptions<T>): Promise<T> {
     const url = this.url(path, opts.query);
-    return traced(`coder ${method} ${url.pathname}`, (span) => this.call(method, url, opts, span), { annotations: { http_method: method, coder_path: url.pathname } });
+    return traced(`coder ${method} ${url.pathname}`, (span) => this.call(method, url, opts, span), {
+      annotations: { http_method: method, coder_path: url.pathname },
+    });
   }
 
   private async call<T>(method: string, url: URL, opts: RequestOptions<T>, span: Span): Promise<T> {
@@ -119,14 +132,25 @@ export class CoderClient {
     const url = this.url(path, query);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const WebSocketClass = await loadWebSocket();
-    return new WebSocketClass(url, { headers: { 'Coder-Session-Token': this.opts.token }, perMessageDeflate: false, handshakeTimeout: this.opts.requestTimeoutMs });
+    return new WebSocketClass(url, {
+      headers: { 'Coder-Session-Token': this.opts.token },
+      perMessageDeflate: false,
+      handshakeTimeout: this.opts.requestTimeoutMs,
+    });
   }
 
   /** Reads a coderd WebSocket that sends one JSON value per frame until the server closes it; `onItem` sees each as it arrives. */
-  readJsonStream<T>(path: string, query: Record<string, string | undefined>, schema: z.ZodType<T>, onItem?: (item: T) => void): Promise<T[]> {
+  readJsonStream<T>(
+    path: string,
+    query: Record<string, string | undefined>,
+    schema: z.ZodType<T>,
+    onItem?: (item: T) => void,
+  ): Promise<T[]> {
     const url = this.url(path, query);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    return traced(`coder GET ${url.pathname}`, () => this.streamJson(url, schema, onItem), { annotations: { http_method: 'GET', coder_path: url.pathname } });
+    return traced(`coder GET ${url.pathname}`, () => this.streamJson(url, schema, onItem), {
+      annotations: { http_method: 'GET', coder_path: url.pathname },
+    });
   }
 
   private async streamJson<T>(url: URL, schema: z.ZodType<T>, onItem: ((item: T) => void) | undefined): Promise<T[]> {
@@ -145,7 +169,8 @@ export class CoderClient {
         ws.terminate();
         reject(err);
       };
-      const onAbort = () => fail(new CoderTimeoutError(`GET ${redact(url)}: the call's deadline passed while reading the log stream`));
+      const onAbort = () =>
+        fail(new CoderTimeoutError(`GET ${redact(url)}: the call's deadline passed while reading the log stream`));
       signal?.addEventListener('abort', onAbort, { once: true });
       if (signal?.aborted) return onAbort();
       ws.on('unexpected-response', (_req, res) => {
@@ -158,7 +183,8 @@ export class CoderClient {
       });
       ws.on('message', (data) => {
         const parsed = schema.safeParse(safeJson(data.toString()));
-        if (!parsed.success) return fail(new CoderBadResponseError(`GET ${redact(url)}: unexpected log message from Coder`));
+        if (!parsed.success)
+          return fail(new CoderBadResponseError(`GET ${redact(url)}: unexpected log message from Coder`));
         items.push(parsed.data);
         onItem?.(parsed.data);
       });
@@ -167,24 +193,41 @@ export class CoderClient {
         signal?.removeEventListener('abort', onAbort);
         // coderd closes the stream normally when the job is done; anything else means the logs are incomplete.
         if (code === 1000 || code === 1005) resolve(items);
-        else reject(new CoderUnreachableError(`GET ${redact(url)}: the log stream closed early (${code} ${reason.toString()})`.trim()));
+        else
+          reject(
+            new CoderUnreachableError(
+              `GET ${redact(url)}: the log stream closed early (${code} ${reason.toString()})`.trim(),
+            ),
+          );
       });
     });
   }
 
-  private async send(method: string, url: URL, headers: Record<string, string>, body: Uint8Array | string | undefined): Promise<RawResponse> {
+  private async send(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: Uint8Array | string | undefined,
+  ): Promise<RawResponse> {
     const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs);
     const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, timeout]) : timeout;
     try {
       return await exchange(method, url, headers, body, signal);
     } catch (err) {
       if (timeout.aborted) {
-        throw new CoderTimeoutError(`${method} ${redact(url)}: Coder did not answer within ${this.opts.requestTimeoutMs} ms`, { cause: err });
+        throw new CoderTimeoutError(
+          `${method} ${redact(url)}: Coder did not answer within ${this.opts.requestTimeoutMs} ms`,
+          { cause: err },
+        );
       }
       if (this.opts.signal?.aborted) {
-        throw new CoderTimeoutError(`${method} ${redact(url)}: the call's deadline passed before Coder answered`, { cause: err });
+        throw new CoderTimeoutError(`${method} ${redact(url)}: the call's deadline passed before Coder answered`, {
+          cause: err,
+        });
       }
-      throw new CoderUnreachableError(`${method} ${redact(url)}: cannot reach Coder: ${describeNetworkError(err)}`, { cause: err });
+      throw new CoderUnreachableError(`${method} ${redact(url)}: cannot reach Coder: ${describeNetworkError(err)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -194,7 +237,9 @@ export class CoderClient {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : '';
-      throw new CoderBadResponseError(`${method} ${redact(url)}: Coder answered ${res.status} with a body this server cannot use${where}`);
+      throw new CoderBadResponseError(
+        `${method} ${redact(url)}: Coder answered ${res.status} with a body this server cannot use${where}`,
+      );
     }
     return parsed.data;
   }
@@ -203,14 +248,27 @@ export class CoderClient {
     return this.apiErrorFromText(method, url, res.status, res.contentType, res.text);
   }
 
-  private apiErrorFromText(method: string, url: URL, status: number, contentType: string | undefined, text: string): CoderApiError {
+  private apiErrorFromText(
+    method: string,
+    url: URL,
+    status: number,
+    contentType: string | undefined,
+    text: string,
+  ): CoderApiError {
     const parsed = coderErrorBody.safeParse(safeJson(text));
     const json = contentType?.includes('application/json') === true && parsed.success;
     const refusal = tokenRefusal(status, json ? parsed.data.message : undefined);
     if (refusal) this.opts.onUnauthorized?.(refusal);
     if (json) {
       const validations: CoderValidation[] = parsed.data.validations ?? [];
-      return new CoderApiError(method, redact(url), status, parsed.data.message ?? '', parsed.data.detail || undefined, validations);
+      return new CoderApiError(
+        method,
+        redact(url),
+        status,
+        parsed.data.message ?? '',
+        parsed.data.detail || undefined,
+        validations,
+      );
     }
     // codersdk does the same for non-JSON bodies: name the content type, keep the start of the body as the detail.
     const message = `unexpected non-JSON response "${contentType ?? 'none'}"`;
@@ -219,19 +277,39 @@ export class CoderClient {
 }
 
 /** One HTTP exchange on the process's keep-alive agent. A reused socket the server had already closed is retried once (Node's documented pattern). */
-function exchange(method: string, url: URL, headers: Record<string, string>, body: Uint8Array | string | undefined, signal: AbortSignal, retried = false): Promise<RawResponse> {
+function exchange(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body: Uint8Array | string | undefined,
+  signal: AbortSignal,
+  retried = false,
+): Promise<RawResponse> {
   const lib = url.protocol === 'https:' ? https : http;
   const agent = url.protocol === 'https:' ? AGENTS.https : AGENTS.http;
   return new Promise<RawResponse>((resolve, reject) => {
-    const req = lib.request(url, { method, headers: { ...headers, ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) }, agent, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const type = res.headers['content-type'];
-        resolve({ status: res.statusCode ?? 0, contentType: typeof type === 'string' ? type : undefined, text: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', reject);
-    });
+    const req = lib.request(
+      url,
+      {
+        method,
+        headers: { ...headers, ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) },
+        agent,
+        signal,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const type = res.headers['content-type'];
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: typeof type === 'string' ? type : undefined,
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (!retried && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !signal.aborted) {
         exchange(method, url, headers, body, signal, true).then(resolve, reject);
@@ -254,7 +332,8 @@ function safeJson(text: string): unknown {
 /** URLs carry no token (it travels in a header), but a caller-built query could; drop known token parameters anyway. */
 function redact(url: URL): string {
   const copy = new URL(url);
-  for (const k of ['coder_session_token', 'access_token']) if (copy.searchParams.has(k)) copy.searchParams.set(k, 'REDACTED');
+  for (const k of ['coder_session_token', 'access_token'])
+    if (copy.searchParams.has(k)) copy.searchParams.set(k, 'REDACTED');
   return copy.toString();
 }
 

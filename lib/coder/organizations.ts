@@ -78,4 +78,3 @@ async function describeMemberships(coder: CoderClient, ids: readonly string[]): 
     return ids.join(', ');
   }
 }
-

@@ -99,7 +99,12 @@ export const appHostSchema = z.looseObject({ host: z.string() });
 export const authcheckResponseSchema = z.record(z.string(), z.boolean());
 
 /** codersdk.TemplateVersion: returned whole by coder_create_template_version. */
-export const templateVersionSchema = z.looseObject({ id: z.string(), name: z.string(), organization_id: z.string(), job: jobSchema });
+export const templateVersionSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  organization_id: z.string(),
+  job: jobSchema,
+});
 
 /** codersdk.TemplateVersionParameter: returned whole by coder_template_version_parameters and coder_get_template. */
 export const templateVersionParameterSchema = z.looseObject({ name: z.string(), type: z.string() });

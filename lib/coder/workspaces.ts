@@ -37,21 +37,32 @@ export async function resolveWorkspace(coder: CoderClient, identifier: string): 
     }
   }
   const [owner, name] = parts.length === 2 ? [parts[0] || 'me', parts[1] ?? ''] : ['me', parts[0] ?? ''];
-  return coder.get(`/api/v2/users/${encodeURIComponent(owner)}/workspace/${encodeURIComponent(name)}`, workspaceSchema, {
-    include_deleted: 'false',
-  });
+  return coder.get(
+    `/api/v2/users/${encodeURIComponent(owner)}/workspace/${encodeURIComponent(name)}`,
+    workspaceSchema,
+    {
+      include_deleted: 'false',
+    },
+  );
 }
 
 /**
  * Starts a stopped workspace and waits for its build, or says why it cannot be started (contract §2.2 step 3).
  * With `autoStart` off (read-only mode) a workspace that is not started is only reported.
  */
-export async function ensureStarted(coder: CoderClient, ws: Workspace, progress: Progress = NO_PROGRESS, autoStart = true): Promise<Workspace> {
+export async function ensureStarted(
+  coder: CoderClient,
+  ws: Workspace,
+  progress: Progress = NO_PROGRESS,
+  autoStart = true,
+): Promise<Workspace> {
   const build = ws.latest_build;
   if (build.transition === 'start') return ws;
   if (build.transition === 'delete') throw new ResourceError(`workspace ${JSON.stringify(ws.name)} is deleted`);
   if (!autoStart) {
-    throw new ResourceError(`workspace ${JSON.stringify(ws.name)} is stopped; read-only mode does not start workspaces: start it first, or call without read-only mode`);
+    throw new ResourceError(
+      `workspace ${JSON.stringify(ws.name)} is stopped; read-only mode does not start workspaces: start it first, or call without read-only mode`,
+    );
   }
   if (build.job.status === 'failed') throw new ResourceError(`workspace ${JSON.stringify(ws.name)} is in failed state`);
   if (build.status !== 'stopped') {
@@ -65,12 +76,19 @@ export async function ensureStarted(coder: CoderClient, ws: Workspace, progress:
     .catch((err: unknown) => {
       throw prefixError('failed to start workspace', err);
     });
-  if (!started.job.completed_at) await waitForBuild(coder, started.id, (log) => progress.report(`starting ${JSON.stringify(ws.name)}: ${log.output}`));
+  if (!started.job.completed_at)
+    await waitForBuild(coder, started.id, (log) =>
+      progress.report(`starting ${JSON.stringify(ws.name)}: ${log.output}`),
+    );
   return coder.get(`/api/v2/workspaces/${ws.id}`, workspaceSchema);
 }
 
 /** Follows the build's logs until coderd closes the stream (its completion signal), then checks how the job ended. */
-async function waitForBuild(coder: CoderClient, buildId: string, onLog: (log: { output: string }) => void): Promise<void> {
+async function waitForBuild(
+  coder: CoderClient,
+  buildId: string,
+  onLog: (log: { output: string }) => void,
+): Promise<void> {
   try {
     await coder.readJsonStream(`/api/v2/workspacebuilds/${buildId}/logs`, { follow: 'true' }, logSchema, onLog);
     const { job } = await coder.get(`/api/v2/workspacebuilds/${buildId}`, buildSchema);
@@ -81,14 +99,18 @@ async function waitForBuild(coder: CoderClient, buildId: string, onLog: (log: { 
   }
 }
 
-
 export interface WorkspaceAndAgent {
   workspace: Workspace;
   agent: WorkspaceAgent;
 }
 
 /** `[owner/]workspace[.agent]` → the workspace (auto-started) and one agent; errors read `failed to find workspace: ...`. */
-export async function findWorkspaceAndAgent(coder: CoderClient, input: string, progress: Progress = NO_PROGRESS, autoStart = true): Promise<WorkspaceAndAgent> {
+export async function findWorkspaceAndAgent(
+  coder: CoderClient,
+  input: string,
+  progress: Progress = NO_PROGRESS,
+  autoStart = true,
+): Promise<WorkspaceAndAgent> {
   try {
     const [workspaceRef = '', agentRef] = normalizeWorkspaceInput(input).split('.');
     const workspace = await ensureStarted(coder, await resolveWorkspace(coder, workspaceRef), progress, autoStart);
@@ -104,7 +126,8 @@ export function pickAgent(ws: Workspace, agentRef: string | undefined): Workspac
   const names = `[${agents.map((a) => a.name).join(' ')}]`;
   if (agentRef) {
     const match = agents.find((a) => a.name === agentRef || a.id === agentRef);
-    if (!match) throw new ResourceError(`agent not found by name ${JSON.stringify(agentRef)}, available agents: ${names}`);
+    if (!match)
+      throw new ResourceError(`agent not found by name ${JSON.stringify(agentRef)}, available agents: ${names}`);
     return match;
   }
   const [only, ...rest] = agents;

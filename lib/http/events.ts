@@ -72,11 +72,14 @@ export function toRequest(parsed: ParsedEvent): AdaptedRequest {
 
 function fromRestEvent(e: RestEvent): AdaptedRequest {
   const headers = new Headers();
-  for (const [k, values] of Object.entries(e.multiValueHeaders ?? {})) for (const v of values ?? []) headers.append(k, v);
+  for (const [k, values] of Object.entries(e.multiValueHeaders ?? {}))
+    for (const v of values ?? []) headers.append(k, v);
   for (const [k, v] of Object.entries(e.headers ?? {})) if (v !== undefined && !headers.has(k)) headers.set(k, v);
   const query = new URLSearchParams();
-  for (const [k, values] of Object.entries(e.multiValueQueryStringParameters ?? {})) for (const v of values ?? []) query.append(k, v);
-  for (const [k, v] of Object.entries(e.queryStringParameters ?? {})) if (v !== undefined && !query.has(k)) query.set(k, v);
+  for (const [k, values] of Object.entries(e.multiValueQueryStringParameters ?? {}))
+    for (const v of values ?? []) query.append(k, v);
+  for (const [k, v] of Object.entries(e.queryStringParameters ?? {}))
+    if (v !== undefined && !query.has(k)) query.set(k, v);
   // event.path is the resource path; requestContext.path is what the client called (stage or base path in front).
   const outer = e.requestContext.path ?? e.path;
   const basePath = outer.endsWith(e.path) ? outer.slice(0, outer.length - e.path.length).replace(/\/+$/, '') : '';
@@ -94,10 +97,19 @@ function fromHttpEvent(e: HttpEvent): AdaptedRequest {
   if (e.cookies && e.cookies.length > 0) headers.set('cookie', e.cookies.join('; '));
   const stage = e.requestContext.stage;
   const stagePrefix = stage && stage !== '$default' ? `/${stage}` : '';
-  const basePath = stagePrefix && (e.rawPath === stagePrefix || e.rawPath.startsWith(`${stagePrefix}/`)) ? stagePrefix : '';
+  const basePath =
+    stagePrefix && (e.rawPath === stagePrefix || e.rawPath.startsWith(`${stagePrefix}/`)) ? stagePrefix : '';
   const host = headers.get('host') ?? e.requestContext.domainName ?? 'localhost';
   return {
-    request: buildRequest(e.requestContext.http.method, host, headers, e.rawPath, e.rawQueryString ?? '', e.body, e.isBase64Encoded),
+    request: buildRequest(
+      e.requestContext.http.method,
+      host,
+      headers,
+      e.rawPath,
+      e.rawQueryString ?? '',
+      e.body,
+      e.isBase64Encoded,
+    ),
     basePath,
     requestId: e.requestContext.requestId,
   };

@@ -39,7 +39,13 @@ export async function toResult(kind: ParsedEvent['kind'], response: Response): P
   });
   const cookies = response.headers.getSetCookie();
   if (kind === 'http') {
-    return { statusCode: response.status, headers, ...(cookies.length > 0 ? { cookies } : {}), body, isBase64Encoded: !text };
+    return {
+      statusCode: response.status,
+      headers,
+      ...(cookies.length > 0 ? { cookies } : {}),
+      body,
+      isBase64Encoded: !text,
+    };
   }
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [key, value] of Object.entries(headers)) multiValueHeaders[key] = [value];

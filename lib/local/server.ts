@@ -66,17 +66,25 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
 
 async function serve(req: http.IncomingMessage, res: http.ServerResponse, opts: LocalServerOptions): Promise<void> {
   if (!LOOPBACK_HOST.test(req.headers.host ?? '')) {
-    return send(res, 403, { message: `Forbidden: Host ${JSON.stringify(req.headers.host ?? '')} is not a loopback name` });
+    return send(res, 403, {
+      message: `Forbidden: Host ${JSON.stringify(req.headers.host ?? '')} is not a loopback name`,
+    });
   }
   const body = await readBody(req);
   if (body === 'too-large') {
     // Only POST /mcp takes a body worth sending, so the answer is the JSON-RPC error MCP clients read.
     res.setHeader('connection', 'close');
-    return writeResponse(res, rpcError(413, INVALID_REQUEST, tooLargeMessage(GATEWAY_MAX_BODY, "API Gateway's payload limit")));
+    return writeResponse(
+      res,
+      rpcError(413, INVALID_REQUEST, tooLargeMessage(GATEWAY_MAX_BODY, "API Gateway's payload limit")),
+    );
   }
   const started = Date.now();
   const context: LambdaContext | undefined = opts.invocationTimeoutMs
-    ? { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => started + (opts.invocationTimeoutMs ?? 0) - Date.now() }
+    ? {
+        awsRequestId: randomUUID(),
+        getRemainingTimeInMillis: () => started + (opts.invocationTimeoutMs ?? 0) - Date.now(),
+      }
     : undefined;
   const { response } = await opts.respond(toHttpApiEvent(req, body), context);
   await writeResponse(res, response);
@@ -125,14 +133,22 @@ export function toHttpApiEvent(req: http.IncomingMessage, body: Buffer) {
       apiId: 'local',
       domainName: req.headers.host ?? 'localhost',
       domainPrefix: 'local',
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey: '$default',
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    ...(body.length > 0 ? { body: text ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !text } : { isBase64Encoded: false }),
+    ...(body.length > 0
+      ? { body: text ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !text }
+      : { isBase64Encoded: false }),
   };
 }
 

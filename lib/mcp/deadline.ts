@@ -16,6 +16,14 @@ export interface DeadlineInputs {
 /** coderd ends every MCP tool handler after 5 minutes; a longer MCP_TOOL_TIMEOUT_MS does not lift that. */
 export const CODERD_HANDLER_CAP_MS = 5 * 60_000;
 
-export function callBudgetMs({ toolTimeoutMs, remainingMs, marginMs, integrationTimeoutMs = Infinity }: DeadlineInputs): number {
-  return Math.max(0, Math.min(toolTimeoutMs, CODERD_HANDLER_CAP_MS, remainingMs - marginMs, integrationTimeoutMs - marginMs));
+export function callBudgetMs({
+  toolTimeoutMs,
+  remainingMs,
+  marginMs,
+  integrationTimeoutMs = Infinity,
+}: DeadlineInputs): number {
+  return Math.max(
+    0,
+    Math.min(toolTimeoutMs, CODERD_HANDLER_CAP_MS, remainingMs - marginMs, integrationTimeoutMs - marginMs),
+  );
 }

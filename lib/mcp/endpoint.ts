@@ -25,7 +25,14 @@ import { sharedPool } from '../tunnel/shared';
 import { callerCredentials } from '../oauth/access';
 import type { Tool } from '../tools/types';
 import { ConfigError } from '../errors';
-import { offeredTools, operatorSurface, requestedSurface, tighten, ToolFilterError, type SurfaceRule } from './tool-surface';
+import {
+  offeredTools,
+  operatorSurface,
+  requestedSurface,
+  tighten,
+  ToolFilterError,
+  type SurfaceRule,
+} from './tool-surface';
 import { callBudgetMs } from './deadline';
 import { screenBody } from './envelope';
 import { HeldArguments } from './held-arguments';
@@ -44,12 +51,20 @@ export interface EndpointContext {
 export async function handleMcp(request: Request, ctx: EndpointContext): Promise<Response> {
   const origin = request.headers.get('origin');
   if (!isOriginAllowed(origin, ctx.config.allowedOrigins)) {
-    return rpcError(403, -32000, `Forbidden: origin ${JSON.stringify(origin)} is not allowed; add it to MCP_ALLOWED_ORIGINS`);
+    return rpcError(
+      403,
+      -32000,
+      `Forbidden: origin ${JSON.stringify(origin)} is not allowed; add it to MCP_ALLOWED_ORIGINS`,
+    );
   }
   const cors = corsHeaders(origin);
-  if (request.method === 'OPTIONS' && origin !== null) return new Response(null, { status: 204, headers: preflightHeaders(origin) });
+  if (request.method === 'OPTIONS' && origin !== null)
+    return new Response(null, { status: 204, headers: preflightHeaders(origin) });
   if (request.method !== 'POST') {
-    return rpcError(405, -32000, 'Method not allowed: this server is stateless and accepts only POST', { allow: 'POST', ...cors });
+    return rpcError(405, -32000, 'Method not allowed: this server is stateless and accepts only POST', {
+      allow: 'POST',
+      ...cors,
+    });
   }
   const url = new URL(request.url);
   const toolset = url.searchParams.get('toolset') || 'standard';
@@ -110,7 +125,12 @@ async function serveMcp(
     tools: offered.tools,
     withheld: (name) => withheldReason(name, offered.surface, offered.chats),
     callBudgetMs: () =>
-      callBudgetMs({ toolTimeoutMs: config.toolTimeoutMs, remainingMs: ctx.remainingMs(), marginMs: config.deadlineMarginMs, integrationTimeoutMs: config.integrationTimeoutMs }),
+      callBudgetMs({
+        toolTimeoutMs: config.toolTimeoutMs,
+        remainingMs: ctx.remainingMs(),
+        marginMs: config.deadlineMarginMs,
+        integrationTimeoutMs: config.integrationTimeoutMs,
+      }),
     progressIntervalMs: config.progressIntervalMs,
     context: (signal, deadlineAt, progress) => {
       const coder = new CoderClient({
@@ -122,7 +142,14 @@ async function serveMcp(
       });
       // Built on the first call, from this configuration; a refreshed one reaches the same pool here.
       const pool = sharedPool(config.tunnel, { onEvent: recordTunnelEvent, onLeasesInUse: recordLeasesInUse });
-      const agents = new AgentAccess({ coder, coderUrl: config.coderUrl, token: credentials.token, pool, outputCapBytes: config.outputCapBytes, progress });
+      const agents = new AgentAccess({
+        coder,
+        coderUrl: config.coderUrl,
+        token: credentials.token,
+        pool,
+        outputCapBytes: config.outputCapBytes,
+        progress,
+      });
       return { signal, coder, agents, budgetMs: () => deadlineAt - Date.now(), progress, autoStart: true };
     },
   });
@@ -185,9 +212,12 @@ function withDefaultAccept(request: Request): Request {
 /** Why a tool this server has is missing from a request's list, in words the caller can act on. */
 function withheldReason(name: string, surface: SurfaceRule, chats: boolean): string | undefined {
   if (!CATALOG.names.includes(name)) return undefined;
-  if (surface.tools && !surface.tools.has(name)) return 'is not among the tools this request may use (a tool filter: ?tools=, Coder-MCP-Tools or the operator\'s MCP_ALLOWED_TOOLS)';
-  if (!chats && isChatTool(name)) return 'needs the chats API (Coder Agents), which this Coder deployment does not serve';
-  if (surface.readOnly) return 'changes things, and this request is read-only (?readonly=true, Coder-MCP-Read-Only or the operator\'s MCP_READ_ONLY)';
+  if (surface.tools && !surface.tools.has(name))
+    return "is not among the tools this request may use (a tool filter: ?tools=, Coder-MCP-Tools or the operator's MCP_ALLOWED_TOOLS)";
+  if (!chats && isChatTool(name))
+    return 'needs the chats API (Coder Agents), which this Coder deployment does not serve';
+  if (surface.readOnly)
+    return "changes things, and this request is read-only (?readonly=true, Coder-MCP-Read-Only or the operator's MCP_READ_ONLY)";
   return 'is not in this toolset';
 }
 
@@ -234,7 +264,13 @@ async function checkToken(credentials: Credentials, ctx: EndpointContext): Promi
 function tokenRejected(credentials: Credentials, ctx: EndpointContext, refusal: TokenRefusal): Rejection {
   if (credentials.source === 'service') {
     // Not the caller's fault, and not something an OAuth flow can fix: say what the operator must do.
-    return (cors) => rpcError(502, -32000, 'Coder rejected the service token configured in CODER_SESSION_TOKEN; replace it with a valid token', cors);
+    return (cors) =>
+      rpcError(
+        502,
+        -32000,
+        'Coder rejected the service token configured in CODER_SESSION_TOKEN; replace it with a valid token',
+        cors,
+      );
   }
   const message =
     refusal === 'audience'
@@ -247,16 +283,24 @@ const CALLER_REFUSED = {
   invalid: 'Unauthorized: the access token is not valid here; sign in again',
   expired: 'Unauthorized: the access token has expired; refresh it or sign in again',
   audience: 'Unauthorized: the access token was issued for another server; sign in again',
-  coder_tokens_off: 'Unauthorized: this server accepts only the tokens it issues; sign in with OAuth instead of sending a Coder token',
+  coder_tokens_off:
+    'Unauthorized: this server accepts only the tokens it issues; sign in with OAuth instead of sending a Coder token',
 } as const;
 
 function noCredentialsMessage(config: Config): string {
   const header = 'send your Coder token as "Authorization: Bearer <token>" or "Coder-Session-Token"';
   if (!config.oauth) return `Unauthorized: ${header}`;
-  return config.acceptCoderTokens ? `Unauthorized: sign in with OAuth, or ${header}` : 'Unauthorized: sign in with OAuth';
+  return config.acceptCoderTokens
+    ? `Unauthorized: sign in with OAuth, or ${header}`
+    : 'Unauthorized: sign in with OAuth';
 }
 
-function unauthorized(ctx: EndpointContext, cors: Record<string, string>, message: string, refusal?: ChallengeReason): Response {
+function unauthorized(
+  ctx: EndpointContext,
+  cors: Record<string, string>,
+  message: string,
+  refusal?: ChallengeReason,
+): Response {
   const challenge = refusal ? bearerChallenge(ctx.urls, 'invalid_token', refusal) : bearerChallenge(ctx.urls);
   return rpcError(401, -32001, message, { 'www-authenticate': challenge, ...cors });
 }

@@ -86,7 +86,8 @@ function messageProblem(message: unknown): string | undefined {
   if (message.jsonrpc !== '2.0') return '"jsonrpc" must be "2.0"';
   if ('method' in message && typeof message.method !== 'string') return '"method" must be a string';
   // MCP forbids a null id, which plain JSON-RPC would allow.
-  if ('id' in message && !(typeof message.id === 'string' || Number.isSafeInteger(message.id))) return '"id" must be a string or an integer';
+  if ('id' in message && !(typeof message.id === 'string' || Number.isSafeInteger(message.id)))
+    return '"id" must be a string or an integer';
   if ('params' in message && !isPlainObject(message.params)) return '"params" must be an object';
   if (!('method' in message) && !('result' in message) && !('error' in message)) {
     return 'a message needs a "method" (a response needs a "result" or an "error")';

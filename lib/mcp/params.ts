@@ -68,7 +68,8 @@ export function screenParams(transport: Transport, held: HeldArguments): void {
  */
 function holdToolArguments(message: JSONRPCRequest, held: HeldArguments): JSONRPCRequest {
   const { params } = message;
-  if (message.method !== 'tools/call' || !params || typeof params.name !== 'string' || !('arguments' in params)) return message;
+  if (message.method !== 'tools/call' || !params || typeof params.name !== 'string' || !('arguments' in params))
+    return message;
   if (isObject(params.arguments)) return message;
   held.hold(message.id, params.arguments);
   return { ...message, params: { ...params, arguments: {} } };
@@ -89,7 +90,9 @@ function describeIssue(issue: Issue, input: unknown): string {
   }
   if (issue.code === 'invalid_union') {
     // e.g. a progress token: string | number. Name the alternatives when each is a plain type check.
-    const expected = issue.errors.map((branch) => (branch.length === 1 && branch[0]?.code === 'invalid_type' ? branch[0].expected : undefined));
+    const expected = issue.errors.map((branch) =>
+      branch.length === 1 && branch[0]?.code === 'invalid_type' ? branch[0].expected : undefined,
+    );
     if (expected.every((e) => e !== undefined) && value !== undefined) {
       return `${path} must be ${expected.map(kindName).join(' or ')}, not ${kindOf(value)}`;
     }

@@ -26,13 +26,18 @@ export function progressReporter(
   let progress = 0;
   const report = (message: string) => {
     progress += 1;
-    send({ method: 'notifications/progress', params: { progressToken: token, progress, message } }).catch(() => undefined);
+    send({ method: 'notifications/progress', params: { progressToken: token, progress, message } }).catch(
+      () => undefined,
+    );
   };
   return {
     report,
     keepAlive: (what) => {
       const started = Date.now();
-      const timer = setInterval(() => report(`${what}: still running after ${Math.round((Date.now() - started) / 1000)} s`), intervalMs);
+      const timer = setInterval(
+        () => report(`${what}: still running after ${Math.round((Date.now() - started) / 1000)} s`),
+        intervalMs,
+      );
       return () => clearInterval(timer);
     },
   };

@@ -22,7 +22,11 @@ export function registerPrompts(server: Server, prompts: readonly PromptSpec[]):
     prompts: prompts.map((p) => ({
       name: p.name,
       description: p.description,
-      arguments: p.arguments.map((a) => ({ name: a.name, description: a.description, ...(a.required ? { required: true } : {}) })),
+      arguments: p.arguments.map((a) => ({
+        name: a.name,
+        description: a.description,
+        ...(a.required ? { required: true } : {}),
+      })),
     })),
   }));
   server.setRequestHandler(GetPromptRequestSchema, (req) => {

@@ -6,7 +6,12 @@
  * tool's `outputSchema` (lib/tools/output.ts).
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, ErrorCode, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  ErrorCode,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { AppError, DeadlineError } from '../errors';
 import { ArgumentValidationError } from '../tools/arguments';
@@ -55,7 +60,11 @@ export function createMcpServer(opts: McpServerOptions): Server {
   const prompts = promptsFor(opts.tools);
   const server = new Server(
     { name: SERVER_NAME, version: opts.version },
-    { capabilities: { tools: { listChanged: true }, logging: {}, ...promptsCapability(prompts) }, instructions: INSTRUCTIONS, jsonSchemaValidator: NO_SCHEMA_VALIDATION },
+    {
+      capabilities: { tools: { listChanged: true }, logging: {}, ...promptsCapability(prompts) },
+      instructions: INSTRUCTIONS,
+      jsonSchemaValidator: NO_SCHEMA_VALIDATION,
+    },
   );
   registerPrompts(server, prompts);
   const byName = new Map(opts.tools.map((t) => [t.name, t]));
@@ -77,7 +86,10 @@ export function createMcpServer(opts: McpServerOptions): Server {
     // As coderd's go-sdk: an unknown tool is the request's fault (-32602), whatever its arguments.
     if (!tool) {
       const why = opts.withheld?.(req.params.name);
-      throw new RpcError(ErrorCode.InvalidParams, why ? `tool ${echoName(req.params.name)} ${why}` : `unknown tool ${echoName(req.params.name)}`);
+      throw new RpcError(
+        ErrorCode.InvalidParams,
+        why ? `tool ${echoName(req.params.name)} ${why}` : `unknown tool ${echoName(req.params.name)}`,
+      );
     }
     const progress = progressReporter(req.params._meta?.progressToken, extra.sendNotification, opts.progressIntervalMs);
     return runTool(tool, held.found ? held.value : req.params.arguments, opts, extra.signal, progress);
@@ -85,7 +97,13 @@ export function createMcpServer(opts: McpServerOptions): Server {
   return server;
 }
 
-async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, clientSignal: AbortSignal, progress: Progress): Promise<CallToolResult> {
+async function runTool(
+  tool: Tool,
+  args: unknown,
+  opts: McpServerOptions,
+  clientSignal: AbortSignal,
+  progress: Progress,
+): Promise<CallToolResult> {
   const started = Date.now();
   const done = (outcome: 'ok' | 'error', code?: string) => {
     const ms = Date.now() - started;
@@ -106,7 +124,10 @@ async function runTool(tool: Tool, args: unknown, opts: McpServerOptions, client
     done('ok');
     // coderd's Go JSON encoder ends its output with a newline; keep it so results read the same.
     const text = `${JSON.stringify(result.value ?? null)}\n`;
-    return { content: [{ type: 'text', text }], ...(result.structured ? { structuredContent: result.structured } : {}) };
+    return {
+      content: [{ type: 'text', text }],
+      ...(result.structured ? { structuredContent: result.structured } : {}),
+    };
   } catch (err) {
     done('error', err instanceof AppError ? err.code : 'internal');
     if (!(err instanceof AppError)) {
@@ -126,7 +147,8 @@ export const INTERNAL_TOOL_FAILURE = 'internal error: the tool failed unexpected
  * as the HTTP layer answers an unexpected fault.
  */
 function errorText(tool: Tool, err: unknown): string {
-  if (err instanceof ArgumentValidationError) return JSON.stringify({ error: err.message, expectedSchema: tool.inputSchema });
+  if (err instanceof ArgumentValidationError)
+    return JSON.stringify({ error: err.message, expectedSchema: tool.inputSchema });
   return err instanceof AppError ? err.message : INTERNAL_TOOL_FAILURE;
 }
 

@@ -34,7 +34,9 @@ export class ToolFilterError extends Error {
 
 /** The request's own choice; throws ToolFilterError for an unknown name or a malformed flag. */
 export function requestedSurface(url: URL, headers: Headers, catalog: ToolCatalog): SurfaceRule {
-  const readOnly = flagOf('readonly', url.searchParams.get('readonly')) || flagOf('Coder-MCP-Read-Only', headers.get('coder-mcp-read-only'));
+  const readOnly =
+    flagOf('readonly', url.searchParams.get('readonly')) ||
+    flagOf('Coder-MCP-Read-Only', headers.get('coder-mcp-read-only'));
   let tools: ReadonlySet<string> | undefined;
   for (const list of [url.searchParams.get('tools'), headers.get('coder-mcp-tools')]) {
     if (list !== null) tools = intersect(tools, namesIn(list.split(','), catalog));
@@ -55,7 +57,9 @@ export function tighten(operator: SurfaceRule, request: SurfaceRule): SurfaceRul
 export function offeredTools(tools: readonly Tool[], rule: SurfaceRule): Tool[] {
   const allowed = rule.tools ? tools.filter((t) => rule.tools?.has(t.name)) : [...tools];
   if (!rule.readOnly) return allowed;
-  return allowed.filter((t) => t.annotations === 'read' || t.startsWorkspace).map((t) => (t.startsWorkspace ? readOnlyView(t) : t));
+  return allowed
+    .filter((t) => t.annotations === 'read' || t.startsWorkspace)
+    .map((t) => (t.startsWorkspace ? readOnlyView(t) : t));
 }
 
 /** The same tool, announced as read-only and run with auto-start off. */
@@ -77,7 +81,10 @@ function readOnlyView(tool: Tool): Tool {
   };
 }
 
-function intersect(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined {
+function intersect(
+  a: ReadonlySet<string> | undefined,
+  b: ReadonlySet<string> | undefined,
+): ReadonlySet<string> | undefined {
   if (!a) return b;
   if (!b) return a;
   return new Set([...a].filter((n) => b.has(n)));

@@ -17,7 +17,11 @@ export type CallerCheck =
 
 export async function callerCredentials(headers: Headers, config: Config, urls: PublicUrls): Promise<CallerCheck> {
   const presented = callerToken(headers);
-  if (!presented) return { ok: true, credentials: config.serviceToken ? { token: config.serviceToken, source: 'service' } : undefined };
+  if (!presented)
+    return {
+      ok: true,
+      credentials: config.serviceToken ? { token: config.serviceToken, source: 'service' } : undefined,
+    };
   if (!isSealed(presented)) {
     if (!config.acceptCoderTokens) return { ok: false, why: 'coder_tokens_off' };
     return { ok: true, credentials: { token: presented, source: 'caller' } };

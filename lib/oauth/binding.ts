@@ -21,7 +21,10 @@ export function newBinding(maxAgeS: number): Binding {
   const nonce = randomBytes(32).toString('base64url');
   const hash = hashOf(nonce);
   // Lax: the callback is a top-level navigation from Coder's site, which Lax cookies accompany.
-  return { hash, setCookie: `${cookieName(hash)}=${nonce}; Path=/; Max-Age=${maxAgeS}; HttpOnly; Secure; SameSite=Lax` };
+  return {
+    hash,
+    setCookie: `${cookieName(hash)}=${nonce}; Path=/; Max-Age=${maxAgeS}; HttpOnly; Secure; SameSite=Lax`,
+  };
 }
 
 /** Whether the request carries the cookie for this binding hash. */

@@ -40,9 +40,13 @@ export function oauthErrorResponse(err: OAuthError, headers: Record<string, stri
 const MAX_BODY_BYTES = 16 * 1024;
 
 /** A small request body as text; larger ones are refused with `error` (413). */
-export async function readSmallBody(request: Request, error: 'invalid_request' | 'invalid_client_metadata'): Promise<string> {
+export async function readSmallBody(
+  request: Request,
+  error: 'invalid_request' | 'invalid_client_metadata',
+): Promise<string> {
   const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new OAuthError(error, `the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    throw new OAuthError(error, `the body is larger than ${MAX_BODY_BYTES} bytes`, 413);
   return text;
 }
 
@@ -84,7 +88,8 @@ export function authenticateClient(ctx: OAuthContext, request: Request, form: UR
     // RFC 6749 section 2.3.1: both parts are form-encoded before they are joined.
     const basicId = formDecoded(decoded.slice(0, colon));
     const basicSecret = formDecoded(decoded.slice(colon + 1));
-    if (basicId === undefined || basicSecret === undefined) throw invalidClient('the Basic credentials are malformed', true);
+    if (basicId === undefined || basicSecret === undefined)
+      throw invalidClient('the Basic credentials are malformed', true);
     if (id && id !== basicId) throw invalidClient('client_id differs from the Basic credentials', true);
     id = basicId;
     secret = basicSecret;
@@ -106,7 +111,12 @@ function formDecoded(s: string): string | undefined {
 }
 
 function invalidClient(description: string, basic: boolean): OAuthError {
-  return new OAuthError('invalid_client', description, 401, basic ? { headers: { 'www-authenticate': 'Basic realm="coder-mcp"' } } : {});
+  return new OAuthError(
+    'invalid_client',
+    description,
+    401,
+    basic ? { headers: { 'www-authenticate': 'Basic realm="coder-mcp"' } } : {},
+  );
 }
 
 /** The Coder app a client signs in through: its own, else the operator's. */
@@ -114,7 +124,11 @@ export function upstreamAppFor(ctx: OAuthContext, grant: ClientGrant): UpstreamA
   if (grant.u) return { clientId: grant.u.i, clientSecret: grant.u.s };
   const app = ctx.oauth.upstreamApp;
   if (app?.clientSecret) return { clientId: app.clientId, clientSecret: app.clientSecret };
-  throw new OAuthError('server_error', 'this client has no Coder OAuth2 app and none is configured (MCP_OAUTH_UPSTREAM_CLIENT_ID)', 500);
+  throw new OAuthError(
+    'server_error',
+    'this client has no Coder OAuth2 app and none is configured (MCP_OAUTH_UPSTREAM_CLIENT_ID)',
+    500,
+  );
 }
 
 /** The requested resource must be ours (RFC 8707); a client may also leave it out. */

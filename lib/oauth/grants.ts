@@ -61,7 +61,13 @@ export const codeSchema = z.object({
   uc: z.string(),
 });
 
-export const accessSchema = z.object({ ...base, aud: z.string(), cid: z.string(), sc: z.string().optional(), ct: z.string() });
+export const accessSchema = z.object({
+  ...base,
+  aud: z.string(),
+  cid: z.string(),
+  sc: z.string().optional(),
+  ct: z.string(),
+});
 export type AccessGrant = z.infer<typeof accessSchema>;
 
 export const refreshSchema = z.object({
@@ -74,7 +80,9 @@ export const refreshSchema = z.object({
   af: z.string().optional(),
 });
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; why: OpenFailure | 'expired' | 'wrong_issuer' | 'wrong_audience' };
+export type Checked<T> =
+  | { ok: true; value: T }
+  | { ok: false; why: OpenFailure | 'expired' | 'wrong_issuer' | 'wrong_audience' };
 
 /** Opens a sealed value and checks its issuer and expiry (and audience when given). */
 export function openGrant<T extends { iss: string; exp?: number; aud?: string }>(

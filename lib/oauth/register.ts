@@ -15,7 +15,10 @@ import { redirectUriAllowed } from './redirects';
 import { discoverProvider, registerApp } from './upstream';
 
 const requestSchema = z.looseObject({
-  redirect_uris: z.array(z.string()).min(1, 'at least one redirect URI is required').max(10, 'at most 10 redirect URIs'),
+  redirect_uris: z
+    .array(z.string())
+    .min(1, 'at least one redirect URI is required')
+    .max(10, 'at most 10 redirect URIs'),
   client_name: z.string().max(200).optional(),
   token_endpoint_auth_method: z.enum(['none', 'client_secret_post', 'client_secret_basic']).optional(),
   grant_types: z.array(z.string()).optional(),
@@ -28,17 +31,28 @@ export async function register(request: Request, ctx: OAuthContext): Promise<Res
   const parsed = requestSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new OAuthError('invalid_client_metadata', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+    throw new OAuthError(
+      'invalid_client_metadata',
+      `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   const req = parsed.data;
   for (const uri of req.redirect_uris) {
     if (!redirectUriAllowed(uri, ctx.oauth.redirectUriPatterns)) {
-      throw new OAuthError('invalid_redirect_uri', `${uri.slice(0, 200)} is not an allowed redirect URI on this server (the operator sets the list: MCP_OAUTH_REDIRECT_URIS)`);
+      throw new OAuthError(
+        'invalid_redirect_uri',
+        `${uri.slice(0, 200)} is not an allowed redirect URI on this server (the operator sets the list: MCP_OAUTH_REDIRECT_URIS)`,
+      );
     }
   }
   const unsupportedGrant = req.grant_types?.find((g) => g !== 'authorization_code' && g !== 'refresh_token');
-  if (unsupportedGrant) throw new OAuthError('invalid_client_metadata', `grant type ${unsupportedGrant} is not supported (authorization_code and refresh_token are)`);
-  if (req.response_types?.some((t) => t !== 'code')) throw new OAuthError('invalid_client_metadata', 'only the response type "code" is supported');
+  if (unsupportedGrant)
+    throw new OAuthError(
+      'invalid_client_metadata',
+      `grant type ${unsupportedGrant} is not supported (authorization_code and refresh_token are)`,
+    );
+  if (req.response_types?.some((t) => t !== 'code'))
+    throw new OAuthError('invalid_client_metadata', 'only the response type "code" is supported');
 
   const provider = await discoverProvider(ctx.config.coderUrl);
   if (!provider) throw providerOff(ctx.config.coderUrl);
@@ -97,12 +111,17 @@ function clientLabel(name: string | undefined, redirectUris: string[]): string {
   } catch {
     // Allowed URIs always parse; keep the raw text otherwise.
   }
-  const clean = (name ?? 'MCP client').replace(/[^\p{L}\p{N} ._()-]/gu, '').trim().slice(0, 48) || 'MCP client';
+  const clean =
+    (name ?? 'MCP client')
+      .replace(/[^\p{L}\p{N} ._()-]/gu, '')
+      .trim()
+      .slice(0, 48) || 'MCP client';
   return `${clean} (${where}) via Coder MCP`.slice(0, 120);
 }
 
 async function readJson(request: Request): Promise<unknown> {
-  if (mediaType(request.headers.get('content-type')) !== 'application/json') throw new OAuthError('invalid_client_metadata', 'the registration must be sent as application/json');
+  if (mediaType(request.headers.get('content-type')) !== 'application/json')
+    throw new OAuthError('invalid_client_metadata', 'the registration must be sent as application/json');
   const text = await readSmallBody(request, 'invalid_client_metadata');
   try {
     return JSON.parse(text);

@@ -18,12 +18,28 @@ import { revoke } from './revoke';
 import { token } from './token';
 import { discoverProvider } from './upstream';
 
-type Route = { methods: readonly string[]; cors: boolean; run: (request: Request, ctx: OAuthContext) => Promise<Response> | Response };
+type Route = {
+  methods: readonly string[];
+  cors: boolean;
+  run: (request: Request, ctx: OAuthContext) => Promise<Response> | Response;
+};
 
 const ROUTES: Record<string, Route> = {
-  '/.well-known/oauth-authorization-server': { methods: ['GET', 'HEAD'], cors: true, run: (_r, ctx) => metadataDocument(ctx, authorizationServerMetadata) },
-  '/.well-known/openid-configuration': { methods: ['GET', 'HEAD'], cors: true, run: (_r, ctx) => metadataDocument(ctx, openIdConfiguration) },
-  '/.well-known/jwks.json': { methods: ['GET', 'HEAD'], cors: true, run: () => json(200, { keys: [] }, { 'cache-control': 'max-age=3600', ...OPEN_CORS }) },
+  '/.well-known/oauth-authorization-server': {
+    methods: ['GET', 'HEAD'],
+    cors: true,
+    run: (_r, ctx) => metadataDocument(ctx, authorizationServerMetadata),
+  },
+  '/.well-known/openid-configuration': {
+    methods: ['GET', 'HEAD'],
+    cors: true,
+    run: (_r, ctx) => metadataDocument(ctx, openIdConfiguration),
+  },
+  '/.well-known/jwks.json': {
+    methods: ['GET', 'HEAD'],
+    cors: true,
+    run: () => json(200, { keys: [] }, { 'cache-control': 'max-age=3600', ...OPEN_CORS }),
+  },
   '/oauth/register': { methods: ['POST'], cors: true, run: register },
   '/oauth/authorize': { methods: ['GET'], cors: false, run: authorize },
   '/oauth/callback': { methods: ['GET'], cors: false, run: callback },
@@ -35,7 +51,13 @@ export function isOAuthPath(path: string): boolean {
   return Object.hasOwn(ROUTES, path);
 }
 
-export async function handleOAuth(request: Request, path: string, urls: PublicUrls, config: Config, oauth: OAuthConfig): Promise<Response> {
+export async function handleOAuth(
+  request: Request,
+  path: string,
+  urls: PublicUrls,
+  config: Config,
+  oauth: OAuthConfig,
+): Promise<Response> {
   const route = ROUTES[path];
   if (!route) return json(404, { message: 'Route not found.' });
   if (request.method === 'OPTIONS' && route.cors) {
@@ -50,7 +72,11 @@ export async function handleOAuth(request: Request, path: string, urls: PublicUr
     });
   }
   if (!route.methods.includes(request.method)) {
-    return json(405, { error: 'invalid_request', error_description: `use ${route.methods[0]}` }, { allow: route.methods.join(', '), ...(route.cors ? OPEN_CORS : {}) });
+    return json(
+      405,
+      { error: 'invalid_request', error_description: `use ${route.methods[0]}` },
+      { allow: route.methods.join(', '), ...(route.cors ? OPEN_CORS : {}) },
+    );
   }
   const ctx: OAuthContext = {
     config,

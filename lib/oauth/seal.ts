@@ -23,7 +23,8 @@ export function keyRing(entries: readonly { kid: string; key: Buffer }[]): KeyRi
   if (!first) throw new Error('a key ring needs at least one key');
   for (const e of entries) {
     if (e.key.length !== 32) throw new Error(`key ${e.kid}: an AES-256 key is 32 bytes, got ${e.key.length}`);
-    if (!/^[A-Za-z0-9_-]{1,16}$/.test(e.kid)) throw new Error(`key id ${JSON.stringify(e.kid)}: 1-16 of A-Z a-z 0-9 _ -`);
+    if (!/^[A-Za-z0-9_-]{1,16}$/.test(e.kid))
+      throw new Error(`key id ${JSON.stringify(e.kid)}: 1-16 of A-Z a-z 0-9 _ -`);
   }
   return { current: first, keys: new Map(entries.map((e) => [e.kid, e.key])) };
 }

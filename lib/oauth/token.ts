@@ -5,9 +5,29 @@
  */
 import { fingerprint } from '../auth/token';
 import { json } from '../http/respond';
-import { authenticateClient, checkResource, NO_STORE, OPEN_CORS, readForm, upstreamAppFor, type AuthenticatedClient, type OAuthContext } from './context';
+import {
+  authenticateClient,
+  checkResource,
+  NO_STORE,
+  OPEN_CORS,
+  readForm,
+  upstreamAppFor,
+  type AuthenticatedClient,
+  type OAuthContext,
+} from './context';
 import { OAuthError } from './errors';
-import { accessSchema, codeSchema, LIFETIME_S, nowSeconds, openGrant, pkceChallenge, PKCE_VALUE, refreshSchema, safeEqual, sealGrant } from './grants';
+import {
+  accessSchema,
+  codeSchema,
+  LIFETIME_S,
+  nowSeconds,
+  openGrant,
+  pkceChallenge,
+  PKCE_VALUE,
+  refreshSchema,
+  safeEqual,
+  sealGrant,
+} from './grants';
 import { providerOff } from './register';
 import { discoverProvider, exchangeCode, refreshTokens, type CoderProvider, type CoderTokens } from './upstream';
 
@@ -18,15 +38,26 @@ export async function token(request: Request, ctx: OAuthContext): Promise<Respon
   checkResource(ctx, form.getAll('resource'));
   if (grantType === 'authorization_code') return redeemCode(form, client, ctx);
   if (grantType === 'refresh_token') return refresh(form, client, ctx);
-  throw new OAuthError('unsupported_grant_type', grantType ? `grant type ${grantType.slice(0, 64)} is not supported` : 'grant_type is required');
+  throw new OAuthError(
+    'unsupported_grant_type',
+    grantType ? `grant type ${grantType.slice(0, 64)} is not supported` : 'grant_type is required',
+  );
 }
 
 async function redeemCode(form: URLSearchParams, client: AuthenticatedClient, ctx: OAuthContext): Promise<Response> {
   const opened = openGrant(ctx.ring, 'code', form.get('code') ?? '', codeSchema, { issuer: ctx.issuer });
-  if (!opened.ok) throw new OAuthError('invalid_grant', opened.why === 'expired' ? 'the authorization code has expired; sign in again' : 'the authorization code is invalid');
+  if (!opened.ok)
+    throw new OAuthError(
+      'invalid_grant',
+      opened.why === 'expired'
+        ? 'the authorization code has expired; sign in again'
+        : 'the authorization code is invalid',
+    );
   const code = opened.value;
-  if (!safeEqual(code.cid, client.hash)) throw new OAuthError('invalid_grant', 'the authorization code was issued to another client');
-  if (form.get('redirect_uri') !== code.ru) throw new OAuthError('invalid_grant', 'redirect_uri must equal the one the authorization request used');
+  if (!safeEqual(code.cid, client.hash))
+    throw new OAuthError('invalid_grant', 'the authorization code was issued to another client');
+  if (form.get('redirect_uri') !== code.ru)
+    throw new OAuthError('invalid_grant', 'redirect_uri must equal the one the authorization request used');
   const verifier = form.get('code_verifier') ?? '';
   if (!PKCE_VALUE.test(verifier) || !safeEqual(pkceChallenge(verifier), code.cc)) {
     throw new OAuthError('invalid_grant', 'the code_verifier does not match the code_challenge (PKCE)');
@@ -42,24 +73,52 @@ async function redeemCode(form: URLSearchParams, client: AuthenticatedClient, ct
 }
 
 async function refresh(form: URLSearchParams, client: AuthenticatedClient, ctx: OAuthContext): Promise<Response> {
-  const opened = openGrant(ctx.ring, 'refresh', form.get('refresh_token') ?? '', refreshSchema, { issuer: ctx.issuer, audience: ctx.resource });
-  if (!opened.ok) throw new OAuthError('invalid_grant', opened.why === 'expired' ? 'the refresh token has expired; sign in again' : 'the refresh token is invalid');
+  const opened = openGrant(ctx.ring, 'refresh', form.get('refresh_token') ?? '', refreshSchema, {
+    issuer: ctx.issuer,
+    audience: ctx.resource,
+  });
+  if (!opened.ok)
+    throw new OAuthError(
+      'invalid_grant',
+      opened.why === 'expired' ? 'the refresh token has expired; sign in again' : 'the refresh token is invalid',
+    );
   const grant = opened.value;
-  if (!safeEqual(grant.cid, client.hash)) throw new OAuthError('invalid_grant', 'the refresh token was issued to another client');
+  if (!safeEqual(grant.cid, client.hash))
+    throw new OAuthError('invalid_grant', 'the refresh token was issued to another client');
   const provider = await providerOrFail(ctx);
-  const tokens = await refreshTokens(provider, upstreamAppFor(ctx, client.grant), { refreshToken: grant.rt, resource: ctx.config.coderUrl });
+  const tokens = await refreshTokens(provider, upstreamAppFor(ctx, client.grant), {
+    refreshToken: grant.rt,
+    resource: ctx.config.coderUrl,
+  });
   return issued(ctx, client, tokens, grant.sc, grant.rt);
 }
 
-function issued(ctx: OAuthContext, client: AuthenticatedClient, tokens: CoderTokens, scope: string | undefined, previousRefresh: string | undefined): Response {
+function issued(
+  ctx: OAuthContext,
+  client: AuthenticatedClient,
+  tokens: CoderTokens,
+  scope: string | undefined,
+  previousRefresh: string | undefined,
+): Response {
   const now = nowSeconds();
-  const expiresIn = tokens.expires_in && tokens.expires_in > 0 ? Math.floor(tokens.expires_in) : LIFETIME_S.accessFallback;
-  const common = { iss: ctx.issuer, aud: ctx.resource, cid: client.hash, ...(scope !== undefined ? { sc: scope } : {}) };
+  const expiresIn =
+    tokens.expires_in && tokens.expires_in > 0 ? Math.floor(tokens.expires_in) : LIFETIME_S.accessFallback;
+  const common = {
+    iss: ctx.issuer,
+    aud: ctx.resource,
+    cid: client.hash,
+    ...(scope !== undefined ? { sc: scope } : {}),
+  };
   const accessToken = sealGrant(ctx.ring, 'access', { ...common, exp: now + expiresIn, ct: tokens.access_token });
   // coderd rotates refresh tokens; should a deployment not, the one just used stays the one to use.
   const coderRefresh = tokens.refresh_token ?? previousRefresh;
   const refreshToken = coderRefresh
-    ? sealGrant(ctx.ring, 'refresh', { ...common, exp: now + LIFETIME_S.refresh, rt: coderRefresh, af: fingerprint(ctx.config.coderUrl, tokens.access_token) })
+    ? sealGrant(ctx.ring, 'refresh', {
+        ...common,
+        exp: now + LIFETIME_S.refresh,
+        rt: coderRefresh,
+        af: fingerprint(ctx.config.coderUrl, tokens.access_token),
+      })
     : undefined;
   return json(
     200,
@@ -91,11 +150,19 @@ export interface InnerToken {
 export function coderTokenOf(ctx: OAuthContext, value: string, clientHash: string): InnerToken | undefined {
   const access = openGrant(ctx.ring, 'access', value, accessSchema, { issuer: ctx.issuer, nowS: 0 });
   if (access.ok && safeEqual(access.value.cid, clientHash)) {
-    return { token: access.value.ct, hint: 'access_token', accessFingerprints: [fingerprint(ctx.config.coderUrl, access.value.ct)] };
+    return {
+      token: access.value.ct,
+      hint: 'access_token',
+      accessFingerprints: [fingerprint(ctx.config.coderUrl, access.value.ct)],
+    };
   }
   const refreshed = openGrant(ctx.ring, 'refresh', value, refreshSchema, { issuer: ctx.issuer, nowS: 0 });
   if (refreshed.ok && safeEqual(refreshed.value.cid, clientHash)) {
-    return { token: refreshed.value.rt, hint: 'refresh_token', accessFingerprints: refreshed.value.af ? [refreshed.value.af] : [] };
+    return {
+      token: refreshed.value.rt,
+      hint: 'refresh_token',
+      accessFingerprints: refreshed.value.af ? [refreshed.value.af] : [],
+    };
   }
   return undefined;
 }

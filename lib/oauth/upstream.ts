@@ -63,10 +63,13 @@ export function resetDiscovery(): void {
 }
 
 async function fetchMetadata(coderUrl: string): Promise<CoderProvider | undefined> {
-  const res = await call(`${coderUrl}/.well-known/oauth-authorization-server`, { headers: { accept: 'application/json' } });
+  const res = await call(`${coderUrl}/.well-known/oauth-authorization-server`, {
+    headers: { accept: 'application/json' },
+  });
   if (res.status === 404) return undefined;
   const parsed = metadataSchema.safeParse(await jsonOf(res));
-  if (!res.ok || !parsed.success) throw unavailable(`Coder's OAuth2 metadata answered ${res.status} without the endpoints it must list`);
+  if (!res.ok || !parsed.success)
+    throw unavailable(`Coder's OAuth2 metadata answered ${res.status} without the endpoints it must list`);
   return parsed.data;
 }
 
@@ -74,7 +77,10 @@ async function fetchMetadata(coderUrl: string): Promise<CoderProvider | undefine
  * Registers a Coder app for one client of ours, so each client holds its own Coder key (coderd keeps one
  * key per user and app). Undefined when Coder's dynamic registration is off.
  */
-export async function registerApp(provider: CoderProvider, app: { name: string; redirectUri: string }): Promise<UpstreamApp | undefined> {
+export async function registerApp(
+  provider: CoderProvider,
+  app: { name: string; redirectUri: string },
+): Promise<UpstreamApp | undefined> {
   if (!provider.registration_endpoint) return undefined;
   const res = await call(provider.registration_endpoint, {
     method: 'POST',
@@ -96,7 +102,10 @@ export async function registerApp(provider: CoderProvider, app: { name: string; 
   return { clientId: parsed.data.client_id, clientSecret: parsed.data.client_secret };
 }
 
-export function authorizeUrl(provider: CoderProvider, p: { app: UpstreamApp; redirectUri: string; state: string; challenge: string; resource: string }): string {
+export function authorizeUrl(
+  provider: CoderProvider,
+  p: { app: UpstreamApp; redirectUri: string; state: string; challenge: string; resource: string },
+): string {
   const url = new URL(provider.authorization_endpoint);
   url.searchParams.set('client_id', p.app.clientId);
   url.searchParams.set('response_type', 'code');
@@ -108,27 +117,59 @@ export function authorizeUrl(provider: CoderProvider, p: { app: UpstreamApp; red
   return url.toString();
 }
 
-export function exchangeCode(provider: CoderProvider, app: UpstreamApp, p: { code: string; verifier: string; redirectUri: string; resource: string }): Promise<CoderTokens> {
-  return tokenRequest(provider, app, { grant_type: 'authorization_code', code: p.code, code_verifier: p.verifier, redirect_uri: p.redirectUri, resource: p.resource });
+export function exchangeCode(
+  provider: CoderProvider,
+  app: UpstreamApp,
+  p: { code: string; verifier: string; redirectUri: string; resource: string },
+): Promise<CoderTokens> {
+  return tokenRequest(provider, app, {
+    grant_type: 'authorization_code',
+    code: p.code,
+    code_verifier: p.verifier,
+    redirect_uri: p.redirectUri,
+    resource: p.resource,
+  });
 }
 
-export function refreshTokens(provider: CoderProvider, app: UpstreamApp, p: { refreshToken: string; resource: string }): Promise<CoderTokens> {
-  return tokenRequest(provider, app, { grant_type: 'refresh_token', refresh_token: p.refreshToken, resource: p.resource });
+export function refreshTokens(
+  provider: CoderProvider,
+  app: UpstreamApp,
+  p: { refreshToken: string; resource: string },
+): Promise<CoderTokens> {
+  return tokenRequest(provider, app, {
+    grant_type: 'refresh_token',
+    refresh_token: p.refreshToken,
+    resource: p.resource,
+  });
 }
 
 /** Best effort, as RFC 7009 allows: a token Coder no longer knows is already revoked. */
-export async function revokeToken(provider: CoderProvider, app: UpstreamApp, token: string, hint: 'access_token' | 'refresh_token'): Promise<void> {
+export async function revokeToken(
+  provider: CoderProvider,
+  app: UpstreamApp,
+  token: string,
+  hint: 'access_token' | 'refresh_token',
+): Promise<void> {
   if (!provider.revocation_endpoint) return;
   const res = await call(provider.revocation_endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token, token_type_hint: hint, client_id: app.clientId, client_secret: app.clientSecret }),
+    body: new URLSearchParams({
+      token,
+      token_type_hint: hint,
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+    }),
   });
   if (res.status >= 500) throw unavailable(`Coder's revocation endpoint answered ${res.status}`);
   await res.body?.cancel();
 }
 
-async function tokenRequest(provider: CoderProvider, app: UpstreamApp, params: Record<string, string>): Promise<CoderTokens> {
+async function tokenRequest(
+  provider: CoderProvider,
+  app: UpstreamApp,
+  params: Record<string, string>,
+): Promise<CoderTokens> {
   const res = await call(provider.token_endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
@@ -148,9 +189,17 @@ async function tokenRequest(provider: CoderProvider, app: UpstreamApp, params: R
 function fromCoder(status: number, body: unknown, what: string): OAuthError {
   const parsed = errorSchema.safeParse(body);
   const error = parsed.success ? parsed.data.error : undefined;
-  if (error === 'invalid_grant') return new OAuthError('invalid_grant', 'the authorization grant is invalid, expired, already used or revoked; sign in again');
+  if (error === 'invalid_grant')
+    return new OAuthError(
+      'invalid_grant',
+      'the authorization grant is invalid, expired, already used or revoked; sign in again',
+    );
   if (status >= 500) return unavailable(`${what} failed: Coder answered ${status}`);
-  return new OAuthError('server_error', `${what} was refused by Coder (${status}${error ? ` ${error}` : ''}${parsed.success && parsed.data.error_description ? `: ${parsed.data.error_description}` : ''})`, 502);
+  return new OAuthError(
+    'server_error',
+    `${what} was refused by Coder (${status}${error ? ` ${error}` : ''}${parsed.success && parsed.data.error_description ? `: ${parsed.data.error_description}` : ''})`,
+    502,
+  );
 }
 
 function unavailable(description: string, cause?: unknown): OAuthError {

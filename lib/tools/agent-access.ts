@@ -57,7 +57,11 @@ export class AgentAccess {
   }
 
   /** Runs `fn` with a leased channel to the workspace's agent, after the permission check. */
-  async run<T>(workspace: string, signal: AbortSignal, fn: (channel: AgentChannel, agent: ResolvedAgent) => Promise<T>): Promise<T> {
+  async run<T>(
+    workspace: string,
+    signal: AbortSignal,
+    fn: (channel: AgentChannel, agent: ResolvedAgent) => Promise<T>,
+  ): Promise<T> {
     if (!workspace) throw new InvalidArgumentError('workspace name cannot be empty');
     const key = `${fingerprint(this.opts.coderUrl, this.opts.token)}\n${workspace}`;
     const cached = resolved.get(key, Date.now());
@@ -67,7 +71,10 @@ export class AgentAccess {
       // coderd refused the upgrade for the token itself (401, or the audience 403), on a dial or on the re-attach
       // of a recovery: as on REST, the answer becomes the 401 that sends the caller to sign in.
       const dial = err instanceof OutcomeUnknownError && err.cause instanceof TunnelDialError ? err.cause : err;
-      const refusal = dial instanceof TunnelDialError && dial.status !== undefined ? tokenRefusal(dial.status, dial.coderMessage) : undefined;
+      const refusal =
+        dial instanceof TunnelDialError && dial.status !== undefined
+          ? tokenRefusal(dial.status, dial.coderMessage)
+          : undefined;
       if (refusal) {
         this.opts.coder.reportRefusedToken(refusal);
         throw err;
@@ -81,7 +88,12 @@ export class AgentAccess {
     }
   }
 
-  private async runOnce<T>(key: string, workspace: string, signal: AbortSignal, fn: (channel: AgentChannel, agent: ResolvedAgent) => Promise<T>): Promise<T> {
+  private async runOnce<T>(
+    key: string,
+    workspace: string,
+    signal: AbortSignal,
+    fn: (channel: AgentChannel, agent: ResolvedAgent) => Promise<T>,
+  ): Promise<T> {
     const agent = await this.resolve(key, workspace, signal);
     await this.checkSsh(agent);
     const lease = await this.opts.pool
@@ -104,7 +116,12 @@ export class AgentAccess {
   private async resolve(key: string, workspace: string, signal: AbortSignal): Promise<ResolvedAgent> {
     const hit = resolved.get(key, Date.now());
     if (hit) return hit;
-    const { workspace: ws, agent } = await findWorkspaceAndAgent(this.opts.coder, workspace, this.opts.progress, this.opts.autoStart !== false);
+    const { workspace: ws, agent } = await findWorkspaceAndAgent(
+      this.opts.coder,
+      workspace,
+      this.opts.progress,
+      this.opts.autoStart !== false,
+    );
     await waitForAgent(this.opts.coder, agent.id, signal, this.opts.progress);
     const value: ResolvedAgent = {
       workspaceId: ws.id,
@@ -124,7 +141,12 @@ export class AgentAccess {
       json: {
         checks: {
           ssh: {
-            object: { resource_type: 'workspace', resource_id: agent.workspaceId, owner_id: agent.ownerId, organization_id: agent.organizationId },
+            object: {
+              resource_type: 'workspace',
+              resource_id: agent.workspaceId,
+              owner_id: agent.ownerId,
+              organization_id: agent.organizationId,
+            },
             action: 'ssh',
           },
         },

@@ -9,15 +9,21 @@ import { workspaceArg } from './workspace-args';
 export const workspacePortForward = defineTool({
   name: 'coder_workspace_port_forward',
   description:
-    'Get a URL that forwards to a port inside a workspace, through Coder\'s wildcard app host. Use it to let the user open a web server running in the workspace.',
+    "Get a URL that forwards to a port inside a workspace, through Coder's wildcard app host. Use it to let the user open a web server running in the workspace.",
   // coderd classes it as mutating: finding the agent starts a stopped workspace.
   annotations: 'mutation',
   startsWorkspace: true,
-  input: () => z.object({
-    workspace: workspaceArg,
-    // coderd declares the port as a JSON "number"; a fractional value is refused like Go's int unmarshalling does.
-    port: z.number().min(1).max(65535).refine(Number.isInteger, 'must be a whole number').describe('The port inside the workspace.'),
-  }),
+  input: () =>
+    z.object({
+      workspace: workspaceArg,
+      // coderd declares the port as a JSON "number"; a fractional value is refused like Go's int unmarshalling does.
+      port: z
+        .number()
+        .min(1)
+        .max(65535)
+        .refine(Number.isInteger, 'must be a whole number')
+        .describe('The port inside the workspace.'),
+    }),
   output: () => z.object({ url: z.string() }),
   handler: async ({ workspace, port }, { coder, progress, autoStart }) => {
     const found = await findWorkspaceAndAgent(coder, workspace, progress, autoStart);

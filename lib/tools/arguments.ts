@@ -23,7 +23,9 @@ export function parseArguments<S extends z.ZodObject>(schema: S, raw: unknown): 
   const parsed = schema.safeParse(raw, { error: requiredMessage });
   const unknown = unknownProperties(schema, raw);
   if (parsed.success && unknown.length === 0) return parsed.data;
-  const issues: Problem[] = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path, message: reason(i.message) }));
+  const issues: Problem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({ path: i.path, message: reason(i.message) }));
   throw new ArgumentValidationError(`invalid arguments: ${describeProblems([...issues, ...unknown])}`);
 }
 
@@ -33,7 +35,12 @@ function unknownProperties(schema: z.ZodObject, raw: unknown): Problem[] {
   const extra = Object.keys(raw).filter((k) => !known.has(k));
   if (extra.length === 0) return [];
   const names = extra.map((k) => JSON.stringify(k)).join(', ');
-  return [{ path: [], message: `${extra.length === 1 ? 'unknown property' : 'unknown properties'} ${names} (additionalProperties is false)` }];
+  return [
+    {
+      path: [],
+      message: `${extra.length === 1 ? 'unknown property' : 'unknown properties'} ${names} (additionalProperties is false)`,
+    },
+  ];
 }
 
 /** zod's default for a missing value reads "expected string, received undefined"; say what it means. */

@@ -1,7 +1,13 @@
 /** The `chatgpt` toolset: OpenAI's search/fetch convention over templates and workspaces (contract §1.6). */
 import { z } from 'zod';
 import type { CoderClient } from '../coder/client';
-import { templateSchema, workspaceSchema, workspacesResponseSchema, type Template, type Workspace } from '../coder/schemas';
+import {
+  templateSchema,
+  workspaceSchema,
+  workspacesResponseSchema,
+  type Template,
+  type Workspace,
+} from '../coder/schemas';
 import { isUuid } from '../coder/uuid';
 import { InvalidArgumentError } from '../errors';
 import { defineTool } from './types';
@@ -75,7 +81,9 @@ export const fetchObject = defineTool({
   handler: async ({ id }, { coder }) => {
     const [kind, uuid = ''] = id.split(':', 2);
     if (!isUuid(uuid) || (kind !== 'template' && kind !== 'workspace')) {
-      throw new InvalidArgumentError(`invalid ID ${JSON.stringify(id)}: expected "template:<uuid>" or "workspace:<uuid>"`);
+      throw new InvalidArgumentError(
+        `invalid ID ${JSON.stringify(id)}: expected "template:<uuid>" or "workspace:<uuid>"`,
+      );
     }
     if (kind === 'template') {
       const t = await coder.get(`/api/v2/templates/${uuid}`, templateSchema);

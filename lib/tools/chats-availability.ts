@@ -76,7 +76,11 @@ async function probe(coderUrl: string, token: string): Promise<ChatsVerdict> {
     error = err;
   }
   const verdict = verdictOf(error);
-  log('info', 'chats API detection', { verdict, status: error instanceof CoderApiError ? error.status : undefined, ms: Date.now() - started });
+  log('info', 'chats API detection', {
+    verdict,
+    status: error instanceof CoderApiError ? error.status : undefined,
+    ms: Date.now() - started,
+  });
   return verdict;
 }
 

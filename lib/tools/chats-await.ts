@@ -82,7 +82,9 @@ export async function awaitChat(opts: WaitOptions): Promise<Outcome> {
     // The first answer must come within the window: with no status seen, there is nothing to report.
     let last = await prefixed('get chat', getChat(coder, chatId));
     if (!isBusy(last.status)) return { timedOut: false, chat: last };
-    progress.report(`chat ${chatId} is ${last.status}; waiting up to ${Math.round(opts.windowMs / 1000)} s for it to stop`);
+    progress.report(
+      `chat ${chatId} is ${last.status}; waiting up to ${Math.round(opts.windowMs / 1000)} s for it to stop`,
+    );
     stopBeats = progress.keepAlive(`chat ${chatId}`);
     for (;;) {
       if (pending.size === 0) await new Promise<void>((resolve) => (wake = resolve));
@@ -121,15 +123,23 @@ export const awaitChatTool = defineTool({
   description:
     'Block until a Coder Agents chat stops generating or the wait times out. Waiting, error, and requires_action all end the wait. If timed_out is true, chat holds the last status observed inside the wait window; call this tool again to continue waiting.',
   annotations: 'read',
-  input: () => z.object({
-    chat_id: z.string().describe(CHAT_ID_DESCRIPTION),
-    wait_secs: z.number().int().optional().describe('Maximum seconds to wait (1-120, default 60). A shorter call deadline on this server shortens the wait.'),
-  }),
+  input: () =>
+    z.object({
+      chat_id: z.string().describe(CHAT_ID_DESCRIPTION),
+      wait_secs: z
+        .number()
+        .int()
+        .optional()
+        .describe(
+          'Maximum seconds to wait (1-120, default 60). A shorter call deadline on this server shortens the wait.',
+        ),
+    }),
   output: () => z.object({ timed_out: z.boolean(), chat: chatToolStatus }),
   handler: async (args, { coder, signal, budgetMs, progress }) => {
     const chatId = parseChatId(args.chat_id);
     const waitSecs = args.wait_secs ?? 0;
-    if (waitSecs < 0 || waitSecs > MAX_WAIT_SECS) throw new InvalidArgumentError(`wait_secs must be between 1 and ${MAX_WAIT_SECS}`);
+    if (waitSecs < 0 || waitSecs > MAX_WAIT_SECS)
+      throw new InvalidArgumentError(`wait_secs must be between 1 and ${MAX_WAIT_SECS}`);
     const windowMs = waitWindowMs(waitSecs || DEFAULT_WAIT_SECS, budgetMs());
     const outcome = await awaitChat({ coder, chatId, windowMs, signal, progress });
     return { timed_out: outcome.timedOut, chat: toChatToolStatus(coder, outcome.chat) };

@@ -5,7 +5,13 @@
  * a message with neither is skipped. Pages read newest first, or oldest first after `after_id`.
  */
 import { z } from 'zod';
-import { CHATS_PATH, chatMessagesResponseSchema, createChatMessageResponseSchema, type ChatMessage, type ChatPart } from '../coder/chats';
+import {
+  CHATS_PATH,
+  chatMessagesResponseSchema,
+  createChatMessageResponseSchema,
+  type ChatMessage,
+  type ChatPart,
+} from '../coder/chats';
 import { InvalidArgumentError, prefixed } from '../errors';
 import { CHAT_ID_DESCRIPTION, parseChatId } from './chats-status';
 import { defineTool } from './types';
@@ -31,7 +37,9 @@ function userFacingText(parts: readonly ChatPart[]): string {
 }
 
 function filesOf(parts: readonly ChatPart[]): z.output<typeof messageFile>[] {
-  return parts.flatMap((p) => (p.type === 'file' && p.file_id ? [{ id: p.file_id, name: p.name ?? '', mime_type: p.media_type ?? '' }] : []));
+  return parts.flatMap((p) =>
+    p.type === 'file' && p.file_id ? [{ id: p.file_id, name: p.name ?? '', mime_type: p.media_type ?? '' }] : [],
+  );
 }
 
 /** The message as the model reads it, or undefined when it has neither text nor files (a tool call, say). */
@@ -56,7 +64,10 @@ const messagesResult = z.object({
   has_more: z.boolean(),
   next_before_id: z.number().int().optional().describe('Pass as before_id to read the page of older messages.'),
   next_after_id: z.number().int().optional().describe('Pass as after_id to read newer messages from here.'),
-  queued_messages: z.array(z.string()).optional().describe('Prompts still queued behind a busy chat (first page only).'),
+  queued_messages: z
+    .array(z.string())
+    .optional()
+    .describe('Prompts still queued behind a busy chat (first page only).'),
 });
 type MessagesResult = z.output<typeof messagesResult>;
 
@@ -66,16 +77,29 @@ export const getChatMessages = defineTool({
 
 Only user-facing text content is returned (including lifecycle hook notices); tool calls and other internal parts are omitted. Prompts still queued behind a busy chat appear in queued_messages. Use before_id with next_before_id to page backward from the newest messages, or after_id with next_after_id to page forward.`,
   annotations: 'read',
-  input: () => z.object({
-    chat_id: z.string().describe(CHAT_ID_DESCRIPTION),
-    limit: z
-      .number()
-      .int()
-      .optional()
-      .describe('Maximum number of messages per page (1-200, default 50). Pages are newest-first unless after_id is set, which pages forward in chronological order.'),
-    before_id: z.number().int().optional().describe('Only fetch messages with an id lower than this cursor. Omit to fetch the newest messages.'),
-    after_id: z.number().int().optional().describe('Only fetch messages with an id greater than this cursor, in chronological order. Cannot be combined with before_id.'),
-  }),
+  input: () =>
+    z.object({
+      chat_id: z.string().describe(CHAT_ID_DESCRIPTION),
+      limit: z
+        .number()
+        .int()
+        .optional()
+        .describe(
+          'Maximum number of messages per page (1-200, default 50). Pages are newest-first unless after_id is set, which pages forward in chronological order.',
+        ),
+      before_id: z
+        .number()
+        .int()
+        .optional()
+        .describe('Only fetch messages with an id lower than this cursor. Omit to fetch the newest messages.'),
+      after_id: z
+        .number()
+        .int()
+        .optional()
+        .describe(
+          'Only fetch messages with an id greater than this cursor, in chronological order. Cannot be combined with before_id.',
+        ),
+    }),
   output: () => messagesResult,
   handler: async (args, { coder }) => {
     const id = parseChatId(args.chat_id);
@@ -86,9 +110,21 @@ Only user-facing text content is returned (including lifecycle hook notices); to
     if (beforeId < 0) throw new InvalidArgumentError('before_id must be a positive message id');
     if (afterId < 0) throw new InvalidArgumentError('after_id must be a positive message id');
     if (beforeId > 0 && afterId > 0) throw new InvalidArgumentError('before_id and after_id cannot be used together');
-    const query = { limit: limit > 0 ? String(limit) : undefined, before_id: beforeId > 0 ? String(beforeId) : undefined, after_id: afterId > 0 ? String(afterId) : undefined };
-    const page = await prefixed('get chat messages', coder.get(`${CHATS_PATH}/${id}/messages`, chatMessagesResponseSchema, query));
-    return toMessagesResult(page.messages ?? [], page.has_more, afterId > 0, (page.queued_messages ?? []).map((q) => queuedText(q.content ?? [])).filter(Boolean));
+    const query = {
+      limit: limit > 0 ? String(limit) : undefined,
+      before_id: beforeId > 0 ? String(beforeId) : undefined,
+      after_id: afterId > 0 ? String(afterId) : undefined,
+    };
+    const page = await prefixed(
+      'get chat messages',
+      coder.get(`${CHATS_PATH}/${id}/messages`, chatMessagesResponseSchema, query),
+    );
+    return toMessagesResult(
+      page.messages ?? [],
+      page.has_more,
+      afterId > 0,
+      (page.queued_messages ?? []).map((q) => queuedText(q.content ?? [])).filter(Boolean),
+    );
   },
 });
 
@@ -96,7 +132,12 @@ Only user-facing text content is returned (including lifecycle hook notices); to
  * Chronological messages and the cursors. The cursors come from the raw page, so a page of internal
  * messages only still moves the reader on: forward readers get next_after_id from every non-empty page.
  */
-function toMessagesResult(raw: readonly ChatMessage[], hasMore: boolean, forward: boolean, queued: string[]): MessagesResult {
+function toMessagesResult(
+  raw: readonly ChatMessage[],
+  hasMore: boolean,
+  forward: boolean,
+  queued: string[],
+): MessagesResult {
   const chronological = forward ? raw : [...raw].reverse();
   const messages = chronological.flatMap((m) => toToolMessage(m) ?? []);
   const result: MessagesResult = { messages, has_more: hasMore };
@@ -111,14 +152,17 @@ export const sendChatMessage = defineTool({
   name: 'coder_send_chat_message',
   description: 'Send a message to a Coder Agents chat.',
   annotations: 'mutation',
-  input: () => z.object({
-    chat_id: z.string().describe(CHAT_ID_DESCRIPTION),
-    text: z.string().describe('The message to send.'),
-    busy_behavior: z
-      .enum(['queue', 'interrupt'])
-      .optional()
-      .describe('What to do when the chat is already processing: "queue" (default) processes the message after the current run, "interrupt" stops the current run first.'),
-  }),
+  input: () =>
+    z.object({
+      chat_id: z.string().describe(CHAT_ID_DESCRIPTION),
+      text: z.string().describe('The message to send.'),
+      busy_behavior: z
+        .enum(['queue', 'interrupt'])
+        .optional()
+        .describe(
+          'What to do when the chat is already processing: "queue" (default) processes the message after the current run, "interrupt" stops the current run first.',
+        ),
+    }),
   output: () => z.object({ queued: z.boolean(), warnings: z.array(z.string()).optional() }),
   handler: async (args, { coder }) => {
     const id = parseChatId(args.chat_id);

@@ -30,7 +30,9 @@ async function providerStates(coder: CoderClient): Promise<Map<string, boolean> 
     if (isForbidden(err)) return undefined;
     throw prefixError('verify deployment config access', err);
   }
-  throw new PermissionError('cannot verify provider availability for the admin model config list: missing AI provider read permission');
+  throw new PermissionError(
+    'cannot verify provider availability for the admin model config list: missing AI provider read permission',
+  );
 }
 
 export const listChatModelConfigs = defineTool({
@@ -40,14 +42,30 @@ export const listChatModelConfigs = defineTool({
 Per-user provider credentials are validated when creating a chat, so coder_create_chat can still reject a listed model with an explanatory error.`,
   annotations: 'read',
   input: () => z.object({}),
-  output: () => z.object({
-    model_configs: z.array(z.object({ id: z.string(), model: z.string(), display_name: z.string(), is_default: z.boolean() })),
-  }),
+  output: () =>
+    z.object({
+      model_configs: z.array(
+        z.object({ id: z.string(), model: z.string(), display_name: z.string(), is_default: z.boolean() }),
+      ),
+    }),
   handler: async (_args, { coder }) => {
-    const configs = (await prefixed('list chat model configs', coder.get(`${CHATS_PATH}/model-configs`, z.array(chatModelConfigSchema).nullable()))) ?? [];
+    const configs =
+      (await prefixed(
+        'list chat model configs',
+        coder.get(`${CHATS_PATH}/model-configs`, z.array(chatModelConfigSchema).nullable()),
+      )) ?? [];
     const enabled = await providerStates(coder);
     // A map is authoritative: a soft-deleted provider is missing from it while its configs stay in the admin list.
-    const usable = configs.filter((c) => c.enabled && (enabled === undefined || enabled.get(c.ai_provider_id ?? '') === true));
-    return { model_configs: usable.map((c) => ({ id: c.id, model: c.model, display_name: c.display_name, is_default: c.is_default })) };
+    const usable = configs.filter(
+      (c) => c.enabled && (enabled === undefined || enabled.get(c.ai_provider_id ?? '') === true),
+    );
+    return {
+      model_configs: usable.map((c) => ({
+        id: c.id,
+        model: c.model,
+        display_name: c.display_name,
+        is_default: c.is_default,
+      })),
+    };
   },
 });

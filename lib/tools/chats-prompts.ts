@@ -42,8 +42,16 @@ export const agentsDelegate: PromptSpec = {
   description: 'Delegate a coding task to a Coder Agents chat and monitor it to completion.',
   requiredTools: [CREATE, GET, MESSAGES, SEND, MODELS],
   arguments: [
-    { name: 'task', description: 'The task the Coder Agent should perform, including all context it needs.', required: true },
-    { name: 'model_config_id', description: `Optional model config UUID for the chat. When omitted, a model is picked from ${MODELS}.`, required: false },
+    {
+      name: 'task',
+      description: 'The task the Coder Agent should perform, including all context it needs.',
+      required: true,
+    },
+    {
+      name: 'model_config_id',
+      description: `Optional model config UUID for the chat. When omitted, a model is picked from ${MODELS}.`,
+      required: false,
+    },
   ],
   render: (args) => {
     const task = requiredArg(args, 'task');

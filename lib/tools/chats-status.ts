@@ -37,12 +37,24 @@ export type ChatToolStatus = z.output<typeof chatToolStatus>;
 
 /** toolsdk `chatToolStatus`: the chat's URL is `<server>/agents/<id>` (the server URL without its path). */
 export function toChatToolStatus(coder: CoderClient, chat: Chat): ChatToolStatus {
-  const status: ChatToolStatus = { id: chat.id, title: chat.title, status: chat.status, archived: chat.archived, url: `${coder.baseUrl.origin}/agents/${chat.id}` };
+  const status: ChatToolStatus = {
+    id: chat.id,
+    title: chat.title,
+    status: chat.status,
+    archived: chat.archived,
+    url: `${coder.baseUrl.origin}/agents/${chat.id}`,
+  };
   if (chat.last_error) status.last_error = chat.last_error;
   if (chat.last_turn_summary) status.last_turn_summary = chat.last_turn_summary;
   if (chat.workspace_id) status.workspace_id = chat.workspace_id;
   if (chat.labels && Object.keys(chat.labels).length > 0) status.labels = chat.labels;
-  const files = (chat.files ?? []).map((f) => ({ id: f.id, name: f.name, mime_type: f.mime_type, size_bytes: f.size_bytes, created_at: f.created_at }));
+  const files = (chat.files ?? []).map((f) => ({
+    id: f.id,
+    name: f.name,
+    mime_type: f.mime_type,
+    size_bytes: f.size_bytes,
+    created_at: f.created_at,
+  }));
   if (files.length > 0) status.files = files;
   return status;
 }

@@ -20,15 +20,18 @@ export const createChat = defineTool({
 
 The chat runs asynchronously. Poll coder_get_chat for status and read the transcript with coder_get_chat_messages.`,
   annotations: 'mutation',
-  input: () => z.object({
-    prompt: z.string().describe('Initial prompt for the agent.'),
-    organization_id: organizationIdArgument,
-    model_config_id: z
-      .string()
-      .optional()
-      .describe('Optional chat model config UUID from coder_list_chat_model_configs. Defaults to the deployment default model.'),
-    labels: labels.optional().describe('Optional string key/value labels to attach to the chat.'),
-  }),
+  input: () =>
+    z.object({
+      prompt: z.string().describe('Initial prompt for the agent.'),
+      organization_id: organizationIdArgument,
+      model_config_id: z
+        .string()
+        .optional()
+        .describe(
+          'Optional chat model config UUID from coder_list_chat_model_configs. Defaults to the deployment default model.',
+        ),
+      labels: labels.optional().describe('Optional string key/value labels to attach to the chat.'),
+    }),
   output: () => chatToolStatus,
   handler: async (args, { coder }) => {
     if (!args.prompt) throw new InvalidArgumentError('prompt is required');
@@ -37,7 +40,12 @@ The chat runs asynchronously. Poll coder_get_chat for status and read the transc
     const chat = await prefixed(
       'create chat',
       coder.request('POST', CHATS_PATH, {
-        json: { organization_id: organizationId, content: [{ type: 'text', text: args.prompt }], model_config_id: modelConfigId, labels: args.labels },
+        json: {
+          organization_id: organizationId,
+          content: [{ type: 'text', text: args.prompt }],
+          model_config_id: modelConfigId,
+          labels: args.labels,
+        },
         schema: chatSchema,
       }),
     );
@@ -47,11 +55,13 @@ The chat runs asynchronously. Poll coder_get_chat for status and read the transc
 
 export const getChatTool = defineTool({
   name: 'coder_get_chat',
-  description: 'Get the status of a Coder Agents chat, including its last error, last turn summary, workspace, and attached files.',
+  description:
+    'Get the status of a Coder Agents chat, including its last error, last turn summary, workspace, and attached files.',
   annotations: 'read',
   input: () => z.object({ chat_id: z.string().describe(CHAT_ID_DESCRIPTION) }),
   output: () => chatToolStatus,
-  handler: async ({ chat_id }, { coder }) => toChatToolStatus(coder, await prefixed('get chat', getChat(coder, parseChatId(chat_id)))),
+  handler: async ({ chat_id }, { coder }) =>
+    toChatToolStatus(coder, await prefixed('get chat', getChat(coder, parseChatId(chat_id)))),
 });
 
 const DEFAULT_LIST_LIMIT = 25;
@@ -60,16 +70,17 @@ export const listChats = defineTool({
   name: 'coder_list_chats',
   description: 'List Coder Agents chats, optionally filtered by labels or a search query.',
   annotations: 'read',
-  input: () => z.object({
-    labels: labels.optional().describe('Optional exact-match string key/value labels.'),
-    query: z
-      .string()
-      .optional()
-      .describe(
-        'Optional chat search query of fielded terms, e.g. title:<text>, search:<text>, status:<waiting|running|error|requires_action|interrupting>, archived:<true|false>. Quote values containing spaces or colons.',
-      ),
-    limit: z.number().int().optional().describe('Maximum chats to return (1-100, default 25).'),
-  }),
+  input: () =>
+    z.object({
+      labels: labels.optional().describe('Optional exact-match string key/value labels.'),
+      query: z
+        .string()
+        .optional()
+        .describe(
+          'Optional chat search query of fielded terms, e.g. title:<text>, search:<text>, status:<waiting|running|error|requires_action|interrupting>, archived:<true|false>. Quote values containing spaces or colons.',
+        ),
+      limit: z.number().int().optional().describe('Maximum chats to return (1-100, default 25).'),
+    }),
   output: () => z.object({ chats: z.array(chatToolStatus) }),
   handler: async (args, { coder }) => {
     const limit = args.limit ?? 0;
@@ -93,7 +104,10 @@ export const interruptChat = defineTool({
   output: () => chatToolStatus,
   handler: async ({ chat_id }, { coder }) => {
     const id = parseChatId(chat_id);
-    const chat = await prefixed('interrupt chat', coder.request('POST', `${CHATS_PATH}/${id}/interrupt`, { schema: chatSchema }));
+    const chat = await prefixed(
+      'interrupt chat',
+      coder.request('POST', `${CHATS_PATH}/${id}/interrupt`, { schema: chatSchema }),
+    );
     return toChatToolStatus(coder, chat);
   },
 });
@@ -103,13 +117,17 @@ const ARCHIVED = 'Chat archived successfully.';
 
 export const archiveChat = defineTool({
   name: 'coder_archive_chat',
-  description: 'Archive a Coder Agents chat. The chat is hidden from default listings but can be unarchived from the UI.',
+  description:
+    'Archive a Coder Agents chat. The chat is hidden from default listings but can be unarchived from the UI.',
   annotations: 'mutation',
   input: () => z.object({ chat_id: z.string().describe(CHAT_ID_DESCRIPTION) }),
   output: () => messageResult,
   handler: async ({ chat_id }, { coder }) => {
     const id = parseChatId(chat_id);
-    await prefixed('archive chat', coder.request('PATCH', `${CHATS_PATH}/${id}`, { json: { archived: true }, schema: z.unknown() }));
+    await prefixed(
+      'archive chat',
+      coder.request('PATCH', `${CHATS_PATH}/${id}`, { json: { archived: true }, schema: z.unknown() }),
+    );
     return { message: ARCHIVED };
   },
 });

@@ -21,7 +21,9 @@ const newEdit = z.object({
   replace_all: z
     .boolean()
     .optional()
-    .describe('When true, replaces all occurrences of old_text. Defaults to false, which requires old_text to match exactly once.'),
+    .describe(
+      'When true, replaces all occurrences of old_text. Defaults to false, which requires old_text to match exactly once.',
+    ),
 });
 
 export type Edit = z.output<typeof newEdit>;

@@ -50,7 +50,9 @@ export async function unifiedDiff(path: string, before: string, after: string): 
 export function decodeText(path: string, data: Buffer): string {
   const text = data.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(data)) {
-    throw new InvalidArgumentError(`${path}: the file is not UTF-8 text; edit it with coder_workspace_write_file instead`);
+    throw new InvalidArgumentError(
+      `${path}: the file is not UTF-8 text; edit it with coder_workspace_write_file instead`,
+    );
   }
   return text;
 }

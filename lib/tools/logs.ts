@@ -18,7 +18,8 @@ function asProgress(progress: Progress): (log: { stage?: string | undefined; out
 
 export const getWorkspaceAgentLogs = defineTool({
   name: 'coder_get_workspace_agent_logs',
-  description: "Get the startup logs of a workspace agent (its startup script's output). Useful when an agent fails to become ready.",
+  description:
+    "Get the startup logs of a workspace agent (its startup script's output). Useful when an agent fails to become ready.",
   annotations: 'read',
   input: () => z.object({ workspace_agent_id: z.string().describe('ID of the workspace agent.') }),
   output: () => logLines,
@@ -37,7 +38,14 @@ export const getWorkspaceBuildLogs = defineTool({
   output: () => logLines,
   handler: async ({ workspace_build_id }, { coder, progress }) => {
     const id = requireUuid('workspace_build_id', workspace_build_id);
-    return outputs(await coder.readJsonStream(`/api/v2/workspacebuilds/${id}/logs`, { follow: 'true' }, logSchema, asProgress(progress)));
+    return outputs(
+      await coder.readJsonStream(
+        `/api/v2/workspacebuilds/${id}/logs`,
+        { follow: 'true' },
+        logSchema,
+        asProgress(progress),
+      ),
+    );
   },
 });
 
@@ -49,6 +57,13 @@ export const getTemplateVersionLogs = defineTool({
   output: () => logLines,
   handler: async ({ template_version_id }, { coder, progress }) => {
     const id = requireUuid('template_version_id', template_version_id);
-    return outputs(await coder.readJsonStream(`/api/v2/templateversions/${id}/logs`, { follow: 'true' }, logSchema, asProgress(progress)));
+    return outputs(
+      await coder.readJsonStream(
+        `/api/v2/templateversions/${id}/logs`,
+        { follow: 'true' },
+        logSchema,
+        asProgress(progress),
+      ),
+    );
   },
 });

@@ -49,7 +49,8 @@ export function outputShape(output: z.ZodType): OutputShape {
 export function toOutputJsonSchema(schema: z.ZodType): JsonObjectSchema {
   const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'output' });
   const { properties } = json;
-  if (json.type !== 'object' || !isRecord(properties)) throw new TypeError('an outputSchema must describe a JSON object');
+  if (json.type !== 'object' || !isRecord(properties))
+    throw new TypeError('an outputSchema must describe a JSON object');
   return { ...json, type: 'object', properties };
 }
 

@@ -62,7 +62,9 @@ export const listTemplates = defineTool({
   handler: async (args, { coder }) => {
     const org = await resolveOrganization(coder, args.organization_id);
     // codersdk TemplateFilter{OrganizationID} sends exactly this search term (codersdk/templates.go).
-    const templates = await coder.get('/api/v2/templates', z.array(templateSchema), { q: `organization:${JSON.stringify(org)}` });
+    const templates = await coder.get('/api/v2/templates', z.array(templateSchema), {
+      q: `organization:${JSON.stringify(org)}`,
+    });
     return templates.map(toMinimalTemplate);
   },
 });
@@ -80,7 +82,10 @@ export const getTemplate = defineTool({
     if (template.active_version_id === ZERO_UUID) throw new ResourceError('template has no active version');
     const version = template.active_version_id;
     const [parameters, presets] = await Promise.all([
-      coder.get(`/api/v2/templateversions/${version}/rich-parameters`, z.array(templateVersionParameterSchema).nullable()),
+      coder.get(
+        `/api/v2/templateversions/${version}/rich-parameters`,
+        z.array(templateVersionParameterSchema).nullable(),
+      ),
       coder.get(`/api/v2/templateversions/${version}/presets`, z.array(presetSchema).nullable()),
     ]);
     const mapped = (presets ?? []).map((p) => ({
@@ -91,7 +96,11 @@ export const getTemplate = defineTool({
       ...(p.DesiredPrebuildInstances == null ? {} : { desired_prebuild_instances: p.DesiredPrebuildInstances }),
       parameters: (p.Parameters ?? []).map((x) => ({ name: x.Name, value: x.Value })),
     }));
-    return { ...toMinimalTemplate(template), parameters: parameters ?? [], ...(mapped.length > 0 ? { presets: mapped } : {}) };
+    return {
+      ...toMinimalTemplate(template),
+      parameters: parameters ?? [],
+      ...(mapped.length > 0 ? { presets: mapped } : {}),
+    };
   },
 });
 
@@ -113,9 +122,10 @@ export const uploadTarFile = defineTool({
   description:
     'Create a tar archive from a map of file names to contents and upload it to Coder. Returns the file ID (field "hash") to pass to coder_create_template_version.',
   annotations: 'mutation',
-  input: () => z.object({
-    files: z.record(z.string(), z.string()).describe('File name → file content. Every entry gets mode 0644.'),
-  }),
+  input: () =>
+    z.object({
+      files: z.record(z.string(), z.string()).describe('File name → file content. Every entry gets mode 0644.'),
+    }),
   output: () => z.object({ hash: z.string() }),
   handler: async ({ files }, { coder }) => {
     const data = await buildTar(files);
@@ -131,18 +141,25 @@ export const createTemplateVersion = defineTool({
   name: 'coder_create_template_version',
   description: TEMPLATE_VERSION_PRIMER,
   annotations: 'mutation',
-  input: () => z.object({
-    file_id: z.string().describe('ID of the uploaded tar file (from coder_upload_tar_file).'),
-    template_id: z.string().optional().describe('(Optional) ID of the template the version belongs to.'),
-    organization_id: organizationIdArgument,
-  }),
+  input: () =>
+    z.object({
+      file_id: z.string().describe('ID of the uploaded tar file (from coder_upload_tar_file).'),
+      template_id: z.string().optional().describe('(Optional) ID of the template the version belongs to.'),
+      organization_id: organizationIdArgument,
+    }),
   output: () => templateVersionSchema,
   handler: async ({ file_id, template_id, organization_id }, { coder }) => {
     const fileId = requireUuid('file_id', file_id);
     const templateId = template_id ? requireUuid('template_id', template_id) : undefined;
     const org = await resolveOrganization(coder, organization_id);
     return coder.request('POST', `/api/v2/organizations/${org}/templateversions`, {
-      json: { message: 'Created by AI', storage_method: 'file', file_id: fileId, provisioner: 'terraform', template_id: templateId },
+      json: {
+        message: 'Created by AI',
+        storage_method: 'file',
+        file_id: fileId,
+        provisioner: 'terraform',
+        template_id: templateId,
+      },
       schema: templateVersionSchema,
     });
   },
@@ -152,20 +169,29 @@ export const createTemplate = defineTool({
   name: 'coder_create_template',
   description: 'Create a template from a template version whose import succeeded.',
   annotations: 'mutation',
-  input: () => z.object({
-    name: z.string().describe('Name of the template (lowercase letters, digits and hyphens).'),
-    display_name: z.string().describe('Name shown to people.'),
-    description: z.string().describe('What the template provisions.'),
-    icon: z.string().optional().describe('(Optional) An icon URL. Accepted for compatibility with coderd; like coderd, it is not sent.'),
-    version_id: z.string().describe('ID of the template version to create the template from.'),
-    organization_id: organizationIdArgument,
-  }),
+  input: () =>
+    z.object({
+      name: z.string().describe('Name of the template (lowercase letters, digits and hyphens).'),
+      display_name: z.string().describe('Name shown to people.'),
+      description: z.string().describe('What the template provisions.'),
+      icon: z
+        .string()
+        .optional()
+        .describe('(Optional) An icon URL. Accepted for compatibility with coderd; like coderd, it is not sent.'),
+      version_id: z.string().describe('ID of the template version to create the template from.'),
+      organization_id: organizationIdArgument,
+    }),
   output: () => templateSchema,
   handler: async (args, { coder }) => {
     const versionId = requireUuid('version_id', args.version_id);
     const org = await resolveOrganization(coder, args.organization_id);
     return coder.request('POST', `/api/v2/organizations/${org}/templates`, {
-      json: { name: args.name, display_name: args.display_name, description: args.description, template_version_id: versionId },
+      json: {
+        name: args.name,
+        display_name: args.display_name,
+        description: args.description,
+        template_version_id: versionId,
+      },
       schema: templateSchema,
     });
   },
@@ -175,15 +201,19 @@ export const updateTemplateActiveVersion = defineTool({
   name: 'coder_update_template_active_version',
   description: 'Make a template version the active version of its template: new workspaces are created from it.',
   annotations: 'mutation',
-  input: () => z.object({
-    template_id: z.string().describe('ID of the template.'),
-    template_version_id: z.string().describe('ID of the version to make active.'),
-  }),
+  input: () =>
+    z.object({
+      template_id: z.string().describe('ID of the template.'),
+      template_version_id: z.string().describe('ID of the version to make active.'),
+    }),
   output: () => z.literal(ACTIVE_VERSION_UPDATED),
   handler: async (args, { coder }) => {
     const templateId = requireUuid('template_id', args.template_id);
     const versionId = requireUuid('template_version_id', args.template_version_id);
-    await coder.request('PATCH', `/api/v2/templates/${templateId}/versions`, { json: { id: versionId }, schema: anyJson });
+    await coder.request('PATCH', `/api/v2/templates/${templateId}/versions`, {
+      json: { id: versionId },
+      schema: anyJson,
+    });
     return ACTIVE_VERSION_UPDATED;
   },
 });

@@ -3,7 +3,9 @@ import { z } from 'zod';
 
 export const workspaceArg = z
   .string()
-  .describe('The workspace as "[owner/]workspace[.agent]". The agent may be left out when the workspace has exactly one.');
+  .describe(
+    'The workspace as "[owner/]workspace[.agent]". The agent may be left out when the workspace has exactly one.',
+  );
 
 export const absolutePath = (what: string) =>
   z

@@ -20,16 +20,29 @@ nohup and keeps running after the call; its output is collected until timeout_ms
 "Command continues running in background". Very long output is cut (the note says how much there was):
 redirect big output to a file and read it with coder_workspace_read_file.`,
   annotations: 'destructive',
-  input: () => z.object({
-    workspace: workspaceArg,
-    command: z.string().describe('The command to run.'),
-    timeout_ms: z.number().int().min(1).default(DEFAULT_TIMEOUT_MS).describe('Time limit in milliseconds (default 60000, capped at 300000 and by the call deadline).'),
-    background: z.boolean().optional().describe('Start the command in the background with nohup; it keeps running after the call returns.'),
-  }),
-  output: () => z.object({
-    output: z.string().describe('Combined stdout and stderr, trimmed.'),
-    exit_code: z.number().int().describe('The exit code; 124 when the command was stopped at its timeout or left running in the background.'),
-  }),
+  input: () =>
+    z.object({
+      workspace: workspaceArg,
+      command: z.string().describe('The command to run.'),
+      timeout_ms: z
+        .number()
+        .int()
+        .min(1)
+        .default(DEFAULT_TIMEOUT_MS)
+        .describe('Time limit in milliseconds (default 60000, capped at 300000 and by the call deadline).'),
+      background: z
+        .boolean()
+        .optional()
+        .describe('Start the command in the background with nohup; it keeps running after the call returns.'),
+    }),
+  output: () =>
+    z.object({
+      output: z.string().describe('Combined stdout and stderr, trimmed.'),
+      exit_code: z
+        .number()
+        .int()
+        .describe('The exit code; 124 when the command was stopped at its timeout or left running in the background.'),
+    }),
   handler: async (args, { agents, signal, budgetMs, progress }) => {
     if (!args.workspace) throw new InvalidArgumentError('workspace name cannot be empty');
     if (!args.command) throw new InvalidArgumentError('command cannot be empty');
@@ -38,7 +51,9 @@ redirect big output to a file and read it with coder_workspace_read_file.`,
     // The output comes back when the command ends; until then a client that asked hears that it still runs.
     const stopBeats = progress.keepAlive('the command');
     const result = await agents
-      .run(args.workspace, signal, (channel) => exec(channel, { command: args.command, timeoutMs, background, capBytes: agents.opts.outputCapBytes }, signal))
+      .run(args.workspace, signal, (channel) =>
+        exec(channel, { command: args.command, timeoutMs, background, capBytes: agents.opts.outputCapBytes }, signal),
+      )
       .finally(stopBeats);
     let output = result.output.toString('utf8').trim();
     if (result.totalBytes > result.output.length) {
@@ -46,7 +61,10 @@ redirect big output to a file and read it with coder_workspace_read_file.`,
     }
     const timedOut = background ? result.stillRunning : isTimeout(result.exitCode, result.elapsedMs, timeoutMs);
     if (timedOut) {
-      return { output: `${output}\n${background ? 'Command continues running in background' : 'Command canceled due to timeout'}`, exit_code: 124 };
+      return {
+        output: `${output}\n${background ? 'Command continues running in background' : 'Command canceled due to timeout'}`,
+        exit_code: 124,
+      };
     }
     return { output, exit_code: result.exitCode };
   },

@@ -29,7 +29,10 @@ async function editFiles(channel: AgentChannel, files: FileEdits[], signal: Abor
   const planned = [];
   for (const file of files) {
     const { data, size } = await read(channel, file.path, 0, MAX_EDIT_BYTES + 1, signal);
-    if (size > MAX_EDIT_BYTES) throw new InvalidArgumentError(`${file.path}: the file is larger than ${MAX_EDIT_BYTES} bytes; edit it with a command instead`);
+    if (size > MAX_EDIT_BYTES)
+      throw new InvalidArgumentError(
+        `${file.path}: the file is larger than ${MAX_EDIT_BYTES} bytes; edit it with a command instead`,
+      );
     const before = decodeText(file.path, data);
     const after = applyEdits(file.path, before, file.edits);
     planned.push({ path: file.path, hash: createHash('sha256').update(data).digest('hex'), before, after });
@@ -60,10 +63,13 @@ export const workspaceEditFiles = defineTool({
   description:
     'Edit one or more files in a workspace: each edit replaces old_text with new_text, in order. old_text must match exactly once unless replace_all is true. Nothing is written unless every edit of every file applies. Returns a unified diff per file.',
   annotations: 'destructive',
-  input: () => z.object({
-    workspace: workspaceArg,
-    files: z.array(z.object({ path: absolutePath('file'), edits })).describe('The files to edit, each with its edits.'),
-  }),
+  input: () =>
+    z.object({
+      workspace: workspaceArg,
+      files: z
+        .array(z.object({ path: absolutePath('file'), edits }))
+        .describe('The files to edit, each with its edits.'),
+    }),
   output: () => editResult,
   handler: async ({ workspace, files }, { agents, signal }) => {
     const results = await agents.run(workspace, signal, (channel) => editFiles(channel, files, signal));

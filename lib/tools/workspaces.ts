@@ -19,12 +19,15 @@ export const listWorkspaces = defineTool({
   name: 'coder_list_workspaces',
   description: 'List the workspaces of a user (the authenticated user unless another owner is given).',
   annotations: 'read',
-  input: () => z.object({
-    owner: z
-      .string()
-      .optional()
-      .describe('Owner of the workspaces to list. Use "me" for the authenticated user; "me" is assumed when left out.'),
-  }),
+  input: () =>
+    z.object({
+      owner: z
+        .string()
+        .optional()
+        .describe(
+          'Owner of the workspaces to list. Use "me" for the authenticated user; "me" is assumed when left out.',
+        ),
+    }),
   output: () => z.array(minimalWorkspace),
   handler: async ({ owner }, { coder }) => {
     const q = `owner:${JSON.stringify(owner || 'me')}`;
@@ -48,9 +51,10 @@ export const getWorkspace = defineTool({
   description:
     'Get a workspace by ID or name. Accepts a UUID, a name, "owner/name" or "owner--name".\n\nReturns more detail than coder_list_workspaces; use it when you need the build, resources or agents.',
   annotations: 'read',
-  input: () => z.object({
-    workspace_id: z.string().describe('The workspace UUID, or its name as "name", "owner/name" or "owner--name".'),
-  }),
+  input: () =>
+    z.object({
+      workspace_id: z.string().describe('The workspace UUID, or its name as "name", "owner/name" or "owner--name".'),
+    }),
   output: () => workspaceSchema,
   handler: async ({ workspace_id }, { coder }) => {
     if (!workspace_id) throw new InvalidArgumentError('workspace_id cannot be empty');
@@ -68,24 +72,33 @@ When someone asks to "test a template" they usually mean creating a workspace fr
 the infrastructure is provisioned and the agent connects. After creating, watch the build with
 coder_get_workspace_build_logs.`,
   annotations: 'mutation',
-  input: () => z.object({
-    user: z.string().describe('Username or ID of the owner. Use "me" (or "") for the authenticated user.'),
-    name: z.string().describe('Name of the new workspace.'),
-    rich_parameters: richParameters.describe('Parameter name → value pairs for the template version.'),
-    template_id: z.string().optional().describe('ID of the template (its active version is used). Give this or template_version_id.'),
-    template_version_id: z.string().optional().describe('ID of a specific template version. Give this or template_id.'),
-    template_version_preset_id: z.string().optional().describe('(Optional) ID of a preset of the template version.'),
-    organization_id: organizationIdArgument.describe(
-      '(Optional) ID of the organization to create the workspace in; the template must belong to it. Needed only when you belong to more than one organization (coder_list_organizations lists yours).',
-    ),
-  }),
+  input: () =>
+    z.object({
+      user: z.string().describe('Username or ID of the owner. Use "me" (or "") for the authenticated user.'),
+      name: z.string().describe('Name of the new workspace.'),
+      rich_parameters: richParameters.describe('Parameter name → value pairs for the template version.'),
+      template_id: z
+        .string()
+        .optional()
+        .describe('ID of the template (its active version is used). Give this or template_version_id.'),
+      template_version_id: z
+        .string()
+        .optional()
+        .describe('ID of a specific template version. Give this or template_id.'),
+      template_version_preset_id: z.string().optional().describe('(Optional) ID of a preset of the template version.'),
+      organization_id: organizationIdArgument.describe(
+        '(Optional) ID of the organization to create the workspace in; the template must belong to it. Needed only when you belong to more than one organization (coder_list_organizations lists yours).',
+      ),
+    }),
   output: () => workspaceSchema,
   handler: async (args, { coder }) => {
     if (Boolean(args.template_id) === Boolean(args.template_version_id)) {
       throw new InvalidArgumentError('exactly one of template_id or template_version_id must be provided');
     }
     const templateId = args.template_id ? requireUuid('template_id', args.template_id) : undefined;
-    const versionId = args.template_version_id ? requireUuid('template_version_id', args.template_version_id) : undefined;
+    const versionId = args.template_version_id
+      ? requireUuid('template_version_id', args.template_version_id)
+      : undefined;
     const body = {
       name: args.name,
       template_id: templateId,
@@ -100,7 +113,10 @@ coder_get_workspace_build_logs.`,
     const lookup = templateId ? `/api/v2/templates/${templateId}` : `/api/v2/templateversions/${versionId ?? ''}`;
     await requireTemplateIn(coder, org, lookup);
     const user = args.user || 'me';
-    return coder.request('POST', `/api/v2/users/${encodeURIComponent(user)}/workspaces`, { json: body, schema: workspaceSchema });
+    return coder.request('POST', `/api/v2/users/${encodeURIComponent(user)}/workspaces`, {
+      json: body,
+      schema: workspaceSchema,
+    });
   },
 });
 
@@ -126,16 +142,22 @@ export const createWorkspaceBuild = defineTool({
   name: 'coder_create_workspace_build',
   description: 'Create a new build of an existing workspace: use it to start, stop or delete the workspace.',
   annotations: 'destructive',
-  input: () => z.object({
-    workspace_id: z.string().describe('ID of the workspace.'),
-    transition: z.enum(['start', 'stop', 'delete']).describe('The transition to perform: start, stop or delete.'),
-    template_version_id: z
-      .string()
-      .optional()
-      .describe('(Optional) Template version to build with. The previously built version is used when left out.'),
-    template_version_preset_id: z.string().optional().describe('(Optional) Preset to apply. Only with transition "start".'),
-    rich_parameters: richParameters.optional().describe('(Optional) Parameter values to change. Only with transition "start".'),
-  }),
+  input: () =>
+    z.object({
+      workspace_id: z.string().describe('ID of the workspace.'),
+      transition: z.enum(['start', 'stop', 'delete']).describe('The transition to perform: start, stop or delete.'),
+      template_version_id: z
+        .string()
+        .optional()
+        .describe('(Optional) Template version to build with. The previously built version is used when left out.'),
+      template_version_preset_id: z
+        .string()
+        .optional()
+        .describe('(Optional) Preset to apply. Only with transition "start".'),
+      rich_parameters: richParameters
+        .optional()
+        .describe('(Optional) Parameter values to change. Only with transition "start".'),
+    }),
   output: () => buildSchema,
   handler: async (args, { coder }) => {
     const workspaceId = requireUuid('workspace_id', args.workspace_id);
@@ -149,7 +171,9 @@ export const createWorkspaceBuild = defineTool({
     if (misuse.length > 0) throw new InvalidArgumentError(misuse.join('\n'));
     const body = {
       transition: args.transition,
-      template_version_id: args.template_version_id ? requireUuid('template_version_id', args.template_version_id) : undefined,
+      template_version_id: args.template_version_id
+        ? requireUuid('template_version_id', args.template_version_id)
+        : undefined,
       template_version_preset_id: args.template_version_preset_id
         ? requireUuid('template_version_preset_id', args.template_version_preset_id)
         : undefined,

@@ -31,7 +31,15 @@ import { systemClock, type Clock } from './clock';
 import { dialUrl, openSocket, type ChannelTarget } from './dial';
 import { ChannelBrokenError, AgentToolMissingError, OutcomeUnknownError, TunnelDialError } from './errors';
 import { logAttached, logAttachFailed, logRecovery, type AttachReason } from './oplog';
-import { isResponse, loopPayload, newNonce, parseLine, requestLine, type ControlLine, type ResponseLine } from './protocol';
+import {
+  isResponse,
+  loopPayload,
+  newNonce,
+  parseLine,
+  requestLine,
+  type ControlLine,
+  type ResponseLine,
+} from './protocol';
 
 export { dialUrl, requestLineBytes, type ChannelTarget } from './dial';
 
@@ -88,7 +96,8 @@ export class AgentChannel {
   /** Opens the socket and starts the loop in a new PTY session. */
   async open(signal: AbortSignal): Promise<void> {
     const result = await this.attach(signal, DIAL_WINDOW_MS, 'dial');
-    if (result !== 'new-session') throw new TunnelDialError('the agent attached to an old session where a new one was asked for');
+    if (result !== 'new-session')
+      throw new TunnelDialError('the agent attached to an old session where a new one was asked for');
   }
 
   get isOpen(): boolean {
@@ -137,7 +146,9 @@ export class AgentChannel {
     if (ws && ws.readyState === OPEN) {
       this.ws = undefined;
       ws.removeAllListeners('close');
-      ws.send(Buffer.from(JSON.stringify({ data: requestLine(this.nextId(), 'bye', []) })), { binary: true }, () => ws.close(1000));
+      ws.send(Buffer.from(JSON.stringify({ data: requestLine(this.nextId(), 'bye', []) })), { binary: true }, () =>
+        ws.close(1000),
+      );
     } else {
       this.dropSocket();
     }
@@ -156,7 +167,8 @@ export class AgentChannel {
         switch (state) {
           case 'sent': {
             const line = await answer;
-            if (recoveryStartedAt !== undefined) logRecovery(this.agentId, op, 'answered', this.clock.now() - recoveryStartedAt);
+            if (recoveryStartedAt !== undefined)
+              logRecovery(this.agentId, op, 'answered', this.clock.now() - recoveryStartedAt);
             return line;
           }
           case 'reattach':
@@ -171,7 +183,13 @@ export class AgentChannel {
       } catch (err) {
         if (!(err instanceof SocketLostError)) {
           this.waiters.delete(id);
-          if (recoveryStartedAt !== undefined) logRecovery(this.agentId, op, err instanceof Error ? err.name : 'failed', this.clock.now() - recoveryStartedAt);
+          if (recoveryStartedAt !== undefined)
+            logRecovery(
+              this.agentId,
+              op,
+              err instanceof Error ? err.name : 'failed',
+              this.clock.now() - recoveryStartedAt,
+            );
           throw err;
         }
         recoveryStartedAt ??= this.clock.now();
@@ -195,9 +213,12 @@ export class AgentChannel {
     } catch (err) {
       // The request may have run: a failure here must not look like "never sent", or a caller could retry it.
       if (err instanceof TunnelDialError || err instanceof DeadlineError) {
-        throw new OutcomeUnknownError(`the workspace terminal could not be re-attached while "${op}" was running (${err.message}), so whether it completed is unknown`, {
-          cause: err,
-        });
+        throw new OutcomeUnknownError(
+          `the workspace terminal could not be re-attached while "${op}" was running (${err.message}), so whether it completed is unknown`,
+          {
+            cause: err,
+          },
+        );
       }
       throw err;
     }
@@ -214,7 +235,12 @@ export class AgentChannel {
    * FETCH: asks the loop for its kept answer to `id`. The loop sends it again (it reaches `answer`), or says it
    * never saw the request: it never arrived, so sending it now is safe. Either way SENT follows.
    */
-  private async fetchOrResend(id: string, request: string, answer: Promise<ResponseLine>, signal: AbortSignal): Promise<void> {
+  private async fetchOrResend(
+    id: string,
+    request: string,
+    answer: Promise<ResponseLine>,
+    signal: AbortSignal,
+  ): Promise<void> {
     const fetchId = this.nextId();
     const fetched = this.answerTo(fetchId, signal);
     // A leading newline ends any partial line; the loop ignores empty lines.
@@ -234,7 +260,10 @@ export class AgentChannel {
     for (let attempt = 0; ; attempt++) {
       try {
         // One X-Ray subsegment per attempt (when tracing is on): the agent id, the attempt and which session answered.
-        const session = await traced('tunnel dial', () => this.attachOnce(signal), { annotations: { agent_id: this.agentId, attempt }, outcome: (s) => s });
+        const session = await traced('tunnel dial', () => this.attachOnce(signal), {
+          annotations: { agent_id: this.agentId, attempt },
+          outcome: (s) => s,
+        });
         logAttached(reason, this.agentId, session, attempt + 1, this.clock.now() - started);
         return session;
       } catch (err) {
@@ -247,13 +276,21 @@ export class AgentChannel {
         const wait = backoffMs(attempt);
         if (spent + wait > windowMs) {
           logAttachFailed(reason, this.agentId, err, attempt + 1, spent);
-          throw new TunnelDialError(`${err.message}; gave up after ${attempt + 1} attempts in ${spent} ms`, err.status, err.coderMessage, { cause: err });
+          throw new TunnelDialError(
+            `${err.message}; gave up after ${attempt + 1} attempts in ${spent} ms`,
+            err.status,
+            err.coderMessage,
+            { cause: err },
+          );
         }
         try {
           await this.clock.sleep(wait, signal);
         } catch (aborted) {
           logAttachFailed(reason, this.agentId, aborted, attempt + 1, this.clock.now() - started);
-          throw new DeadlineError(`the workspace terminal could not be reached before the deadline (${attempt + 1} attempts; last: ${err.message})`, { cause: err });
+          throw new DeadlineError(
+            `the workspace terminal could not be reached before the deadline (${attempt + 1} attempts; last: ${err.message})`,
+            { cause: err },
+          );
         }
       }
     }
@@ -292,13 +329,30 @@ export class AgentChannel {
         signal.removeEventListener('abort', onAbort);
         fn();
       };
-      const onAbort = () => finish(() => reject(new DeadlineError('the workspace terminal did not start before the deadline', { cause: signal.reason })));
+      const onAbort = () =>
+        finish(() =>
+          reject(
+            new DeadlineError('the workspace terminal did not start before the deadline', { cause: signal.reason }),
+          ),
+        );
       signal.addEventListener('abort', onAbort, { once: true });
       this.control = (line) => {
         if (line.kind === 'missing') {
-          finish(() => reject(new AgentToolMissingError(`the workspace lacks the "${line.tool}" command, which coder-mcp-lambda needs on the agent`)));
+          finish(() =>
+            reject(
+              new AgentToolMissingError(
+                `the workspace lacks the "${line.tool}" command, which coder-mcp-lambda needs on the agent`,
+              ),
+            ),
+          );
         } else if (line.kind === 'badload') {
-          finish(() => reject(new ChannelBrokenError('the agent loop arrived damaged on the workspace (its SHA-256 did not match): something between this server and the agent alters terminal data')));
+          finish(() =>
+            reject(
+              new ChannelBrokenError(
+                'the agent loop arrived damaged on the workspace (its SHA-256 did not match): something between this server and the agent alters terminal data',
+              ),
+            ),
+          );
         } else if (line.kind === 'ready' && this.dialled.has(line.nonce)) {
           // A loop of ours that was never ready before: this dial's, or that of an earlier dial whose socket was lost while it started.
           this.loopStarted(line.nonce);
@@ -310,7 +364,16 @@ export class AgentChannel {
         resolve: () => finish(() => resolve('same-session')),
         reject: (err) =>
           finish(() =>
-            reject(err instanceof SocketLostError ? new TunnelDialError(`coderd closed the workspace terminal while attaching (${this.lastClose})`, undefined, undefined, { cause: err }) : err),
+            reject(
+              err instanceof SocketLostError
+                ? new TunnelDialError(
+                    `coderd closed the workspace terminal while attaching (${this.lastClose})`,
+                    undefined,
+                    undefined,
+                    { cause: err },
+                  )
+                : err,
+            ),
           ),
       });
       this.send(`\n${requestLine(probeId, 'ping', [])}`);

@@ -25,7 +25,10 @@ export interface SocketListeners {
 
 /** The PTY endpoint as a channel dials it: the stub as command, so the request line stays short. */
 export function dialUrl(target: ChannelTarget, reconnectId: string, nonce: string): URL {
-  const url = new URL(`api/v2/workspaceagents/${target.agentId}/pty`, target.coderUrl.endsWith('/') ? target.coderUrl : `${target.coderUrl}/`);
+  const url = new URL(
+    `api/v2/workspaceagents/${target.agentId}/pty`,
+    target.coderUrl.endsWith('/') ? target.coderUrl : `${target.coderUrl}/`,
+  );
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.searchParams.set('reconnect', reconnectId);
   url.searchParams.set('width', '512');
@@ -41,14 +44,24 @@ export function requestLineBytes(url: URL): number {
 }
 
 /** Opens the WebSocket with the caller's token; rejects with a TunnelDialError (refused, unreachable) or a DeadlineError. */
-export async function openSocket(url: URL, token: string, signal: AbortSignal, on: SocketListeners): Promise<WebSocket> {
+export async function openSocket(
+  url: URL,
+  token: string,
+  signal: AbortSignal,
+  on: SocketListeners,
+): Promise<WebSocket> {
   const WebSocketClass = await loadWebSocket();
-  if (signal.aborted) throw new DeadlineError('the workspace terminal could not be reached before the deadline', { cause: signal.reason });
+  if (signal.aborted)
+    throw new DeadlineError('the workspace terminal could not be reached before the deadline', {
+      cause: signal.reason,
+    });
   return new Promise<WebSocket>((resolve, reject) => {
     const ws = new WebSocketClass(url, { headers: { 'Coder-Session-Token': token }, perMessageDeflate: false });
     const onAbort = () => {
       ws.terminate();
-      reject(new DeadlineError('the workspace terminal could not be reached before the deadline', { cause: signal.reason }));
+      reject(
+        new DeadlineError('the workspace terminal could not be reached before the deadline', { cause: signal.reason }),
+      );
     };
     signal.addEventListener('abort', onAbort, { once: true });
     ws.once('open', () => {
@@ -65,7 +78,9 @@ export async function openSocket(url: URL, token: string, signal: AbortSignal, o
     });
     ws.once('error', (err) => {
       signal.removeEventListener('abort', onAbort);
-      reject(new TunnelDialError(`cannot open the workspace terminal: ${err.message}`, undefined, undefined, { cause: err }));
+      reject(
+        new TunnelDialError(`cannot open the workspace terminal: ${err.message}`, undefined, undefined, { cause: err }),
+      );
     });
     ws.on('message', (data: Buffer) => on.data(ws, data));
     ws.on('close', (code, reason) => on.close(ws, code, reason.toString()));
@@ -78,9 +93,14 @@ function dialFailure(status: number, body: string): TunnelDialError {
   let coderMessage: string | undefined;
   try {
     const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') message = coderMessage = parsed.message;
+    if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string')
+      message = coderMessage = parsed.message;
   } catch {
     // not JSON: keep the text
   }
-  return new TunnelDialError(`cannot open the workspace terminal: coderd answered ${status}: ${message}`, status, coderMessage);
+  return new TunnelDialError(
+    `cannot open the workspace terminal: coderd answered ${status}: ${message}`,
+    status,
+    coderMessage,
+  );
 }

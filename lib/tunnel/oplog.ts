@@ -10,15 +10,37 @@ import { TunnelDialError } from './errors';
 /** Why an attach ran: a first dial, a re-attach of an idle or dead socket, or a recovery mid-request. */
 export type AttachReason = 'dial' | 'reattach' | 'recovery';
 
-const ATTACH_LINE: Record<AttachReason, string> = { dial: 'tunnel dial', reattach: 'tunnel reattach', recovery: 'tunnel recovery reattach' };
+const ATTACH_LINE: Record<AttachReason, string> = {
+  dial: 'tunnel dial',
+  reattach: 'tunnel reattach',
+  recovery: 'tunnel recovery reattach',
+};
 
-export function logAttached(reason: AttachReason, agentId: string, session: string, attempts: number, ms: number): void {
+export function logAttached(
+  reason: AttachReason,
+  agentId: string,
+  session: string,
+  attempts: number,
+  ms: number,
+): void {
   log('info', ATTACH_LINE[reason], { agentId, session, attempts, ms });
 }
 
-export function logAttachFailed(reason: AttachReason, agentId: string, err: unknown, attempts: number, ms: number): void {
+export function logAttachFailed(
+  reason: AttachReason,
+  agentId: string,
+  err: unknown,
+  attempts: number,
+  ms: number,
+): void {
   const status = err instanceof TunnelDialError ? err.status : undefined;
-  log('warn', `${ATTACH_LINE[reason]} failed`, { agentId, error: err instanceof Error ? err.name : 'unknown', status, attempts, ms });
+  log('warn', `${ATTACH_LINE[reason]} failed`, {
+    agentId,
+    error: err instanceof Error ? err.name : 'unknown',
+    status,
+    attempts,
+    ms,
+  });
 }
 
 /** A request whose socket was lost on the way: how it ended (`answered`, or the error's class) and how long the recovery took. */

@@ -29,7 +29,11 @@ export async function exec(channel: AgentChannel, req: ExecRequest, signal: Abor
   const started = Date.now();
   const seconds = (Math.max(1, req.timeoutMs) / 1000).toFixed(3);
   const ticks = Math.max(1, Math.ceil(req.timeoutMs / 100));
-  const res = await channel.call('exec', [b64(req.command), seconds, ticks, req.background ? 1 : 0, req.capBytes], signal);
+  const res = await channel.call(
+    'exec',
+    [b64(req.command), seconds, ticks, req.background ? 1 : 0, req.capBytes],
+    signal,
+  );
   const elapsedMs = Date.now() - started;
   const [rc, running, data] = okFields(res, 'run the command', 2);
   // The agent sends at most cap+1 bytes: one more than the cap says "there was more", and only then is the total asked for.
@@ -39,7 +43,13 @@ export async function exec(channel: AgentChannel, req: ExecRequest, signal: Abor
     const [size] = okFields(await channel.call('outsize', [], signal), 'measure the command output', 1);
     totalBytes = Number(size);
   }
-  return { exitCode: Number(rc), totalBytes, stillRunning: running === '1', output: output.subarray(0, req.capBytes), elapsedMs };
+  return {
+    exitCode: Number(rc),
+    totalBytes,
+    stillRunning: running === '1',
+    output: output.subarray(0, req.capBytes),
+    elapsedMs,
+  };
 }
 
 export interface DirEntry {
@@ -58,7 +68,13 @@ export async function list(channel: AgentChannel, path: string, signal: AbortSig
     .map((record) => ({ isDir: record.startsWith('d:'), name: record.slice(2) }));
 }
 
-export async function read(channel: AgentChannel, path: string, offset: number, limit: number, signal: AbortSignal): Promise<{ data: Buffer; size: number }> {
+export async function read(
+  channel: AgentChannel,
+  path: string,
+  offset: number,
+  limit: number,
+  signal: AbortSignal,
+): Promise<{ data: Buffer; size: number }> {
   const res = await channel.call('read', [b64(path), offset, limit], signal);
   const [size, data] = okFields(res, `read ${JSON.stringify(path)}`, 1);
   return { size: Number(size), data: Buffer.from(data ?? '', 'base64') };
@@ -68,7 +84,13 @@ export async function read(channel: AgentChannel, path: string, offset: number, 
 const INLINE_WRITE_LIMIT = 16 * 1024;
 
 /** Writes atomically (temp file + rename), creating parents. With `expectedHash`, only if the file still has that hash ('-' = must not exist). */
-export async function write(channel: AgentChannel, path: string, data: Uint8Array, signal: AbortSignal, expectedHash?: string): Promise<void> {
+export async function write(
+  channel: AgentChannel,
+  path: string,
+  data: Uint8Array,
+  signal: AbortSignal,
+  expectedHash?: string,
+): Promise<void> {
   const content = b64(data);
   const what = `write ${JSON.stringify(path)}`;
   if (content.length <= INLINE_WRITE_LIMIT) {

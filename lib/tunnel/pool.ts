@@ -106,7 +106,13 @@ export class TunnelPool {
   sweep(now: number): void {
     for (const [key, entry] of this.entries) {
       for (const slot of [...entry.slots]) {
-        if (shouldEvict({ leased: slot.leaseId !== undefined, lastUsedAt: slot.channel.lastUsedAt }, now, this.options.idleMs)) {
+        if (
+          shouldEvict(
+            { leased: slot.leaseId !== undefined, lastUsedAt: slot.channel.lastUsedAt },
+            now,
+            this.options.idleMs,
+          )
+        ) {
           this.remove(key, slot);
           this.count('eviction');
           logEviction(slot.channel.agentId, now - slot.channel.lastUsedAt);
@@ -184,7 +190,11 @@ export class TunnelPool {
       const onAbort = () => {
         const i = entry.queue.indexOf(wake);
         if (i !== -1) entry.queue.splice(i, 1);
-        reject(new DeadlineError('every channel to this workspace stayed busy until the deadline; retry, or raise TUNNEL_MAX_CHANNELS_PER_AGENT'));
+        reject(
+          new DeadlineError(
+            'every channel to this workspace stayed busy until the deadline; retry, or raise TUNNEL_MAX_CHANNELS_PER_AGENT',
+          ),
+        );
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });

@@ -77,7 +77,10 @@ export function loopPayload(): string {
 }
 
 function packLoop(): { digest: string; payload: string } {
-  loopPackage ??= { digest: createHash('sha256').update(LOOP_SCRIPT).digest('hex'), payload: Buffer.from(LOOP_SCRIPT).toString('base64') };
+  loopPackage ??= {
+    digest: createHash('sha256').update(LOOP_SCRIPT).digest('hex'),
+    payload: Buffer.from(LOOP_SCRIPT).toString('base64'),
+  };
   return loopPackage;
 }
 
@@ -89,7 +92,12 @@ const DIAL_STUB = strip(dialSource);
  */
 export function dialCommand(nonce: string): string {
   if (!/^[0-9a-f]+$/.test(nonce)) throw new Error('a dial nonce is hex');
-  const values: Record<string, string> = { MARK, NONCE: nonce, DIGEST: loopDigest(), LOAD_BYTES: String(loopPayload().length) };
+  const values: Record<string, string> = {
+    MARK,
+    NONCE: nonce,
+    DIGEST: loopDigest(),
+    LOAD_BYTES: String(loopPayload().length),
+  };
   return DIAL_STUB.replace(/@([A-Z_]+)@/g, (_all, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`lib/tunnel/dial.sh has a placeholder @${name}@ without a value`);
@@ -121,7 +129,11 @@ export type ControlLine =
   | { kind: 'badload'; nonce: string }
   | { kind: 'missing'; nonce: string; tool: string };
 
-const CONTROL_KINDS: Record<string, 'ready' | 'load' | 'badload'> = { [`${MARK}_READY`]: 'ready', [`${MARK}_LOAD`]: 'load', [`${MARK}_BADLOAD`]: 'badload' };
+const CONTROL_KINDS: Record<string, 'ready' | 'load' | 'badload'> = {
+  [`${MARK}_READY`]: 'ready',
+  [`${MARK}_LOAD`]: 'load',
+  [`${MARK}_BADLOAD`]: 'badload',
+};
 
 /** Parses one PTY output line; anything that is not ours (banners, replayed history, stray output) is undefined. */
 export function parseLine(raw: string): ResponseLine | ControlLine | undefined {
@@ -129,7 +141,8 @@ export function parseLine(raw: string): ResponseLine | ControlLine | undefined {
   const parts = line.split(' ');
   const control = CONTROL_KINDS[parts[0] ?? ''];
   if (control && parts.length === 2 && parts[1]) return { kind: control, nonce: parts[1] };
-  if (parts[0] === `${MARK}_MISSING` && parts.length === 3 && parts[1] && parts[2]) return { kind: 'missing', nonce: parts[1], tool: parts[2] };
+  if (parts[0] === `${MARK}_MISSING` && parts.length === 3 && parts[1] && parts[2])
+    return { kind: 'missing', nonce: parts[1], tool: parts[2] };
   // An answer is complete only with its closing "." field: an answer the loop writes in pieces (a head,
   // then the output) that lost its end with a socket can never pass for a whole one with an empty output.
   if (parts[0] !== MARK || parts.length < 5 || parts[parts.length - 1] !== '.') return undefined;

@@ -53,7 +53,10 @@ describe('transport-level faults', () => {
   });
 
   it('oversized body → 413', async () => {
-    const big = JSON.stringify({ ...INIT_REQUEST, params: { ...INIT_REQUEST.params, padding: 'x'.repeat(100 * 1024) } });
+    const big = JSON.stringify({
+      ...INIT_REQUEST,
+      params: { ...INIT_REQUEST.params, padding: 'x'.repeat(100 * 1024) },
+    });
     const res = await postMcp(stack, big, auth());
     expect(res.status).toBe(413);
     await stillServes();
@@ -81,7 +84,9 @@ describe('tool-level faults', () => {
     const client = await connectClient(stack, { token: stack.sim.demo.user.token });
     try {
       await expect(client.callTool({ name: 'coder_no_such_tool', arguments: {} })).rejects.toThrow(McpError);
-      await expect(client.callTool({ name: 'coder_no_such_tool', arguments: {} })).rejects.toThrow(/unknown tool "coder_no_such_tool"/);
+      await expect(client.callTool({ name: 'coder_no_such_tool', arguments: {} })).rejects.toThrow(
+        /unknown tool "coder_no_such_tool"/,
+      );
     } finally {
       await client.close();
     }
@@ -98,12 +103,19 @@ describe('tool-level faults', () => {
         expect(body.expectedSchema).toEqual(schemaOf(name));
         return body.error;
       };
-      expect(await refused('coder_get_workspace', { workspace_id: 42 })).toBe('invalid arguments: $/workspace_id: expected string, received number');
-      expect(await refused('coder_get_workspace', {})).toBe('invalid arguments: $/workspace_id: is required');
-      expect(await refused('coder_create_workspace_build', { workspace_id: stack.sim.demo.workspaceId, transition: 'reboot' })).toMatch(
-        /^invalid arguments: \$\/transition: .*"start"\|"stop"\|"delete"/,
+      expect(await refused('coder_get_workspace', { workspace_id: 42 })).toBe(
+        'invalid arguments: $/workspace_id: expected string, received number',
       );
-      expect(await refused('coder_upload_tar_file', { files: { 'main.tf': 7 } })).toMatch(/^invalid arguments: \$\/files\/main\.tf: expected string/);
+      expect(await refused('coder_get_workspace', {})).toBe('invalid arguments: $/workspace_id: is required');
+      expect(
+        await refused('coder_create_workspace_build', {
+          workspace_id: stack.sim.demo.workspaceId,
+          transition: 'reboot',
+        }),
+      ).toMatch(/^invalid arguments: \$\/transition: .*"start"\|"stop"\|"delete"/);
+      expect(await refused('coder_upload_tar_file', { files: { 'main.tf': 7 } })).toMatch(
+        /^invalid arguments: \$\/files\/main\.tf: expected string/,
+      );
     } finally {
       await client.close();
     }
@@ -133,7 +145,9 @@ describe('credentials', () => {
   });
 
   it('the Coder-Session-Token header works like a bearer token', async () => {
-    const res = await postMcp(stack, JSON.stringify(INIT_REQUEST), { 'coder-session-token': stack.sim.demo.user.token });
+    const res = await postMcp(stack, JSON.stringify(INIT_REQUEST), {
+      'coder-session-token': stack.sim.demo.user.token,
+    });
     expect(res.status).toBe(200);
   });
 
@@ -143,7 +157,9 @@ describe('credentials', () => {
     expect((await callTool(client, 'coder_get_authenticated_user')).isError).toBe(false);
     stack.sim.expireToken(user.token);
     // Within the verification cache the request passes our check, so Coder's 401 from the tool turns the answer into a 401.
-    await expect(client.callTool({ name: 'coder_get_authenticated_user', arguments: {} })).rejects.toThrow(/401|[Uu]nauthori[sz]ed/);
+    await expect(client.callTool({ name: 'coder_get_authenticated_user', arguments: {} })).rejects.toThrow(
+      /401|[Uu]nauthori[sz]ed/,
+    );
     const res = await postMcp(stack, JSON.stringify(INIT_REQUEST), { authorization: `Bearer ${user.token}` });
     expect(res.status).toBe(401);
     await client.close().catch(() => undefined);
@@ -152,13 +168,18 @@ describe('credentials', () => {
 });
 
 describe('Coder misbehaving', () => {
-  it('Coder answering 500 → an isError result with Coder\'s message', async () => {
+  it("Coder answering 500 → an isError result with Coder's message", async () => {
     const client = await connectClient(stack, { token: stack.sim.demo.user.token });
     try {
-      stack.sim.failNext({ method: 'GET', pathPrefix: '/api/v2/workspaces' }, 500, { message: 'Internal error fetching workspaces.', detail: 'db down' });
+      stack.sim.failNext({ method: 'GET', pathPrefix: '/api/v2/workspaces' }, 500, {
+        message: 'Internal error fetching workspaces.',
+        detail: 'db down',
+      });
       const res = await callTool(client, 'coder_list_workspaces');
       expect(res.isError).toBe(true);
-      expect(res.text).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/api\/v2\/workspaces\?q=owner%3A%22me%22: unexpected status code 500: Internal error fetching workspaces\.\n\tError: db down$/);
+      expect(res.text).toMatch(
+        /^GET http:\/\/127\.0\.0\.1:\d+\/api\/v2\/workspaces\?q=owner%3A%22me%22: unexpected status code 500: Internal error fetching workspaces\.\n\tError: db down$/,
+      );
       stack.sim.failNext({ method: 'GET', pathPrefix: '/api/v2/templates' }, 502, '<html>bad gateway</html>');
       const html = await callTool(client, 'coder_list_templates');
       expect(html.text).toMatch(/unexpected status code 502: unexpected non-JSON response/);
@@ -205,7 +226,7 @@ describe('Coder misbehaving', () => {
     }
   });
 
-  it('a rejected service token is reported as the operator\'s problem, not the caller\'s', async () => {
+  it("a rejected service token is reported as the operator's problem, not the caller's", async () => {
     const svc = await startStack({ env: { CODER_SESSION_TOKEN: 'abcdefghij-ABCDEFGHIJKLMNOPQRSTUV' } });
     try {
       const res = await postMcp(svc, JSON.stringify(INIT_REQUEST));

@@ -23,10 +23,18 @@ it('lists only search and fetch, read-only', async () => {
 });
 
 it('searches templates and workspaces, and fetches each result in full', async () => {
-  const templates = (await callTool(client, 'search', { query: 'templates' })).json() as { results: { id: string; url: string }[] };
-  expect(templates.results[0]).toMatchObject({ id: `template:${stack.sim.demo.templateId}`, title: 'Docker', url: `${stack.sim.url}/templates/coder/docker` });
+  const templates = (await callTool(client, 'search', { query: 'templates' })).json() as {
+    results: { id: string; url: string }[];
+  };
+  expect(templates.results[0]).toMatchObject({
+    id: `template:${stack.sim.demo.templateId}`,
+    title: 'Docker',
+    url: `${stack.sim.url}/templates/coder/docker`,
+  });
 
-  const workspaces = (await callTool(client, 'search', { query: 'workspaces' })).json() as { results: { id: string; text: string; url: string }[] };
+  const workspaces = (await callTool(client, 'search', { query: 'workspaces' })).json() as {
+    results: { id: string; text: string; url: string }[];
+  };
   const dev = workspaces.results.find((r) => r.id === `workspace:${stack.sim.demo.workspaceId}`);
   expect(dev).toMatchObject({
     title: stack.sim.demo.workspaceName,
@@ -34,7 +42,9 @@ it('searches templates and workspaces, and fetches each result in full', async (
     url: `${stack.sim.url}/${stack.sim.demo.user.username}/${stack.sim.demo.workspaceName}`,
   });
 
-  const running = (await callTool(client, 'search', { query: 'workspaces/status:running' })).json() as { results: { title: string }[] };
+  const running = (await callTool(client, 'search', { query: 'workspaces/status:running' })).json() as {
+    results: { title: string }[];
+  };
   expect(running.results.map((r) => r.title)).not.toContain(stack.sim.demo.stoppedWorkspaceName);
 
   const full = await callTool(client, 'fetch', { id: `workspace:${stack.sim.demo.workspaceId}` });
@@ -42,7 +52,9 @@ it('searches templates and workspaces, and fetches each result in full', async (
   expect(doc.id).toBe(`workspace:${stack.sim.demo.workspaceId}`);
   expect(JSON.parse(doc.text)).toMatchObject({ id: stack.sim.demo.workspaceId, latest_build: expect.any(Object) });
 
-  const tpl = (await callTool(client, 'fetch', { id: `template:${stack.sim.demo.templateId}` })).json() as { text: string };
+  const tpl = (await callTool(client, 'fetch', { id: `template:${stack.sim.demo.templateId}` })).json() as {
+    text: string;
+  };
   expect(JSON.parse(tpl.text)).toMatchObject({ id: stack.sim.demo.templateId, name: 'docker' });
 });
 

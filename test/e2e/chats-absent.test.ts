@@ -64,12 +64,16 @@ describe.each<ChatsMode>(['absent', 'experiment-off'])('a deployment whose chats
       await full.close();
     }
     expect(client.getServerCapabilities()?.prompts).toBeUndefined();
-    const raw = await postMcp(stack, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'prompts/list' }), { authorization: `Bearer ${stack.sim.demo.user.token}` });
+    const raw = await postMcp(stack, JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'prompts/list' }), {
+      authorization: `Bearer ${stack.sim.demo.user.token}`,
+    });
     expect(await raw.json()).toMatchObject({ id: 9, error: { code: ErrorCode.MethodNotFound } });
   });
 
   it('answers a call to a chat tool as a tool it does not offer, saying why', async () => {
-    const err = await client.callTool({ name: 'coder_create_chat', arguments: { prompt: 'x' } }).catch((e: unknown) => e);
+    const err = await client
+      .callTool({ name: 'coder_create_chat', arguments: { prompt: 'x' } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McpError);
     expect(err instanceof McpError ? [err.code, err.message] : []).toEqual([
       ErrorCode.InvalidParams,

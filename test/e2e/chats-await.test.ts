@@ -57,7 +57,6 @@ const awaitWithProgress = (args: Record<string, unknown>, as: Client = client) =
 
 const STILL_RUNNING = /^chat [0-9a-f-]{36}: still running after \d+ s$/;
 
-
 it('wakes on the watch event when the turn ends, reporting progress while it waits', async () => {
   const id = await heldChat();
   const waiting = startAwait({ chat_id: id, wait_secs: 10 });
@@ -119,7 +118,10 @@ it('returns at once for a chat that is not generating, errors included', async (
   const id = created.parse(res.json()).id;
   await until(() => stack.sim.chats.chat(id)?.status === 'error', 'the turn to fail');
   const { text, messages, ms } = await awaitWithProgress({ chat_id: id });
-  expect(awaited.parse(JSON.parse(text))).toMatchObject({ timed_out: false, chat: { status: 'error', last_error: { message: 'The provider is overloaded.' } } });
+  expect(awaited.parse(JSON.parse(text))).toMatchObject({
+    timed_out: false,
+    chat: { status: 'error', last_error: { message: 'The provider is overloaded.' } },
+  });
   expect(messages).toEqual([]);
   expect(ms).toBeLessThan(1_000);
 });
@@ -134,11 +136,14 @@ it('ends after wait_secs with timed_out and the last busy status', async () => {
   stack.sim.chats.finishTurn(id);
 });
 
-it('refuses wait_secs outside 1-120 with coderd\'s text', async () => {
+it("refuses wait_secs outside 1-120 with coderd's text", async () => {
   const id = await heldChat();
   for (const wait_secs of [121, -1]) {
     const res = await callTool(client, 'coder_await_chat', { chat_id: id, wait_secs });
-    expect({ isError: res.isError, text: res.text }).toEqual({ isError: true, text: 'wait_secs must be between 1 and 120' });
+    expect({ isError: res.isError, text: res.text }).toEqual({
+      isError: true,
+      text: 'wait_secs must be between 1 and 120',
+    });
   }
   stack.sim.chats.finishTurn(id);
 });
@@ -148,7 +153,10 @@ describe('under a call deadline shorter than the wait', () => {
   let shortClient: Client;
 
   beforeAll(async () => {
-    short = await startStack({ sim: { chatTurnMs: 30 }, env: { MCP_TOOL_TIMEOUT_MS: '2000', MCP_PROGRESS_INTERVAL_MS: '100' } });
+    short = await startStack({
+      sim: { chatTurnMs: 30 },
+      env: { MCP_TOOL_TIMEOUT_MS: '2000', MCP_PROGRESS_INTERVAL_MS: '100' },
+    });
     shortClient = await connectClient(short, { token: short.sim.demo.user.token });
   });
 

@@ -36,7 +36,17 @@ const status = z.object({
   last_error: z.unknown().optional(),
   last_turn_summary: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
-  files: z.array(z.object({ id: z.string(), name: z.string(), mime_type: z.string(), size_bytes: z.number(), created_at: z.string() })).optional(),
+  files: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        mime_type: z.string(),
+        size_bytes: z.number(),
+        created_at: z.string(),
+      }),
+    )
+    .optional(),
 });
 
 async function ok(name: string, args: Record<string, unknown> = {}, as: Client = client): Promise<unknown> {
@@ -57,15 +67,19 @@ async function newChat(prompt: string, extra: Record<string, unknown> = {}): Pro
 
 /** Waits (with the tool itself) until the chat stops generating. */
 async function settle(id: string): Promise<z.infer<typeof status>> {
-  const res = z.object({ timed_out: z.boolean(), chat: status }).parse(await ok('coder_await_chat', { chat_id: id, wait_secs: 10 }));
+  const res = z
+    .object({ timed_out: z.boolean(), chat: status })
+    .parse(await ok('coder_await_chat', { chat_id: id, wait_secs: 10 }));
   expect(res.timed_out).toBe(false);
   return res.chat;
 }
 
 describe('coder_list_chat_model_configs', () => {
-  it("lists the usable models for an admin (dropping disabled ones and those of disabled providers) and a member alike", async () => {
+  it('lists the usable models for an admin (dropping disabled ones and those of disabled providers) and a member alike', async () => {
     const seeded = stack.sim.chats.modelConfigs();
-    const usable = seeded.filter((c) => c.enabled && c.providerEnabled).map((c) => ({ id: c.id, model: c.model, display_name: c.displayName, is_default: c.isDefault }));
+    const usable = seeded
+      .filter((c) => c.enabled && c.providerEnabled)
+      .map((c) => ({ id: c.id, model: c.model, display_name: c.displayName, is_default: c.isDefault }));
     expect(usable).toHaveLength(2);
     expect(await ok('coder_list_chat_model_configs')).toEqual({ model_configs: usable });
     // A member may read neither the providers nor the deployment config: the list coderd gave is already filtered.
@@ -76,27 +90,43 @@ describe('coder_list_chat_model_configs', () => {
 
   it('fails closed when the providers cannot be read but the deployment config can', async () => {
     stack.sim.failNext({ method: 'GET', pathPrefix: '/api/v2/ai/providers' }, 403, { message: 'Forbidden.' });
-    expect(await fails('coder_list_chat_model_configs')).toBe('cannot verify provider availability for the admin model config list: missing AI provider read permission');
+    expect(await fails('coder_list_chat_model_configs')).toBe(
+      'cannot verify provider availability for the admin model config list: missing AI provider read permission',
+    );
     stack.sim.failNext({ method: 'GET', pathPrefix: '/api/v2/ai/providers' }, 500);
-    expect(await fails('coder_list_chat_model_configs')).toMatch(/^list AI providers: GET .*\/api\/v2\/ai\/providers: unexpected status code 500/);
+    expect(await fails('coder_list_chat_model_configs')).toMatch(
+      /^list AI providers: GET .*\/api\/v2\/ai\/providers: unexpected status code 500/,
+    );
   });
 });
 
 describe('coder_create_chat and coder_get_chat', () => {
-  it('starts a chat in the caller\'s only organization and reports its status, URL and labels', async () => {
+  it("starts a chat in the caller's only organization and reports its status, URL and labels", async () => {
     const chat = await newChat('Refactor the billing module', { labels: { team: 'billing' } });
-    expect(chat).toMatchObject({ title: 'Refactor the billing module', status: 'running', archived: false, labels: { team: 'billing' }, url: `${stack.sim.url}/agents/${chat.id}` });
+    expect(chat).toMatchObject({
+      title: 'Refactor the billing module',
+      status: 'running',
+      archived: false,
+      labels: { team: 'billing' },
+      url: `${stack.sim.url}/agents/${chat.id}`,
+    });
     expect(chat).not.toHaveProperty('last_turn_summary');
     expect(chat).not.toHaveProperty('last_error');
     const done = await settle(chat.id);
-    expect(done).toMatchObject({ id: chat.id, status: 'waiting', last_turn_summary: 'Answered: Refactor the billing module' });
+    expect(done).toMatchObject({
+      id: chat.id,
+      status: 'waiting',
+      last_turn_summary: 'Answered: Refactor the billing module',
+    });
     expect(status.parse(await ok('coder_get_chat', { chat_id: chat.id }))).toEqual(done);
   });
 
-  it('uses the model config asked for and refuses one Coder does not know, with coderd\'s texts', async () => {
+  it("uses the model config asked for and refuses one Coder does not know, with coderd's texts", async () => {
     const [, second] = stack.sim.chats.modelConfigs();
     await newChat('with a model', { model_config_id: second?.id });
-    expect(await fails('coder_create_chat', { prompt: 'x', model_config_id: 'gpt-5' })).toBe('model_config_id must be a valid UUID');
+    expect(await fails('coder_create_chat', { prompt: 'x', model_config_id: 'gpt-5' })).toBe(
+      'model_config_id must be a valid UUID',
+    );
     expect(await fails('coder_create_chat', { prompt: 'x', model_config_id: MISSING })).toMatch(
       /^create chat: POST http:\/\/127\.0\.0\.1:\d+\/api\/experimental\/chats: unexpected status code 400: Invalid model config ID\.\n\tError: /,
     );
@@ -113,21 +143,34 @@ describe('coder_create_chat and coder_get_chat', () => {
     expect(text).toContain(org.id);
     const chat = await newChatAs(member, { prompt: 'in research', organization_id: org.id });
     expect(chat.status).toBe('running');
-    expect(await fails('coder_create_chat', { prompt: 'x', organization_id: org.id })).toContain('unexpected status code 403: You are not a member of the specified organization.');
-    expect(await fails('coder_create_chat', { prompt: 'x', organization_id: '00000000-0000-0000-0000-000000000000' })).toBe('organization_id must be a valid nonzero UUID');
-    expect(await fails('coder_create_chat', { prompt: 'x', organization_id: 'coder' })).toBe('organization_id must be a valid UUID');
+    expect(await fails('coder_create_chat', { prompt: 'x', organization_id: org.id })).toContain(
+      'unexpected status code 403: You are not a member of the specified organization.',
+    );
+    expect(
+      await fails('coder_create_chat', { prompt: 'x', organization_id: '00000000-0000-0000-0000-000000000000' }),
+    ).toBe('organization_id must be a valid nonzero UUID');
+    expect(await fails('coder_create_chat', { prompt: 'x', organization_id: 'coder' })).toBe(
+      'organization_id must be a valid UUID',
+    );
   });
 
   it('refuses a bad or unknown chat id', async () => {
     expect(await fails('coder_get_chat', { chat_id: 'abc' })).toBe('chat_id must be a valid UUID');
     expect(await fails('coder_get_chat', { chat_id: '' })).toBe('chat_id is required');
-    expect(await fails('coder_get_chat', { chat_id: MISSING })).toMatch(/^get chat: GET .*: unexpected status code 404: Resource not found or you do not have access to this resource$/);
+    expect(await fails('coder_get_chat', { chat_id: MISSING })).toMatch(
+      /^get chat: GET .*: unexpected status code 404: Resource not found or you do not have access to this resource$/,
+    );
   });
 
   it("reports a failed turn's last_error as Coder sent it", async () => {
-    stack.sim.chats.scriptNextTurn({ fail: { message: 'The model provider rate limited the request.', kind: 'rate_limit', retryable: true } });
+    stack.sim.chats.scriptNextTurn({
+      fail: { message: 'The model provider rate limited the request.', kind: 'rate_limit', retryable: true },
+    });
     const chat = await newChat('this will fail');
-    expect(await settle(chat.id)).toMatchObject({ status: 'error', last_error: { message: 'The model provider rate limited the request.', kind: 'rate_limit', retryable: true } });
+    expect(await settle(chat.id)).toMatchObject({
+      status: 'error',
+      last_error: { message: 'The model provider rate limited the request.', kind: 'rate_limit', retryable: true },
+    });
   });
 });
 
@@ -136,7 +179,15 @@ async function newChatAs(as: Client, args: Record<string, unknown>) {
 }
 
 const messages = z.object({
-  messages: z.array(z.object({ id: z.number(), role: z.string(), created_at: z.string(), text: z.string(), files: z.array(z.unknown()).optional() })),
+  messages: z.array(
+    z.object({
+      id: z.number(),
+      role: z.string(),
+      created_at: z.string(),
+      text: z.string(),
+      files: z.array(z.unknown()).optional(),
+    }),
+  ),
   has_more: z.boolean(),
   next_before_id: z.number().optional(),
   next_after_id: z.number().optional(),
@@ -164,24 +215,36 @@ describe('coder_get_chat_messages and coder_send_chat_message', () => {
     const newest = messages.parse(await ok('coder_get_chat_messages', { chat_id: chat.id, limit: 4 }));
     expect(newest.messages.map((m) => m.text)).toEqual(['two', 'Finished: two']);
     expect(newest.has_more).toBe(true);
-    const older = messages.parse(await ok('coder_get_chat_messages', { chat_id: chat.id, limit: 4, before_id: newest.next_before_id }));
+    const older = messages.parse(
+      await ok('coder_get_chat_messages', { chat_id: chat.id, limit: 4, before_id: newest.next_before_id }),
+    );
     expect(older.messages.map((m) => m.text)).toEqual(['one', 'Finished: one']);
     expect(older).not.toHaveProperty('next_before_id');
     const first = older.messages[0]?.id ?? 0;
-    const forward = messages.parse(await ok('coder_get_chat_messages', { chat_id: chat.id, after_id: first, limit: 2 }));
+    const forward = messages.parse(
+      await ok('coder_get_chat_messages', { chat_id: chat.id, after_id: first, limit: 2 }),
+    );
     // Two raw messages after the prompt are the reasoning/tool-call one and the tool result: nothing to show, yet the cursor moves on.
     expect(forward.messages).toEqual([]);
     expect(forward.has_more).toBe(true);
     expect(forward.next_after_id).toBeGreaterThan(first);
-    const next = messages.parse(await ok('coder_get_chat_messages', { chat_id: chat.id, after_id: forward.next_after_id, limit: 1 }));
+    const next = messages.parse(
+      await ok('coder_get_chat_messages', { chat_id: chat.id, after_id: forward.next_after_id, limit: 1 }),
+    );
     expect(next.messages.map((m) => m.text)).toEqual(['Finished: one']);
   });
 
-  it('refuses bad paging arguments with coderd\'s texts', async () => {
+  it("refuses bad paging arguments with coderd's texts", async () => {
     const chat = await newChat('x');
-    expect(await fails('coder_get_chat_messages', { chat_id: chat.id, limit: 201 })).toBe('limit must be between 1 and 200');
-    expect(await fails('coder_get_chat_messages', { chat_id: chat.id, before_id: -1 })).toBe('before_id must be a positive message id');
-    expect(await fails('coder_get_chat_messages', { chat_id: chat.id, before_id: 5, after_id: 2 })).toBe('before_id and after_id cannot be used together');
+    expect(await fails('coder_get_chat_messages', { chat_id: chat.id, limit: 201 })).toBe(
+      'limit must be between 1 and 200',
+    );
+    expect(await fails('coder_get_chat_messages', { chat_id: chat.id, before_id: -1 })).toBe(
+      'before_id must be a positive message id',
+    );
+    expect(await fails('coder_get_chat_messages', { chat_id: chat.id, before_id: 5, after_id: 2 })).toBe(
+      'before_id and after_id cannot be used together',
+    );
   });
 
   it('queues a message behind a busy chat, shows it in queued_messages, and interrupts on request', async () => {
@@ -190,7 +253,13 @@ describe('coder_get_chat_messages and coder_send_chat_message', () => {
     expect(await ok('coder_send_chat_message', { chat_id: chat.id, text: 'then this' })).toEqual({ queued: true });
     const page = messages.parse(await ok('coder_get_chat_messages', { chat_id: chat.id }));
     expect(page.queued_messages).toEqual(['then this']);
-    expect(await ok('coder_send_chat_message', { chat_id: chat.id, text: 'stop, do this instead', busy_behavior: 'interrupt' })).toEqual({ queued: true });
+    expect(
+      await ok('coder_send_chat_message', {
+        chat_id: chat.id,
+        text: 'stop, do this instead',
+        busy_behavior: 'interrupt',
+      }),
+    ).toEqual({ queued: true });
     await settle(chat.id);
     const after = messages.parse(await ok('coder_get_chat_messages', { chat_id: chat.id }));
     expect(after.messages.map((m) => m.text)).toEqual([
@@ -218,20 +287,27 @@ describe('coder_interrupt_chat and coder_archive_chat', () => {
   it('interrupts a running chat, keeping what it did so far', async () => {
     stack.sim.chats.scriptNextTurn({ hold: true });
     const chat = await newChat('never finishes by itself');
-    expect(status.parse(await ok('coder_interrupt_chat', { chat_id: chat.id }))).toMatchObject({ id: chat.id, status: 'waiting' });
+    expect(status.parse(await ok('coder_interrupt_chat', { chat_id: chat.id }))).toMatchObject({
+      id: chat.id,
+      status: 'waiting',
+    });
     const page = messages.parse(await ok('coder_get_chat_messages', { chat_id: chat.id }));
     expect(page.messages.at(-1)?.text).toBe('Interrupted before finishing.');
   });
 
-  it('archives a chat, which leaves the default list; archiving twice is Coder\'s 400', async () => {
+  it("archives a chat, which leaves the default list; archiving twice is Coder's 400", async () => {
     const chat = await newChat('archive me', { labels: { purpose: 'archive-test' } });
     expect(await ok('coder_archive_chat', { chat_id: chat.id })).toEqual({ message: 'Chat archived successfully.' });
     expect(stack.sim.chats.chat(chat.id)?.archived).toBe(true);
     const listed = z.object({ chats: z.array(status) });
     expect(listed.parse(await ok('coder_list_chats', { labels: { purpose: 'archive-test' } })).chats).toEqual([]);
-    const archived = listed.parse(await ok('coder_list_chats', { labels: { purpose: 'archive-test' }, query: 'archived:true' })).chats;
+    const archived = listed.parse(
+      await ok('coder_list_chats', { labels: { purpose: 'archive-test' }, query: 'archived:true' }),
+    ).chats;
     expect(archived.map((c) => [c.id, c.archived])).toEqual([[chat.id, true]]);
-    expect(await fails('coder_archive_chat', { chat_id: chat.id })).toMatch(/^archive chat: PATCH .*: unexpected status code 400: Chat is already archived\.$/);
+    expect(await fails('coder_archive_chat', { chat_id: chat.id })).toMatch(
+      /^archive chat: PATCH .*: unexpected status code 400: Chat is already archived\.$/,
+    );
   });
 });
 
@@ -242,18 +318,27 @@ describe('coder_list_chats', () => {
     stack.sim.chats.scriptNextTurn({ hold: true });
     const a = await newChat('alpha of the list test', { labels: { suite: 'list', kind: 'a' } });
     const b = await newChat('beta of the list test', { labels: { suite: 'list', kind: 'b' } });
-    const list = async (args: Record<string, unknown>) => z.object({ chats: z.array(status) }).parse(await ok('coder_list_chats', args)).chats.map((c) => c.id);
+    const list = async (args: Record<string, unknown>) =>
+      z
+        .object({ chats: z.array(status) })
+        .parse(await ok('coder_list_chats', args))
+        .chats.map((c) => c.id);
     expect(await list({ labels: { suite: 'list' } })).toEqual([b.id, a.id]);
     expect(await list({ labels: { suite: 'list', kind: 'a' } })).toEqual([a.id]);
     expect(await list({ labels: { suite: 'list' }, query: 'title:beta' })).toEqual([b.id]);
     expect(await list({ labels: { suite: 'list' }, limit: 1 })).toEqual([b.id]);
     // A member sees only their own chats.
-    expect(z.object({ chats: z.array(status) }).parse(await ok('coder_list_chats', { labels: { suite: 'list' } }, member)).chats).toEqual([]);
+    expect(
+      z.object({ chats: z.array(status) }).parse(await ok('coder_list_chats', { labels: { suite: 'list' } }, member))
+        .chats,
+    ).toEqual([]);
   });
 
-  it('refuses a limit out of range and passes on Coder\'s refusal of a query', async () => {
+  it("refuses a limit out of range and passes on Coder's refusal of a query", async () => {
     expect(await fails('coder_list_chats', { limit: 101 })).toBe('limit must be between 1 and 100');
-    expect(await fails('coder_list_chats', { query: 'free text' })).toMatch(/^list chats: GET .*: unexpected status code 400: Invalid chat search query\.\n\tq: /);
+    expect(await fails('coder_list_chats', { query: 'free text' })).toMatch(
+      /^list chats: GET .*: unexpected status code 400: Invalid chat search query\.\n\tq: /,
+    );
   });
 });
 
@@ -268,9 +353,23 @@ describe('coder_download_chat_file', () => {
     const page = messages.parse(await ok('coder_get_chat_messages', { chat_id: chat.id }));
     expect(page.messages.at(-1)?.files).toEqual([{ id: file?.id, name: 'findings.md', mime_type: 'text/markdown' }]);
 
-    const download = z.object({ file_id: z.string(), name: z.string(), mime_type: z.string(), size_bytes: z.number(), sha256: z.string(), url: z.string(), expires_at: z.string() });
+    const download = z.object({
+      file_id: z.string(),
+      name: z.string(),
+      mime_type: z.string(),
+      size_bytes: z.number(),
+      sha256: z.string(),
+      url: z.string(),
+      expires_at: z.string(),
+    });
     const byId = download.parse(await ok('coder_download_chat_file', { file_id: file?.id }));
-    expect(byId).toMatchObject({ file_id: file?.id, name: 'findings.md', mime_type: 'text/markdown', size_bytes: content.length, sha256: createHash('sha256').update(content).digest('hex') });
+    expect(byId).toMatchObject({
+      file_id: file?.id,
+      name: 'findings.md',
+      mime_type: 'text/markdown',
+      size_bytes: content.length,
+      sha256: createHash('sha256').update(content).digest('hex'),
+    });
     expect(Date.parse(byId.expires_at)).toBeGreaterThan(Date.now());
     const res = await fetch(byId.url);
     expect(res.status).toBe(200);
@@ -280,7 +379,12 @@ describe('coder_download_chat_file', () => {
   });
 
   it('needs exactly one addressing mode and names the files a chat has when the name matches none or several', async () => {
-    stack.sim.chats.scriptNextTurn({ files: [{ name: 'a.txt', mimeType: 'text/plain', content: 'a' }, { name: 'a.txt', mimeType: 'text/plain', content: 'b' }] });
+    stack.sim.chats.scriptNextTurn({
+      files: [
+        { name: 'a.txt', mimeType: 'text/plain', content: 'a' },
+        { name: 'a.txt', mimeType: 'text/plain', content: 'b' },
+      ],
+    });
     const chat = await newChat('two files with one name');
     await settle(chat.id);
     const mode = 'provide exactly one addressing mode: file_id alone, or chat_id with file_name';
@@ -291,7 +395,11 @@ describe('coder_download_chat_file', () => {
     expect(await fails('coder_download_chat_file', { chat_id: chat.id, file_name: 'b.txt' })).toMatch(
       /^no chat file named "b\.txt"; available files: \[\{id: [0-9a-f-]{36}, name: "a\.txt", mime_type: "text\/plain", size_bytes: 1\}, \{id: .*\}\]$/,
     );
-    expect(await fails('coder_download_chat_file', { chat_id: chat.id, file_name: 'a.txt' })).toMatch(/^multiple chat files named "a\.txt"; available files: \[/);
-    expect(await fails('coder_download_chat_file', { file_id: MISSING })).toMatch(/^create chat file download URL: POST .*: unexpected status code 404: /);
+    expect(await fails('coder_download_chat_file', { chat_id: chat.id, file_name: 'a.txt' })).toMatch(
+      /^multiple chat files named "a\.txt"; available files: \[/,
+    );
+    expect(await fails('coder_download_chat_file', { file_id: MISSING })).toMatch(
+      /^create chat file download URL: POST .*: unexpected status code 404: /,
+    );
   });
 });

@@ -44,7 +44,11 @@ describe('tools/call with bad request params → -32602 naming the field', () =>
   it.each([
     ['no name', { arguments: {} }, /params\.name is required/],
     ['a name that is not a string', { name: 42, arguments: {} }, /params\.name must be a string, not a number/],
-    ['a name that is not a string, and arguments that are not an object', { name: 42, arguments: 'x' }, /params\.name must be a string, not a number/],
+    [
+      'a name that is not a string, and arguments that are not an object',
+      { name: 42, arguments: 'x' },
+      /params\.name must be a string, not a number/,
+    ],
   ])('%s', async (_what, params, expected) => {
     const { status, body } = await rpc(call(params));
     expect(status).toBe(200);
@@ -60,7 +64,9 @@ describe('tools/call with bad request params → -32602 naming the field', () =>
       // The client's own types would refuse this; a loosely typed caller (or another SDK) sends it anyway.
       const sent = client.request({ method: 'tools/call', params: { name: 42, arguments: {} } }, CallToolResultSchema);
       await expect(sent).rejects.toThrow(McpError);
-      await expect(client.request({ method: 'tools/call', params: { arguments: {} } }, CallToolResultSchema)).rejects.toMatchObject({
+      await expect(
+        client.request({ method: 'tools/call', params: { arguments: {} } }, CallToolResultSchema),
+      ).rejects.toMatchObject({
         code: -32602,
         message: expect.stringMatching(/params\.name is required/),
       });
@@ -70,19 +76,32 @@ describe('tools/call with bad request params → -32602 naming the field', () =>
   });
 
   it('a call that asks for progress (answered as SSE) gets the same error on its stream', async () => {
-    const res = await postMcp(stack, JSON.stringify(call({ name: 42, arguments: {}, _meta: { progressToken: 'p1' } })), auth());
+    const res = await postMcp(
+      stack,
+      JSON.stringify(call({ name: 42, arguments: {}, _meta: { progressToken: 'p1' } })),
+      auth(),
+    );
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const data = (await res.text()).split('\n').find((line) => line.startsWith('data: {'));
-    expect(JSON.parse(data?.slice('data: '.length) ?? 'null')).toMatchObject({ id: 7, error: { code: -32602, message: expect.stringMatching(/params\.name must be a string, not a number/) } });
+    expect(JSON.parse(data?.slice('data: '.length) ?? 'null')).toMatchObject({
+      id: 7,
+      error: { code: -32602, message: expect.stringMatching(/params\.name must be a string, not a number/) },
+    });
   });
 
   it('a batch answers each call on its own: the good one succeeds, the bad one gets -32602', async () => {
-    const res = await postMcp(stack, JSON.stringify([call({ name: 'coder_get_authenticated_user', arguments: {} }, 1), call({ arguments: {} }, 2)]), auth());
+    const res = await postMcp(
+      stack,
+      JSON.stringify([call({ name: 'coder_get_authenticated_user', arguments: {} }, 1), call({ arguments: {} }, 2)]),
+      auth(),
+    );
     expect(res.status).toBe(200);
     const answers = (await res.json()) as RpcAnswer['body'][];
     const byId = new Map(answers.map((a) => [a.id, a]));
     expect(byId.get(1)).toMatchObject({ result: { content: [{ type: 'text' }] } });
-    expect(byId.get(2)).toMatchObject({ error: { code: -32602, message: expect.stringMatching(/params\.name is required/) } });
+    expect(byId.get(2)).toMatchObject({
+      error: { code: -32602, message: expect.stringMatching(/params\.name is required/) },
+    });
   });
 });
 
@@ -106,7 +125,10 @@ describe('tools/call with arguments that are not an object → the tool refuses 
     const { status, body } = await rpc(call({ name: 'coder_get_authenticated_user', arguments: args }));
     expect(status).toBe(200);
     expect(body.error).toBeUndefined();
-    expect(refusalOf(body.result)).toEqual({ error: `invalid arguments: $: expected object, received ${kind}`, expectedSchema: NO_ARGUMENTS_SCHEMA });
+    expect(refusalOf(body.result)).toEqual({
+      error: `invalid arguments: $: expected object, received ${kind}`,
+      expectedSchema: NO_ARGUMENTS_SCHEMA,
+    });
   });
 
   it('the schema is the one tools/list gives, and the SDK client receives the refusal as a result', async () => {
@@ -114,8 +136,14 @@ describe('tools/call with arguments that are not an object → the tool refuses 
     try {
       const listed = (await client.listTools()).tools.find((t) => t.name === 'coder_get_workspace')?.inputSchema;
       expect(listed).toBeDefined();
-      const result = await client.request({ method: 'tools/call', params: { name: 'coder_get_workspace', arguments: ['dev'] } }, CallToolResultSchema);
-      expect(refusalOf(result)).toEqual({ error: 'invalid arguments: $: expected object, received array', expectedSchema: listed });
+      const result = await client.request(
+        { method: 'tools/call', params: { name: 'coder_get_workspace', arguments: ['dev'] } },
+        CallToolResultSchema,
+      );
+      expect(refusalOf(result)).toEqual({
+        error: 'invalid arguments: $: expected object, received array',
+        expectedSchema: listed,
+      });
     } finally {
       await client.close();
     }
@@ -127,7 +155,11 @@ describe('tools/call with arguments that are not an object → the tool refuses 
   });
 
   it('a call that asks for progress gets the refusal as the result on its stream', async () => {
-    const res = await postMcp(stack, JSON.stringify(call({ name: 'coder_get_authenticated_user', arguments: 'x', _meta: { progressToken: 'p1' } })), auth());
+    const res = await postMcp(
+      stack,
+      JSON.stringify(call({ name: 'coder_get_authenticated_user', arguments: 'x', _meta: { progressToken: 'p1' } })),
+      auth(),
+    );
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const data = (await res.text()).split('\n').find((line) => line.startsWith('data: {'));
     const answer = JSON.parse(data?.slice('data: '.length) ?? 'null') as RpcAnswer['body'];
@@ -153,9 +185,21 @@ describe('tools/call with arguments that are not an object → the tool refuses 
 
 describe('initialize with malformed params → -32602 naming the field', () => {
   it.each([
-    ['no protocolVersion', { capabilities: {}, clientInfo: { name: 'raw', version: '1' } }, /params\.protocolVersion is required/],
-    ['a clientInfo that is a string', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: 'raw' }, /params\.clientInfo must be an object, not a string/],
-    ['a clientInfo without a name', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { version: '1' } }, /params\.clientInfo\.name is required/],
+    [
+      'no protocolVersion',
+      { capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      /params\.protocolVersion is required/,
+    ],
+    [
+      'a clientInfo that is a string',
+      { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: 'raw' },
+      /params\.clientInfo must be an object, not a string/,
+    ],
+    [
+      'a clientInfo without a name',
+      { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { version: '1' } },
+      /params\.clientInfo\.name is required/,
+    ],
   ])('%s', async (_what, params, expected) => {
     const { status, body } = await rpc({ ...INIT_REQUEST, params });
     expect(status).toBe(200);
@@ -170,14 +214,33 @@ describe('a broken envelope → 400 with -32600 naming what is wrong', () => {
   it.each([
     ['no jsonrpc member', { id: 1, method: 'tools/list' }, /"jsonrpc" must be "2\.0"/],
     ['jsonrpc 1.0', { jsonrpc: '1.0', id: 1, method: 'tools/list' }, /"jsonrpc" must be "2\.0"/],
-    ['an id that is a boolean', { jsonrpc: '2.0', id: true, method: 'tools/list' }, /"id" must be a string or an integer/],
+    [
+      'an id that is a boolean',
+      { jsonrpc: '2.0', id: true, method: 'tools/list' },
+      /"id" must be a string or an integer/,
+    ],
     ['an id that is null', { jsonrpc: '2.0', id: null, method: 'tools/list' }, /"id" must be a string or an integer/],
-    ['an id that is a fraction', { jsonrpc: '2.0', id: 1.5, method: 'tools/list' }, /"id" must be a string or an integer/],
+    [
+      'an id that is a fraction',
+      { jsonrpc: '2.0', id: 1.5, method: 'tools/list' },
+      /"id" must be a string or an integer/,
+    ],
     ['a method that is not a string', { jsonrpc: '2.0', id: 1, method: 42 }, /"method" must be a string/],
-    ['params that are an array', { jsonrpc: '2.0', id: 1, method: 'tools/list', params: [1] }, /"params" must be an object/],
+    [
+      'params that are an array',
+      { jsonrpc: '2.0', id: 1, method: 'tools/list', params: [1] },
+      /"params" must be an object/,
+    ],
     ['a message that is not an object', 42, /must be a JSON object/],
     ['an empty batch', [], /empty batch/],
-    ['a batch with a broken member', [{ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { jsonrpc: '2.0', id: 2, method: 7 }], /message 2 of the batch: "method" must be a string/],
+    [
+      'a batch with a broken member',
+      [
+        { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+        { jsonrpc: '2.0', id: 2, method: 7 },
+      ],
+      /message 2 of the batch: "method" must be a string/,
+    ],
   ])('%s', async (_what, message, expected) => {
     const { status, body } = await rpc(message);
     expect(status).toBe(400);
@@ -218,25 +281,40 @@ describe('bodies', () => {
     });
     expect(res.status).toBe(400);
     const body = (await res.json()) as RpcAnswer['body'];
-    expect(body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700, message: expect.stringMatching(/not valid UTF-8/) } });
+    expect(body).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32700, message: expect.stringMatching(/not valid UTF-8/) },
+    });
   });
 
   it('over MCP_MAX_BODY_BYTES → 413 with a JSON-RPC error', async () => {
-    const big = JSON.stringify({ ...INIT_REQUEST, params: { ...INIT_REQUEST.params, padding: 'x'.repeat(100 * 1024) } });
+    const big = JSON.stringify({
+      ...INIT_REQUEST,
+      params: { ...INIT_REQUEST.params, padding: 'x'.repeat(100 * 1024) },
+    });
     const res = await postMcp(stack, big, auth());
     expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringMatching(/^Request body too large: .*65536 bytes/) } });
+    expect(await res.json()).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32600, message: expect.stringMatching(/^Request body too large: .*65536 bytes/) },
+    });
   });
 
   it('over the gateway limit on the local server → 413 with a JSON-RPC error the client receives whole', async () => {
     const size = 10 * 1024 * 1024 + 4096;
     const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request(stack.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(size), ...auth() } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
+      const req = http.request(
+        stack.mcpUrl,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(size), ...auth() } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       // Sent in pieces, as a real client would, so the server sees the limit pass mid-body.
       const piece = Buffer.alloc(64 * 1024, 0x20);
@@ -252,6 +330,10 @@ describe('bodies', () => {
       write();
     });
     expect(answer.status).toBe(413);
-    expect(JSON.parse(answer.text)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringMatching(/^Request body too large/) } });
+    expect(JSON.parse(answer.text)).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32600, message: expect.stringMatching(/^Request body too large/) },
+    });
   });
 });

@@ -34,7 +34,12 @@ const bash = (command: string) => callTool(client, 'coder_workspace_bash', { wor
 
 it('dials again after 502s from a proxy in front of coderd, and the call succeeds', async () => {
   const before = stack.sim.requestCount(ptyPath());
-  stack.sim.failNext({ method: 'GET', pathPrefix: ptyPath() }, 502, '<html><head><title>502 Bad Gateway</title></head></html>', 3);
+  stack.sim.failNext(
+    { method: 'GET', pathPrefix: ptyPath() },
+    502,
+    '<html><head><title>502 Bad Gateway</title></head></html>',
+    3,
+  );
   const res = await bash('echo through');
   expect(res).toMatchObject({ isError: false });
   expect(res.json()).toEqual({ output: 'through', exit_code: 0 });
@@ -45,7 +50,10 @@ it('reports a 4xx refusal of the dial at once, without dialling again', async ()
   const before = stack.sim.requestCount(ptyPath());
   stack.sim.failNext({ method: 'GET', pathPrefix: ptyPath() }, 400, { message: 'Invalid query parameters.' });
   const res = await bash('echo never');
-  expect(res).toMatchObject({ isError: true, text: 'cannot open the workspace terminal: coderd answered 400: Invalid query parameters.' });
+  expect(res).toMatchObject({
+    isError: true,
+    text: 'cannot open the workspace terminal: coderd answered 400: Invalid query parameters.',
+  });
   expect(stack.sim.requestCount(ptyPath()) - before).toBe(1);
 });
 

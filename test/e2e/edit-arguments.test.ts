@@ -42,8 +42,10 @@ function file(content: string): string {
   return p;
 }
 
-const editFile = (p: string, edits: unknown[]) => callTool(client, 'coder_workspace_edit_file', { workspace: WS, path: p, edits });
-const editFiles = (files: { path: string; edits: unknown[] }[]) => callTool(client, 'coder_workspace_edit_files', { workspace: WS, files });
+const editFile = (p: string, edits: unknown[]) =>
+  callTool(client, 'coder_workspace_edit_file', { workspace: WS, path: p, edits });
+const editFiles = (files: { path: string; edits: unknown[] }[]) =>
+  callTool(client, 'coder_workspace_edit_files', { workspace: WS, files });
 
 /** The invalid-arguments refusal (coderd #28702): its reason, after checking that it carries the listed schema. */
 function refused(res: { isError: boolean; text: string }, tool: string): string {
@@ -56,9 +58,15 @@ describe('what is advertised', () => {
   const EDIT_ITEM = {
     type: 'object',
     properties: {
-      old_text: { type: 'string', description: expect.stringMatching(/exactly one location in the file unless replace_all is true/) },
+      old_text: {
+        type: 'string',
+        description: expect.stringMatching(/exactly one location in the file unless replace_all is true/),
+      },
       new_text: { type: 'string', description: 'The new text that replaces the old text.' },
-      replace_all: { type: 'boolean', description: expect.stringMatching(/^When true, replaces all occurrences of old_text/) },
+      replace_all: {
+        type: 'boolean',
+        description: expect.stringMatching(/^When true, replaces all occurrences of old_text/),
+      },
     },
     required: ['old_text', 'new_text'],
   };
@@ -71,7 +79,11 @@ describe('what is advertised', () => {
     expect(many?.properties?.files).toEqual({
       type: 'array',
       description: expect.any(String),
-      items: { type: 'object', properties: { path: expect.objectContaining({ type: 'string' }), edits }, required: ['path', 'edits'] },
+      items: {
+        type: 'object',
+        properties: { path: expect.objectContaining({ type: 'string' }), edits },
+        required: ['path', 'edits'],
+      },
     });
     for (const schema of [one, many]) expect(JSON.stringify(schema)).not.toMatch(/"search"|"replace"/);
   });
@@ -90,11 +102,14 @@ describe('both generations of argument names', () => {
       { path: b, edits: [{ search: 'one', replace: '1' }] },
       { path: c, edits: [{ old_text: 'two', new_text: '2' }] },
     ]);
-    expect(res.json()).toMatchObject({ message: 'File(s) edited successfully.', files: [{ path: b, diff: expect.stringContaining('-one\n+1') }, { path: c }] });
+    expect(res.json()).toMatchObject({
+      message: 'File(s) edited successfully.',
+      files: [{ path: b, diff: expect.stringContaining('-one\n+1') }, { path: c }],
+    });
     expect([readFileSync(b, 'utf8'), readFileSync(c, 'utf8')]).toEqual(['1\n', '2\n']);
   });
 
-  it('one call may use both, edit by edit; one edit may carry both when they agree (coderd\'s own Go client sends both)', async () => {
+  it("one call may use both, edit by edit; one edit may carry both when they agree (coderd's own Go client sends both)", async () => {
     const a = file('red green blue\n');
     const res = await editFile(a, [
       { old_text: 'red', new_text: 'R' },
@@ -121,20 +136,33 @@ describe('both generations of argument names', () => {
 
   it('a missing new_text or a replace_all that is not a boolean is invalid arguments naming where', async () => {
     const a = file('x\n');
-    expect(refused(await editFile(a, [{ old_text: 'x' }]), 'coder_workspace_edit_file')).toBe('invalid arguments: $/edits/0/new_text: is required');
-    expect(refused(await editFile(a, [{ search: 'x' }]), 'coder_workspace_edit_file')).toBe('invalid arguments: $/edits/0/new_text: is required');
-    expect(refused(await editFile(a, [{ old_text: 'x', new_text: 'y', replace_all: 'yes' }]), 'coder_workspace_edit_file')).toBe(
-      'invalid arguments: $/edits/0/replace_all: expected boolean, received string',
+    expect(refused(await editFile(a, [{ old_text: 'x' }]), 'coder_workspace_edit_file')).toBe(
+      'invalid arguments: $/edits/0/new_text: is required',
     );
+    expect(refused(await editFile(a, [{ search: 'x' }]), 'coder_workspace_edit_file')).toBe(
+      'invalid arguments: $/edits/0/new_text: is required',
+    );
+    expect(
+      refused(await editFile(a, [{ old_text: 'x', new_text: 'y', replace_all: 'yes' }]), 'coder_workspace_edit_file'),
+    ).toBe('invalid arguments: $/edits/0/replace_all: expected boolean, received string');
     expect(readFileSync(a, 'utf8')).toBe('x\n');
   });
 
-  it('an edit is an open object as in coderd\'s schema (an unknown key in it is ignored); the arguments object is closed', async () => {
+  it("an edit is an open object as in coderd's schema (an unknown key in it is ignored); the arguments object is closed", async () => {
     const a = file('open\n');
-    expect(await editFile(a, [{ old_text: 'open', new_text: 'opened', regex: false }])).toMatchObject({ isError: false });
+    expect(await editFile(a, [{ old_text: 'open', new_text: 'opened', regex: false }])).toMatchObject({
+      isError: false,
+    });
     expect(readFileSync(a, 'utf8')).toBe('opened\n');
-    const closed = await callTool(client, 'coder_workspace_edit_file', { workspace: WS, path: a, edits: [{ old_text: 'opened', new_text: 'x' }], dry_run: true });
-    expect(refused(closed, 'coder_workspace_edit_file')).toBe('invalid arguments: $: unknown property "dry_run" (additionalProperties is false)');
+    const closed = await callTool(client, 'coder_workspace_edit_file', {
+      workspace: WS,
+      path: a,
+      edits: [{ old_text: 'opened', new_text: 'x' }],
+      dry_run: true,
+    });
+    expect(refused(closed, 'coder_workspace_edit_file')).toBe(
+      'invalid arguments: $: unknown property "dry_run" (additionalProperties is false)',
+    );
     expect(readFileSync(a, 'utf8')).toBe('opened\n');
   });
 });
@@ -150,9 +178,12 @@ describe('replace_all', () => {
     expect(readFileSync(a, 'utf8')).toBe('z z z\nw w\n');
   });
 
-  it('without it (or false), more than one match is an error saying how many, in coderd\'s words, and nothing is written', async () => {
+  it("without it (or false), more than one match is an error saying how many, in coderd's words, and nothing is written", async () => {
     const a = file('x x x\n');
-    for (const edit of [{ old_text: 'x', new_text: 'z' }, { old_text: 'x', new_text: 'z', replace_all: false }]) {
+    for (const edit of [
+      { old_text: 'x', new_text: 'z' },
+      { old_text: 'x', new_text: 'z', replace_all: false },
+    ]) {
       const res = await editFile(a, [edit]);
       expect(res).toMatchObject({
         isError: true,
@@ -160,8 +191,18 @@ describe('replace_all', () => {
       });
     }
     // Edits apply in order: the second one sees the first one's result.
-    const many = await editFiles([{ path: a, edits: [{ old_text: 'x x x', new_text: 'a a' }, { old_text: 'a', new_text: 'b' }] }]);
-    expect(many.text).toBe(`edit ${a} (edit 2 of 2): old_text matches 2 occurrences (expected exactly 1). Include more surrounding context to make the match unique, or set replace_all to true`);
+    const many = await editFiles([
+      {
+        path: a,
+        edits: [
+          { old_text: 'x x x', new_text: 'a a' },
+          { old_text: 'a', new_text: 'b' },
+        ],
+      },
+    ]);
+    expect(many.text).toBe(
+      `edit ${a} (edit 2 of 2): old_text matches 2 occurrences (expected exactly 1). Include more surrounding context to make the match unique, or set replace_all to true`,
+    );
     expect(readFileSync(a, 'utf8')).toBe('x x x\n');
     // One match is fine without it.
     expect(await editFile(a, [{ old_text: 'x x x', new_text: 'one' }])).toMatchObject({ isError: false });

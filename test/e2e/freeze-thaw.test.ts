@@ -30,7 +30,11 @@ const IMAGES: [string, (() => AgentImage) | undefined][] = [
 describe.each(IMAGES)('%s', (_name, image) => {
   beforeEach(async () => {
     sim = await startSimulator({ orphanTimeoutMs: ORPHAN_TIMEOUT_MS, agentImage: image?.() });
-    server = await startChildServer({ CODER_URL: sim.url, CODER_SESSION_TOKEN: sim.demo.user.token, LOG_LEVEL: 'SILENT' });
+    server = await startChildServer({
+      CODER_URL: sim.url,
+      CODER_SESSION_TOKEN: sim.demo.user.token,
+      LOG_LEVEL: 'SILENT',
+    });
     client = new Client({ name: 'freeze-test', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
   });
@@ -55,7 +59,9 @@ describe.each(IMAGES)('%s', (_name, image) => {
     expect(before).toBeDefined();
     server.freeze();
     // Frozen for real: the server process itself answers nothing (not merely a wrapper process around it).
-    await expect(fetch(server.url.replace(/\/mcp$/, '/healthz'), { signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    await expect(
+      fetch(server.url.replace(/\/mcp$/, '/healthz'), { signal: AbortSignal.timeout(300) }),
+    ).rejects.toThrow();
     expect(sim.pty.dropSockets()).toBe(1);
     await pause(200);
     server.thaw();
@@ -71,7 +77,11 @@ describe.each(IMAGES)('%s', (_name, image) => {
     server.freeze();
     // The socket goes while the container is frozen; the orphaned session then times out on the agent, as coderd's does after 5 minutes.
     expect(sim.pty.dropSockets()).toBe(1);
-    await until(() => sim.pty.sessions().length === 0, 'the orphaned session to time out on the agent', ORPHAN_TIMEOUT_MS + 5_000);
+    await until(
+      () => sim.pty.sessions().length === 0,
+      'the orphaned session to time out on the agent',
+      ORPHAN_TIMEOUT_MS + 5_000,
+    );
     server.thaw();
     expect((await bash('echo replaced')).output).toBe('replaced');
     const after = sim.pty.sessions();

@@ -41,16 +41,31 @@ it('writes no token or file content into stdout or stderr during a session of fi
   try {
     const client = await connectClient(stack, { token });
     for (const [name, args] of [
-      ['coder_workspace_write_file', { workspace: 'dev', path: file, content: Buffer.from(WRITTEN).toString('base64') }],
+      [
+        'coder_workspace_write_file',
+        { workspace: 'dev', path: file, content: Buffer.from(WRITTEN).toString('base64') },
+      ],
       ['coder_workspace_read_file', { workspace: 'dev', path: file }],
-      ['coder_workspace_edit_file', { workspace: 'dev', path: file, edits: [{ search: 'launch code', replace: EDITED_IN }] }],
-      ['coder_workspace_edit_files', { workspace: 'dev', files: [{ path: file, edits: [{ search: 'TOP', replace: 'TOP', replace_all: true }] }] }],
+      [
+        'coder_workspace_edit_file',
+        { workspace: 'dev', path: file, edits: [{ search: 'launch code', replace: EDITED_IN }] },
+      ],
+      [
+        'coder_workspace_edit_files',
+        { workspace: 'dev', files: [{ path: file, edits: [{ search: 'TOP', replace: 'TOP', replace_all: true }] }] },
+      ],
       ['coder_workspace_read_file', { workspace: 'dev', path: file }],
       ['coder_workspace_bash', { workspace: 'dev', command: `cat ${file}` }],
       // Failing calls: their errors go through the error paths of the log.
-      ['coder_workspace_edit_file', { workspace: 'dev', path: file, edits: [{ search: NEVER_FOUND, replace: EDITED_IN }] }],
+      [
+        'coder_workspace_edit_file',
+        { workspace: 'dev', path: file, edits: [{ search: NEVER_FOUND, replace: EDITED_IN }] },
+      ],
       ['coder_workspace_read_file', { workspace: 'dev', path: `${dir}/no-such-file.txt` }],
-      ['coder_workspace_write_file', { workspace: 'dev', path: `${file}/under-a-file`, content: Buffer.from(WRITTEN).toString('base64') }],
+      [
+        'coder_workspace_write_file',
+        { workspace: 'dev', path: `${file}/under-a-file`, content: Buffer.from(WRITTEN).toString('base64') },
+      ],
       ['coder_workspace_bash', { workspace: 'dev', command: `cat ${file}; exit 3` }],
       ['coder_workspace_read_file', { workspace: 'no-such-workspace', path: file }],
       ['coder_get_authenticated_user', {}],
@@ -62,7 +77,9 @@ it('writes no token or file content into stdout or stderr during a session of fi
       results.push(result.isError);
     }
     await client.close();
-    answers.push(await (await postMcp(stack, JSON.stringify(INIT_REQUEST), { authorization: `Bearer ${bogus}` })).text());
+    answers.push(
+      await (await postMcp(stack, JSON.stringify(INIT_REQUEST), { authorization: `Bearer ${bogus}` })).text(),
+    );
   } finally {
     output.restore();
     setLogLevel(previous);
@@ -79,7 +96,15 @@ it('writes no token or file content into stdout or stderr during a session of fi
   expect(output.stdout.join('')).toContain('"message":"request"');
   expect(output.stderr.join('')).toMatch(/"level":"WARN","message":"tool call".*"tool":"coder_workspace_edit_file"/);
 
-  const secrets = [token, bogus, token.split('-')[1] ?? token, 'TOP-SECRET-FILE-CONTENT', 'launch code is', EDITED_IN, NEVER_FOUND];
+  const secrets = [
+    token,
+    bogus,
+    token.split('-')[1] ?? token,
+    'TOP-SECRET-FILE-CONTENT',
+    'launch code is',
+    EDITED_IN,
+    NEVER_FOUND,
+  ];
   for (const secret of secrets) {
     expect(logs).not.toContain(secret);
     for (const encoded of base64Forms(secret)) expect(logs).not.toContain(encoded);

@@ -30,7 +30,10 @@ afterAll(() => stack.close());
 const person = () => stack.sim.demo.user;
 
 /** A 400 page for the person: HTML, not cached, not framable, and above all no redirect. */
-function expectPage(r: { status: number; location: string | null; headerLines: string; body: string }, title: string): void {
+function expectPage(
+  r: { status: number; location: string | null; headerLines: string; body: string },
+  title: string,
+): void {
   expect(r.status).toBe(400);
   expect(r.location).toBeNull();
   expect(r.body).toContain(`<h1>${title}</h1>`);
@@ -90,7 +93,11 @@ describe('the confused deputy (CVE-2026-27124): a sign-in finishes only in the b
     expect(back.status).toBe(302);
     const landed = new URL(back.location ?? '');
     expect(`${landed.origin}${landed.pathname}`).toBe(client.redirectUri);
-    expect([landed.searchParams.get('error'), landed.searchParams.get('state'), landed.searchParams.get('iss')]).toEqual(['access_denied', 'declined-1', stack.server.url]);
+    expect([
+      landed.searchParams.get('error'),
+      landed.searchParams.get('state'),
+      landed.searchParams.get('iss'),
+    ]).toEqual(['access_denied', 'declined-1', stack.server.url]);
     expect(landed.searchParams.has('code')).toBe(false);
   });
 
@@ -142,7 +149,10 @@ describe('the confused deputy (CVE-2026-27124): a sign-in finishes only in the b
     // A cookie of the right name with another nonce (say, planted by a sibling subdomain) does not pass either.
     const name = theirs.setCookie[0]?.split('=')[0] ?? '';
     const planted = new Browser();
-    planted.jar.set(new URL(stack.server.url), `${name}=${randomBytes(32).toString('base64url')}; Path=/; Secure; HttpOnly`);
+    planted.jar.set(
+      new URL(stack.server.url),
+      `${name}=${randomBytes(32).toString('base64url')}; Path=/; Secure; HttpOnly`,
+    );
     expectPage(await flow.callback(planted, callbackUrl), 'Sign-in stopped');
 
     // Control: the attacker's own browser, which holds the cookie, could finish this one (its Coder code is still unspent).
@@ -166,7 +176,10 @@ describe('the confused deputy (CVE-2026-27124): a sign-in finishes only in the b
     const expired = await flow.callback(browser, at(forge(KEYS, 'state', { ...opened, b, exp: nowSeconds() - 1 })));
     expectPage(expired, 'Sign-in cannot continue');
     expect(expired.body).toContain('expired');
-    const otherIssuer = await flow.callback(browser, at(forge(KEYS, 'state', { ...opened, b, iss: 'https://other.example' })));
+    const otherIssuer = await flow.callback(
+      browser,
+      at(forge(KEYS, 'state', { ...opened, b, iss: 'https://other.example' })),
+    );
     expectPage(otherIssuer, 'Sign-in cannot continue');
     const foreignKey = await flow.callback(browser, at(forge(newKeys(), 'state', { ...opened, b })));
     expectPage(foreignKey, 'Sign-in cannot continue');
@@ -190,14 +203,22 @@ describe('redirect URIs', () => {
     ['not a URL', 'not a url'],
   ])('registration refuses %s (%s) with invalid_redirect_uri, and registers nothing at Coder', async (_what, uri) => {
     const before = stack.sim.oauth2Apps().dynamicallyRegistered;
-    const res = await flow.registerRaw({ client_name: 'x', redirect_uris: [loopback(), uri], token_endpoint_auth_method: 'none' });
+    const res = await flow.registerRaw({
+      client_name: 'x',
+      redirect_uris: [loopback(), uri],
+      token_endpoint_auth_method: 'none',
+    });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({ error: 'invalid_redirect_uri' });
     expect(stack.sim.oauth2Apps().dynamicallyRegistered).toBe(before);
   });
 
   it('control: an allowed loopback URI registers', async () => {
-    const res = await flow.registerRaw({ client_name: 'x', redirect_uris: [loopback()], token_endpoint_auth_method: 'none' });
+    const res = await flow.registerRaw({
+      client_name: 'x',
+      redirect_uris: [loopback()],
+      token_endpoint_auth_method: 'none',
+    });
     expect(res.status).toBe(201);
   });
 
@@ -219,10 +240,15 @@ describe('redirect URIs', () => {
 
   it('authorize without a redirect_uri for a client with two answers a page', async () => {
     const client = await flow.register({ redirectUris: [loopback(), loopback()] });
-    expectPage(await flow.authorize(new Browser(), flow.authorizeUrl(client, { redirect_uri: undefined })), 'Redirect URI mismatch');
+    expectPage(
+      await flow.authorize(new Browser(), flow.authorizeUrl(client, { redirect_uri: undefined })),
+      'Redirect URI mismatch',
+    );
     // Control: with one registered URI it may be left out.
     const single = await flow.register();
-    expect((await flow.authorize(new Browser(), flow.authorizeUrl(single, { redirect_uri: undefined }))).status).toBe(302);
+    expect((await flow.authorize(new Browser(), flow.authorizeUrl(single, { redirect_uri: undefined }))).status).toBe(
+      302,
+    );
   });
 
   it('an unknown, garbage, foreign or missing client_id answers a page, even with an allowed redirect_uri', async () => {
@@ -255,21 +281,24 @@ describe('authorize request checks answered at the redirect URI', () => {
     ['no response_type', 'unsupported_response_type', { response_type: undefined }],
     ['resource=<another server>', 'invalid_target', { resource: 'https://other.example/mcp' }],
     ['resource=<Coder itself>', 'invalid_target', { resource: 'CODER' }],
-  ])('%s => error=%s with state and iss, and no sign-in begins', async (_what, error, params: Record<string, string | undefined>) => {
-    const client = await flow.register();
-    const state = randomBytes(8).toString('hex');
-    const asked = { ...params, state, ...(params.resource === 'CODER' ? { resource: stack.sim.url } : {}) };
-    const res = await flow.authorize(new Browser(), flow.authorizeUrl(client, asked));
-    expect(res.status).toBe(302);
-    const back = new URL(res.location ?? '');
-    expect(`${back.origin}${back.pathname}`).toBe(client.redirectUri);
-    expect(back.searchParams.get('error')).toBe(error);
-    expect(back.searchParams.get('error_description')).toBeTruthy();
-    expect(back.searchParams.get('state')).toBe(state);
-    expect(back.searchParams.get('iss')).toBe(stack.server.url);
-    expect(back.searchParams.has('code')).toBe(false);
-    expect(res.setCookie).toEqual([]);
-  });
+  ])(
+    '%s => error=%s with state and iss, and no sign-in begins',
+    async (_what, error, params: Record<string, string | undefined>) => {
+      const client = await flow.register();
+      const state = randomBytes(8).toString('hex');
+      const asked = { ...params, state, ...(params.resource === 'CODER' ? { resource: stack.sim.url } : {}) };
+      const res = await flow.authorize(new Browser(), flow.authorizeUrl(client, asked));
+      expect(res.status).toBe(302);
+      const back = new URL(res.location ?? '');
+      expect(`${back.origin}${back.pathname}`).toBe(client.redirectUri);
+      expect(back.searchParams.get('error')).toBe(error);
+      expect(back.searchParams.get('error_description')).toBeTruthy();
+      expect(back.searchParams.get('state')).toBe(state);
+      expect(back.searchParams.get('iss')).toBe(stack.server.url);
+      expect(back.searchParams.has('code')).toBe(false);
+      expect(res.setCookie).toEqual([]);
+    },
+  );
 
   it('control: a good request goes on to Coder with our own PKCE challenge and resource=<CODER_URL>', async () => {
     const client = await flow.register();
@@ -337,7 +366,11 @@ describe('authorization codes', () => {
     const res = await flow.redeem(client, expired, verifier);
     expect([res.status, res.json.error]).toEqual([400, 'invalid_grant']);
     expect(String(res.json.error_description)).toContain('expired');
-    const otherIssuer = await flow.redeem(client, forge(KEYS, 'code', { ...inside, iss: 'https://other.example' }), verifier);
+    const otherIssuer = await flow.redeem(
+      client,
+      forge(KEYS, 'code', { ...inside, iss: 'https://other.example' }),
+      verifier,
+    );
     expect([otherIssuer.status, otherIssuer.json.error]).toEqual([400, 'invalid_grant']);
     expect((await flow.redeem(client, forge(KEYS, 'code', inside), verifier)).status).toBe(200);
   });

@@ -64,7 +64,11 @@ describe("Coder's OAuth2 provider off", () => {
   });
 
   it('registration answers 503 temporarily_unavailable saying why', async () => {
-    const res = await flow().registerRaw({ client_name: 'x', redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' });
+    const res = await flow().registerRaw({
+      client_name: 'x',
+      redirect_uris: ['http://127.0.0.1:9/cb'],
+      token_endpoint_auth_method: 'none',
+    });
     expect(res.status).toBe(503);
     const body = JSON.parse(res.body) as { error: string; error_description: string };
     expect(body.error).toBe('temporarily_unavailable');
@@ -79,7 +83,8 @@ describe("Coder's OAuth2 provider off", () => {
   });
 
   it('switched on and off on a running stack: seen once the cached discovery is renewed (resetDiscovery, as a new container)', async () => {
-    const servers = async () => (await getJson(`${stack().server.url}/.well-known/oauth-protected-resource`)).body.authorization_servers;
+    const servers = async () =>
+      (await getJson(`${stack().server.url}/.well-known/oauth-protected-resource`)).body.authorization_servers;
     stack().sim.setOAuth2Provider({ enabled: true });
     try {
       // The container found the provider off a moment ago and keeps that answer for 60 s.
@@ -98,7 +103,10 @@ describe("Coder's OAuth2 provider off", () => {
       expect(res.status).toBe(302);
       const back = new URL(res.location ?? '');
       expect(`${back.origin}${back.pathname}`).toBe(client.redirectUri);
-      expect([back.searchParams.get('error'), back.searchParams.get('state')]).toEqual(['temporarily_unavailable', 's1']);
+      expect([back.searchParams.get('error'), back.searchParams.get('state')]).toEqual([
+        'temporarily_unavailable',
+        's1',
+      ]);
       expect(back.searchParams.get('error_description')).toContain('CODER_OAUTH2_PROVIDER_ENABLE');
     } finally {
       stack().sim.setOAuth2Provider({ enabled: false });
@@ -128,7 +136,11 @@ describe("Coder's dynamic registration off, with an operator-registered app", ()
     expect(res.status).toBe(200);
     expect(await res.text()).toContain(user.username);
     expect(stack().sim.oauth2Apps().dynamicallyRegistered).toBe(0);
-    expect(stack().sim.oauth2Keys(user.username).map((k) => k.appId)).toEqual([app?.clientId]);
+    expect(
+      stack()
+        .sim.oauth2Keys(user.username)
+        .map((k) => k.appId),
+    ).toEqual([app?.clientId]);
   });
 
   it("the documented limit: a second client of the same user evicts the first client's Coder key (one key per user and app)", async () => {
@@ -173,7 +185,11 @@ describe("Coder's dynamic registration off, and no operator app", () => {
   const { stack, flow } = useStack({ sim: { oauth2: { registration: false } } });
 
   it('registration answers 503 naming MCP_OAUTH_UPSTREAM_CLIENT_ID', async () => {
-    const res = await flow().registerRaw({ client_name: 'x', redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'none' });
+    const res = await flow().registerRaw({
+      client_name: 'x',
+      redirect_uris: ['http://127.0.0.1:9/cb'],
+      token_endpoint_auth_method: 'none',
+    });
     expect(res.status).toBe(503);
     const body = JSON.parse(res.body) as { error: string; error_description: string };
     expect(body.error).toBe('temporarily_unavailable');
@@ -189,7 +205,9 @@ describe('MCP_ACCEPT_CODER_TOKENS=false', () => {
   it('a raw Coder token is refused with a 401 saying only our tokens are accepted', async () => {
     const token = stack().sim.demo.user.token;
     // The token is good at Coder itself.
-    expect((await fetch(`${stack().sim.url}/api/v2/users/me`, { headers: { 'coder-session-token': token } })).status).toBe(200);
+    expect(
+      (await fetch(`${stack().sim.url}/api/v2/users/me`, { headers: { 'coder-session-token': token } })).status,
+    ).toBe(200);
     for (const headers of [bearer(token), { 'coder-session-token': token }]) {
       for (const body of [JSON.stringify(INIT_REQUEST), toolCallBody('coder_get_authenticated_user')]) {
         const res = await postMcp(stack(), body, headers);

@@ -22,7 +22,11 @@ afterAll(() => stack.close());
 
 /** `text` as it would show inside a longer base64 buffer, one core per byte alignment (see log-secrecy.test.ts). */
 function base64Forms(text: string): string[] {
-  return [0, 1, 2].map((shift) => Buffer.concat([Buffer.alloc(shift), Buffer.from(text)]).toString('base64').slice(4, -4));
+  return [0, 1, 2].map((shift) =>
+    Buffer.concat([Buffer.alloc(shift), Buffer.from(text)])
+      .toString('base64')
+      .slice(4, -4),
+  );
 }
 
 it('no secret of Coder or of ours reaches the logs, and nothing of Coder reaches the client', async () => {
@@ -64,7 +68,10 @@ it('no secret of Coder or of ours reaches the logs, and nothing of Coder reaches
     const started = await flow.authorize(browser, flow.authorizeUrl(client, {}, challenge));
     const coderLink = new URL(started.location ?? '');
     keep('our state', coderLink.searchParams.get('state'));
-    keep('our PKCE verifier for Coder', unseal(KEYS, 'state', coderLink.searchParams.get('state') ?? '', stateSchema).v);
+    keep(
+      'our PKCE verifier for Coder',
+      unseal(KEYS, 'state', coderLink.searchParams.get('state') ?? '', stateSchema).v,
+    );
     keep('binding cookie', started.setCookie[0]?.split(';')[0]?.split('=')[1]);
     const callbackUrl = await flow.atCoder(browser, coderLink.href, user);
     keep("Coder's code", new URL(callbackUrl).searchParams.get('code'));
@@ -74,7 +81,15 @@ it('no secret of Coder or of ours reaches the logs, and nothing of Coder reaches
     expect(unseal(KEYS, 'code', code, codeSchema).uc).toBe(secrets.get("Coder's code"));
 
     // A failed attempt first (wrong secret), then the redemption, then a replay (Coder's error path).
-    statuses.push((await flow.token(client, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: client.redirectUri }, { basic: Buffer.from(`${client.clientId}:nope`).toString('base64') })).status);
+    statuses.push(
+      (
+        await flow.token(
+          client,
+          { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: client.redirectUri },
+          { basic: Buffer.from(`${client.clientId}:nope`).toString('base64') },
+        )
+      ).status,
+    );
     const redeemed = await flow.redeem(client, code, verifier);
     statuses.push(redeemed.status, (await flow.redeem(client, code, verifier)).status);
     const access = String(redeemed.json.access_token);
@@ -88,7 +103,12 @@ it('no secret of Coder or of ours reaches the logs, and nothing of Coder reaches
     // Tool calls, one failing, and a tampered token.
     statuses.push(await mcp(toolCallBody('coder_get_authenticated_user'), access));
     statuses.push(await mcp(toolCallBody('coder_get_workspace', { workspace_id: 'no-such' }), access));
-    statuses.push(await mcp(toolCallBody('coder_get_authenticated_user'), `${access.slice(0, -30)}${access.at(-30) === 'A' ? 'B' : 'A'}${access.slice(-29)}`));
+    statuses.push(
+      await mcp(
+        toolCallBody('coder_get_authenticated_user'),
+        `${access.slice(0, -30)}${access.at(-30) === 'A' ? 'B' : 'A'}${access.slice(-29)}`,
+      ),
+    );
 
     const refreshed = await flow.refresh(client, refresh);
     statuses.push(refreshed.status, (await flow.refresh(client, refresh)).status);
@@ -110,7 +130,9 @@ it('no secret of Coder or of ours reaches the logs, and nothing of Coder reaches
   // The run did what it says: failures failed, successes succeeded.
   expect(statuses).toEqual([401, 200, 400, 200, 200, 401, 200, 400, 200, 200, 401]);
   expect(keyIds.size).toBe(2);
-  const coderKeyIdsFromTokens = [secrets.get('Coder access token'), secrets.get('second Coder access token')].map((t) => t?.split('-')[0]);
+  const coderKeyIdsFromTokens = [secrets.get('Coder access token'), secrets.get('second Coder access token')].map(
+    (t) => t?.split('-')[0],
+  );
   expect(new Set(coderKeyIdsFromTokens)).toEqual(keyIds);
 
   // Logging was on, and covered the OAuth routes.
@@ -120,13 +142,24 @@ it('no secret of Coder or of ours reaches the logs, and nothing of Coder reaches
   expect(logs).toContain('"message":"tool call"');
   for (const [what, secret] of secrets) {
     expect([what, logs.includes(secret)]).toEqual([what, false]);
-    for (const form of base64Forms(secret)) expect([what, 'base64', logs.includes(form)]).toEqual([what, 'base64', false]);
+    for (const form of base64Forms(secret))
+      expect([what, 'base64', logs.includes(form)]).toEqual([what, 'base64', false]);
   }
   for (const keyId of keyIds) expect(['Coder key id', logs.includes(keyId)]).toEqual(['Coder key id', false]);
 
   // Nothing of Coder's in any answer our server gave the client: register, authorize, callback, token, refresh, revoke, /mcp.
   const answers = [...flow.answers.map((a) => `${a.status}\n${a.headerLines}\n${a.body}`), ...mcpAnswers];
-  expect(flow.answers.map((a) => a.what)).toEqual(['register', 'authorize', 'callback', 'token', 'token', 'token', 'token', 'token', 'revoke']);
+  expect(flow.answers.map((a) => a.what)).toEqual([
+    'register',
+    'authorize',
+    'callback',
+    'token',
+    'token',
+    'token',
+    'token',
+    'token',
+    'revoke',
+  ]);
   const coderOnly = [...secrets].filter(([what]) => /Coder/.test(what));
   for (const answer of answers) {
     for (const keyId of keyIds) expect(answer).not.toContain(keyId);

@@ -12,7 +12,16 @@ import { randomBytes } from 'node:crypto';
 import { accessSchema, clientSchema, nowSeconds, refreshSchema } from '../../lib/oauth/grants';
 import { Browser } from '../helpers/browser';
 import { MemoryOAuthProvider, signInAndConnect, type BrowserStep } from '../helpers/oauth-client';
-import { bearer, forge, loopback, newKeys, OAuthFlow, unseal, toolCallBody, type Registered } from '../helpers/oauth-flow';
+import {
+  bearer,
+  forge,
+  loopback,
+  newKeys,
+  OAuthFlow,
+  unseal,
+  toolCallBody,
+  type Registered,
+} from '../helpers/oauth-flow';
 import { callTool, INIT_REQUEST, postMcp, startStack, type Stack } from '../helpers/stack';
 
 const KEYS = newKeys();
@@ -75,26 +84,49 @@ describe('our tokens on /mcp', () => {
 
   it.each([
     ['tampered (one character flipped)', () => flipped(access), 'invalid or expired'],
-    ['expired (resealed with exp in the past)', () => forge(KEYS, 'access', { ...inside(), exp: nowSeconds() - 1 }), 'has expired'],
-    ['for another audience', () => forge(KEYS, 'access', { ...inside(), aud: 'https://other.example/mcp' }), 'audience'],
+    [
+      'expired (resealed with exp in the past)',
+      () => forge(KEYS, 'access', { ...inside(), exp: nowSeconds() - 1 }),
+      'has expired',
+    ],
+    [
+      'for another audience',
+      () => forge(KEYS, 'access', { ...inside(), aud: 'https://other.example/mcp' }),
+      'audience',
+    ],
     ['for Coder as audience', () => forge(KEYS, 'access', { ...inside(), aud: stack.sim.url }), 'audience'],
     ['from another issuer', () => forge(KEYS, 'access', { ...inside(), iss: 'https://other.example' }), 'audience'],
     ['a refresh token', () => refresh, 'invalid or expired'],
-    ['a refresh token relabelled as access', () => refresh.replace(/^cmcp\.refresh\./, 'cmcp.access.'), 'invalid or expired'],
+    [
+      'a refresh token relabelled as access',
+      () => refresh.replace(/^cmcp\.refresh\./, 'cmcp.access.'),
+      'invalid or expired',
+    ],
     ['sealed with a key not in the ring', () => forge(newKeys('k9'), 'access', inside()), 'invalid or expired'],
     ['sealed with another key under our key id', () => forge(newKeys('k1'), 'access', inside()), 'invalid or expired'],
     ['truncated', () => access.slice(0, 40), 'invalid or expired'],
-    ['with the Coder token left out', () => forge(KEYS, 'access', { ...inside(), ct: undefined }), 'invalid or expired'],
+    [
+      'with the Coder token left out',
+      () => forge(KEYS, 'access', { ...inside(), ct: undefined }),
+      'invalid or expired',
+    ],
   ])('%s: 401 invalid_token, decided without asking Coder', async (_what, make, description) => {
     const token = make();
     const coderToken = inside().ct;
     const asked = stack.sim.requestCount('/api/v2/');
     for (const body of [JSON.stringify(INIT_REQUEST), toolCallBody('coder_get_authenticated_user')]) {
-      const challenge = await expectInvalidToken(await postMcp(stack, body, bearer(token)), [token, coderToken, access]);
+      const challenge = await expectInvalidToken(await postMcp(stack, body, bearer(token)), [
+        token,
+        coderToken,
+        access,
+      ]);
       expect(challenge).toContain(description);
     }
     // As Coder-Session-Token too.
-    await expectInvalidToken(await postMcp(stack, JSON.stringify(INIT_REQUEST), { 'coder-session-token': token }), [token, coderToken]);
+    await expectInvalidToken(await postMcp(stack, JSON.stringify(INIT_REQUEST), { 'coder-session-token': token }), [
+      token,
+      coderToken,
+    ]);
     // The Coder token inside is valid: had it been used, Coder would have been asked (and said yes).
     expect(stack.sim.requestCount('/api/v2/')).toBe(asked);
   });
@@ -122,12 +154,28 @@ describe('client authentication and the token endpoint', () => {
     const other = await flow.register({ method: 'client_secret_basic' });
     const attempts: [string, Parameters<OAuthFlow['token']>, boolean][] = [
       ['wrong secret in Basic', [client, form, { basic: basic(client.clientId, 'wrong') }], true],
-      ['another client\'s secret in Basic', [client, form, { basic: basic(client.clientId, other.clientSecret ?? '') }], true],
+      [
+        "another client's secret in Basic",
+        [client, form, { basic: basic(client.clientId, other.clientSecret ?? '') }],
+        true,
+      ],
       ['empty secret in Basic', [client, form, { basic: basic(client.clientId, '') }], true],
       ['Basic without a colon', [client, form, { basic: Buffer.from(client.clientId).toString('base64') }], true],
-      ['Basic naming another client than the body', [client, { ...form, client_id: other.clientId }, { basic: basic(client.clientId, client.clientSecret ?? '') }], true],
-      ['no secret at all (client_id in the body)', [client, { ...form, client_id: client.clientId }, { headers: {} }], false],
-      ['a wrong secret in the body', [client, { ...form, client_id: client.clientId, client_secret: 'wrong' }, { headers: {} }], false],
+      [
+        'Basic naming another client than the body',
+        [client, { ...form, client_id: other.clientId }, { basic: basic(client.clientId, client.clientSecret ?? '') }],
+        true,
+      ],
+      [
+        'no secret at all (client_id in the body)',
+        [client, { ...form, client_id: client.clientId }, { headers: {} }],
+        false,
+      ],
+      [
+        'a wrong secret in the body',
+        [client, { ...form, client_id: client.clientId, client_secret: 'wrong' }, { headers: {} }],
+        false,
+      ],
     ];
     for (const [what, args, usedBasic] of attempts) {
       const res = await flow.token(...args);
@@ -141,7 +189,11 @@ describe('client authentication and the token endpoint', () => {
 
   it('a confidential client (client_secret_post) with a wrong secret: 401 invalid_client without a Basic challenge', async () => {
     const { client, form } = await withCode('client_secret_post');
-    const res = await flow.token(client, { ...form, client_id: client.clientId, client_secret: `${client.clientSecret ?? ''}x` }, { headers: {} });
+    const res = await flow.token(
+      client,
+      { ...form, client_id: client.clientId, client_secret: `${client.clientSecret ?? ''}x` },
+      { headers: {} },
+    );
     expect([res.status, res.json.error, res.headers.get('www-authenticate')]).toEqual([401, 'invalid_client', null]);
     expect((await flow.token(client, form)).status).toBe(200);
   });
@@ -155,7 +207,11 @@ describe('client authentication and the token endpoint', () => {
   it('an unknown client, or one sealed for another issuer: 401 invalid_client', async () => {
     const { client, form } = await withCode('none');
     const grant = unseal(KEYS, 'client', client.clientId, clientSchema);
-    for (const clientId of ['garbage', forge(KEYS, 'client', { ...grant, iss: 'https://other.example' }), forge(newKeys(), 'client', grant)]) {
+    for (const clientId of [
+      'garbage',
+      forge(KEYS, 'client', { ...grant, iss: 'https://other.example' }),
+      forge(newKeys(), 'client', grant),
+    ]) {
       const res = await flow.token(undefined, { ...form, client_id: clientId });
       expect([res.status, res.json.error]).toEqual([401, 'invalid_client']);
     }
@@ -164,11 +220,24 @@ describe('client authentication and the token endpoint', () => {
 
   it('refuses a JSON body and repeated parameters with invalid_request', async () => {
     const { client, form } = await withCode('none');
-    const json = await flow.token(client, {}, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...form, client_id: client.clientId }) });
+    const json = await flow.token(
+      client,
+      {},
+      {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...form, client_id: client.clientId }),
+      },
+    );
     expect([json.status, json.json.error]).toEqual([400, 'invalid_request']);
     const fields = new URLSearchParams({ ...form, client_id: client.clientId, resource: stack.mcpUrl });
     // Even a repeat of the same value: which one counts must never be a question.
-    for (const [name, value] of [['code', 'cmcp.code.k1.AAAA'], ['grant_type', 'refresh_token'], ['client_id', client.clientId], ['resource', stack.mcpUrl], ['code_verifier', form.code_verifier]]) {
+    for (const [name, value] of [
+      ['code', 'cmcp.code.k1.AAAA'],
+      ['grant_type', 'refresh_token'],
+      ['client_id', client.clientId],
+      ['resource', stack.mcpUrl],
+      ['code_verifier', form.code_verifier],
+    ]) {
       const repeated = new URLSearchParams(fields);
       repeated.append(name ?? '', value ?? '');
       const res = await flow.token(client, {}, { headers: {}, body: repeated.toString() });
@@ -181,33 +250,51 @@ describe('client authentication and the token endpoint', () => {
     const { client, form } = await withCode('none');
     const padded = new URLSearchParams({ ...form, client_id: client.clientId, padding: 'x'.repeat(17 * 1024) });
     const big = await flow.token(client, {}, { headers: {}, body: padded.toString() });
-    expect([big.status, big.json.error, big.json.error_description]).toEqual([413, 'invalid_request', 'the body is larger than 16384 bytes']);
+    expect([big.status, big.json.error, big.json.error_description]).toEqual([
+      413,
+      'invalid_request',
+      'the body is larger than 16384 bytes',
+    ]);
     const registration = await fetch(`${stack.server.url}/oauth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ redirect_uris: [loopback()], client_name: 'x'.repeat(17 * 1024) }),
     });
-    expect([registration.status, ((await registration.json()) as { error: string }).error]).toEqual([413, 'invalid_client_metadata']);
+    expect([registration.status, ((await registration.json()) as { error: string }).error]).toEqual([
+      413,
+      'invalid_client_metadata',
+    ]);
     expect((await flow.token(client, form)).status).toBe(200);
   });
 
-  it.each(['password', 'client_credentials', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer', ''])(
-    'grant_type=%s: unsupported_grant_type',
-    async (grantType) => {
-      const client = await flow.register({ method: 'client_secret_post' });
-      const res = await flow.token(client, { grant_type: grantType, username: 'admin', password: 'x', code: 'x' });
-      expect([res.status, res.json.error]).toEqual([400, 'unsupported_grant_type']);
-    },
-  );
+  it.each([
+    'password',
+    'client_credentials',
+    'implicit',
+    'urn:ietf:params:oauth:grant-type:device_code',
+    'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    '',
+  ])('grant_type=%s: unsupported_grant_type', async (grantType) => {
+    const client = await flow.register({ method: 'client_secret_post' });
+    const res = await flow.token(client, { grant_type: grantType, username: 'admin', password: 'x', code: 'x' });
+    expect([res.status, res.json.error]).toEqual([400, 'unsupported_grant_type']);
+  });
 
   it('at /oauth/revoke too: a wrong secret is 401 invalid_client and the token stays valid', async () => {
     const { client, access } = await flow.tokensFor(person(), { method: 'client_secret_basic' });
     const res = await fetch(`${stack.server.url}/oauth/revoke`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic(client.clientId, 'wrong')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${basic(client.clientId, 'wrong')}`,
+      },
       body: new URLSearchParams({ token: access }).toString(),
     });
-    expect([res.status, res.headers.get('www-authenticate'), ((await res.json()) as { error: string }).error]).toEqual([401, 'Basic realm="coder-mcp"', 'invalid_client']);
+    expect([res.status, res.headers.get('www-authenticate'), ((await res.json()) as { error: string }).error]).toEqual([
+      401,
+      'Basic realm="coder-mcp"',
+      'invalid_client',
+    ]);
     const noSecret = await flow.revoke({ ...client, method: 'none' }, access);
     expect([noSecret.status, JSON.parse(noSecret.body).error]).toEqual([401, 'invalid_client']);
     await expectWhoAmI(access);
@@ -259,7 +346,11 @@ describe('refresh', () => {
     stack.sim.setOAuth2AccessTokenLifetime(3_000);
     const provider = new MemoryOAuthProvider(loopback());
     const browser: BrowserStep = async (authorizationUrl, redirectUrl) => {
-      const landing = await new Browser().visit(authorizationUrl, { stopAt: (u) => u.href.startsWith(redirectUrl), credentials: user, consent: 'approve' });
+      const landing = await new Browser().visit(authorizationUrl, {
+        stopAt: (u) => u.href.startsWith(redirectUrl),
+        credentials: user,
+        consent: 'approve',
+      });
       return landing.url.href;
     };
     const client = await signInAndConnect(stack.mcpUrl, provider, browser);
@@ -269,7 +360,10 @@ describe('refresh', () => {
       const exp = unseal(KEYS, 'access', held?.access_token ?? '', accessSchema).exp;
       expect(exp - nowSeconds()).toBeLessThanOrEqual(3);
       await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 100));
-      await expectInvalidToken(await postMcp(stack, JSON.stringify(INIT_REQUEST), bearer(held?.access_token ?? '')), []);
+      await expectInvalidToken(
+        await postMcp(stack, JSON.stringify(INIT_REQUEST), bearer(held?.access_token ?? '')),
+        [],
+      );
 
       const after = await callTool(client, 'coder_get_authenticated_user');
       expect(after.isError).toBe(false);
@@ -322,7 +416,7 @@ describe('revocation', () => {
     expect((await flow.refresh(client, refresh)).json.error).toBe('invalid_grant');
   });
 
-  it('revoking garbage, or another client\'s token, answers 200 and revokes nothing; no token is invalid_request', async () => {
+  it("revoking garbage, or another client's token, answers 200 and revokes nothing; no token is invalid_request", async () => {
     const { client, access } = await flow.tokensFor(person());
     const stranger = await flow.register({ method: 'client_secret_post' });
     for (const token of ['garbage', `cmcp.access.k1.${randomBytes(60).toString('base64url')}`, access]) {

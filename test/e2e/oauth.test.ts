@@ -27,7 +27,10 @@ function person(user = stack.sim.demo.user, browser = new Browser()): BrowserSte
       credentials: { email: user.email, password: user.password },
       consent: 'approve',
     });
-    if (!landing.stopped) throw new Error(`the browser stopped at ${landing.url.pathname} (${landing.status}): ${landing.body.slice(0, 300)}`);
+    if (!landing.stopped)
+      throw new Error(
+        `the browser stopped at ${landing.url.pathname} (${landing.status}): ${landing.body.slice(0, 300)}`,
+      );
     return landing.url.href;
   };
 }
@@ -53,7 +56,11 @@ it('a client signs in through the browser and then uses control-plane and worksp
     expect((list.json() as { name: string }[]).map((w) => w.name)).toContain(workspaceName);
 
     // A workspace tool: a command in the user's running workspace, through the pooled tunnel.
-    const ran = await callTool(client, 'coder_workspace_bash', { workspace: workspaceName, command: 'echo signed-in-$((20+22))', timeout_ms: 60_000 });
+    const ran = await callTool(client, 'coder_workspace_bash', {
+      workspace: workspaceName,
+      command: 'echo signed-in-$((20+22))',
+      timeout_ms: 60_000,
+    });
     expect(ran.text).toContain('signed-in-42');
     expect(ran.isError).toBe(false);
   } finally {
@@ -70,7 +77,7 @@ it('a client signs in through the browser and then uses control-plane and worksp
   }
 }, 120_000);
 
-it('the flow that failed before works: our base is the authorization server, and the Coder token carries Coder\'s own URL as audience', async () => {
+it("the flow that failed before works: our base is the authorization server, and the Coder token carries Coder's own URL as audience", async () => {
   const meta = await (await fetch(`${stack.server.url}/.well-known/oauth-protected-resource`)).json();
   // Before: authorization_servers named Coder, whose token for resource=<our URL> coderd then refused (403 audience).
   expect(meta).toMatchObject({ resource: stack.mcpUrl, authorization_servers: [stack.server.url] });
@@ -124,12 +131,16 @@ it('serves the metadata document at the address the SDK client probes for our is
   });
 });
 
-it('answers browser-based clients (the MCP Inspector\'s page) with CORS on the cookie-free endpoints, and not on authorize', async () => {
+it("answers browser-based clients (the MCP Inspector's page) with CORS on the cookie-free endpoints, and not on authorize", async () => {
   const origin = 'http://localhost:6274';
   const preflight = (path: string, method: string) =>
     fetch(`${stack.server.url}${path}`, {
       method: 'OPTIONS',
-      headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'mcp-protocol-version, content-type' },
+      headers: {
+        origin,
+        'access-control-request-method': method,
+        'access-control-request-headers': 'mcp-protocol-version, content-type',
+      },
     });
   for (const [path, method] of [
     ['/.well-known/oauth-protected-resource', 'GET'],
@@ -146,7 +157,9 @@ it('answers browser-based clients (the MCP Inspector\'s page) with CORS on the c
     expect(res.headers.get('access-control-allow-headers')).toContain('mcp-protocol-version');
   }
   for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-authorization-server']) {
-    const res = await fetch(`${stack.server.url}${path}`, { headers: { origin, 'mcp-protocol-version': '2025-06-18' } });
+    const res = await fetch(`${stack.server.url}${path}`, {
+      headers: { origin, 'mcp-protocol-version': '2025-06-18' },
+    });
     expect([path, res.status, res.headers.get('access-control-allow-origin')]).toEqual([path, 200, '*']);
   }
   // Authorize and the callback are navigations that set and read a cookie: no page may script them.

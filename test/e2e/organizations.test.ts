@@ -10,7 +10,12 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { z } from 'zod';
 import { callTool, connectClient, startStack, type Stack } from '../helpers/stack';
 
-const ORG_TOOLS = ['coder_list_templates', 'coder_create_template_version', 'coder_create_template', 'coder_create_workspace'] as const;
+const ORG_TOOLS = [
+  'coder_list_templates',
+  'coder_create_template_version',
+  'coder_create_template',
+  'coder_create_workspace',
+] as const;
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const UNKNOWN_ORG = '5b0c7a3e-9d2f-4e61-8a47-c3f1e0d9b264';
 const TERRAFORM = { 'main.tf': 'resource "null_resource" "x" {}\n' };
@@ -34,7 +39,11 @@ async function refused(client: Client, name: string, args: Record<string, unknow
 }
 
 /** Arguments that would succeed for each organization-scoped tool, but for the organization. */
-function argumentsFor(tool: (typeof ORG_TOOLS)[number], ids: { fileId: string; versionId: string; templateId: string }, name: string): Record<string, unknown> {
+function argumentsFor(
+  tool: (typeof ORG_TOOLS)[number],
+  ids: { fileId: string; versionId: string; templateId: string },
+  name: string,
+): Record<string, unknown> {
   switch (tool) {
     case 'coder_list_templates':
       return {};
@@ -49,7 +58,9 @@ function argumentsFor(tool: (typeof ORG_TOOLS)[number], ids: { fileId: string; v
 
 /** An imported template version (its import finished), created with `args`. */
 async function importedVersion(client: Client, args: Record<string, unknown> = {}): Promise<z.infer<typeof withOrg>> {
-  const { hash } = z.object({ hash: z.string() }).parse(await ok(client, 'coder_upload_tar_file', { files: TERRAFORM }));
+  const { hash } = z
+    .object({ hash: z.string() })
+    .parse(await ok(client, 'coder_upload_tar_file', { files: TERRAFORM }));
   const version = withOrg.parse(await ok(client, 'coder_create_template_version', { file_id: hash, ...args }));
   await ok(client, 'coder_get_template_version_logs', { template_version_id: version.id });
   return version;
@@ -74,18 +85,32 @@ describe('one membership', () => {
     await stack.close();
   });
 
-  it('coder_list_organizations: coderd\'s description and class, and the caller\'s organization as codersdk.Organization', async () => {
+  it("coder_list_organizations: coderd's description and class, and the caller's organization as codersdk.Organization", async () => {
     const { tools } = await admin.listTools();
     const tool = tools.find((t) => t.name === 'coder_list_organizations');
     expect(tool?.description).toBe(
       'List organizations the authenticated user belongs to, including IDs, names, and display names. Membership does not grant permission to perform every organization-scoped action.',
     );
-    expect(tool?.annotations).toEqual({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
+    expect(tool?.annotations).toEqual({
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
     expect(tool?.inputSchema.properties).toEqual({});
     const res = await callTool(admin, 'coder_list_organizations');
     expect(res.isError).toBe(false);
     expect(res.json()).toEqual([
-      { id: defaultOrg, name: 'coder', display_name: 'Coder', description: '', icon: '', created_at: expect.any(String), updated_at: expect.any(String), is_default: true },
+      {
+        id: defaultOrg,
+        name: 'coder',
+        display_name: 'Coder',
+        description: '',
+        icon: '',
+        created_at: expect.any(String),
+        updated_at: expect.any(String),
+        is_default: true,
+      },
     ]);
     // An array result travels as {"result": [...]} in structuredContent (lib/tools/output.ts).
     expect(res.result.structuredContent).toEqual({ result: res.json() });
@@ -98,12 +123,33 @@ describe('one membership', () => {
 
     const version = await importedVersion(admin);
     expect(version.organization_id).toBe(defaultOrg);
-    const template = withOrg.parse(await ok(admin, 'coder_create_template', { name: 'single', display_name: 'Single', description: 'd', version_id: version.id }));
+    const template = withOrg.parse(
+      await ok(admin, 'coder_create_template', {
+        name: 'single',
+        display_name: 'Single',
+        description: 'd',
+        version_id: version.id,
+      }),
+    );
     expect(template.organization_id).toBe(defaultOrg);
 
-    const ws = workspaceResult.parse(await ok(alice, 'coder_create_workspace', { user: 'me', name: 'single-org', template_id: template.id, rich_parameters: {} }));
+    const ws = workspaceResult.parse(
+      await ok(alice, 'coder_create_workspace', {
+        user: 'me',
+        name: 'single-org',
+        template_id: template.id,
+        rich_parameters: {},
+      }),
+    );
     expect(ws.organization_id).toBe(defaultOrg);
-    const byVersion = workspaceResult.parse(await ok(alice, 'coder_create_workspace', { user: 'me', name: 'by-version', template_version_id: version.id, rich_parameters: {} }));
+    const byVersion = workspaceResult.parse(
+      await ok(alice, 'coder_create_workspace', {
+        user: 'me',
+        name: 'by-version',
+        template_version_id: version.id,
+        rich_parameters: {},
+      }),
+    );
     expect(byVersion.organization_id).toBe(defaultOrg);
     const listed = withOrgs.parse(await ok(alice, 'coder_list_workspaces'));
     expect(listed.map((w) => w.id).sort()).toEqual([ws.id, byVersion.id].sort());
@@ -112,7 +158,9 @@ describe('one membership', () => {
 
   it('an organization_id given is used as is: the caller is not looked up', async () => {
     const before = stack.sim.requestCount('/api/v2/users/me');
-    const templates = withOrgs.parse(await ok(admin, 'coder_list_templates', { organization_id: defaultOrg.toUpperCase() }));
+    const templates = withOrgs.parse(
+      await ok(admin, 'coder_list_templates', { organization_id: defaultOrg.toUpperCase() }),
+    );
     expect(templates.map((t) => t.id)).toContain(stack.sim.demo.templateId);
     expect(stack.sim.requestCount('/api/v2/users/me')).toBe(before);
     // Left out (or empty, as Go's zero value), the caller is looked up.
@@ -120,19 +168,27 @@ describe('one membership', () => {
     expect(stack.sim.requestCount('/api/v2/users/me')).toBe(before + 1);
   });
 
-  it('a malformed organization_id is refused in coderd\'s words by every organization-scoped tool, before Coder is asked', async () => {
+  it("a malformed organization_id is refused in coderd's words by every organization-scoped tool, before Coder is asked", async () => {
     const ids = { fileId: UNKNOWN_ORG, versionId: UNKNOWN_ORG, templateId: stack.sim.demo.templateId };
     const before = stack.sim.requestCount();
     for (const tool of ORG_TOOLS) {
-      expect(await refused(admin, tool, { ...argumentsFor(tool, ids, 'malformed'), organization_id: 'research' })).toBe('organization_id must be a valid UUID');
-      expect(await refused(admin, tool, { ...argumentsFor(tool, ids, 'malformed'), organization_id: ZERO_UUID })).toBe('organization_id must be a valid nonzero UUID');
+      expect(await refused(admin, tool, { ...argumentsFor(tool, ids, 'malformed'), organization_id: 'research' })).toBe(
+        'organization_id must be a valid UUID',
+      );
+      expect(await refused(admin, tool, { ...argumentsFor(tool, ids, 'malformed'), organization_id: ZERO_UUID })).toBe(
+        'organization_id must be a valid nonzero UUID',
+      );
     }
     expect(stack.sim.requestCount()).toBe(before);
   });
 
-  it('a caller in no organization gets coderd\'s error, and a failed lookup says which step failed', async () => {
+  it("a caller in no organization gets coderd's error, and a failed lookup says which step failed", async () => {
     const me = stack.sim.demo.member;
-    stack.sim.failNext({ method: 'GET', pathPrefix: '/api/v2/users/me' }, 200, { id: me.id, username: me.username, organization_ids: [] });
+    stack.sim.failNext({ method: 'GET', pathPrefix: '/api/v2/users/me' }, 200, {
+      id: me.id,
+      username: me.username,
+      organization_ids: [],
+    });
     expect(await refused(alice, 'coder_list_templates', {})).toBe(
       'organization_id is required because you belong to no organizations; use coder_list_organizations to inspect organization membership details',
     );
@@ -150,7 +206,12 @@ describe('several memberships', () => {
   let defaultOrg: string;
   let research: { id: string; name: string };
   /** Made in `research` with explicit organization_ids, in beforeAll: a version, a template from it, and a second imported version. */
-  let made: { version: z.infer<typeof withOrg>; template: z.infer<typeof withOrg>; spare: z.infer<typeof withOrg>; fileId: string };
+  let made: {
+    version: z.infer<typeof withOrg>;
+    template: z.infer<typeof withOrg>;
+    spare: z.infer<typeof withOrg>;
+    fileId: string;
+  };
 
   beforeAll(async () => {
     stack = await startStack();
@@ -160,9 +221,19 @@ describe('several memberships', () => {
     alice = await connectClient(stack, { token: stack.sim.demo.member.token });
     const version = await importedVersion(admin, { organization_id: research.id });
     // The name the default organization's template has: names are unique within an organization only.
-    const template = withOrg.parse(await ok(admin, 'coder_create_template', { name: 'docker', display_name: 'Docker (research)', description: 'd', version_id: version.id, organization_id: research.id }));
+    const template = withOrg.parse(
+      await ok(admin, 'coder_create_template', {
+        name: 'docker',
+        display_name: 'Docker (research)',
+        description: 'd',
+        version_id: version.id,
+        organization_id: research.id,
+      }),
+    );
     const spare = await importedVersion(admin, { organization_id: research.id });
-    const { hash } = z.object({ hash: z.string() }).parse(await ok(admin, 'coder_upload_tar_file', { files: TERRAFORM }));
+    const { hash } = z
+      .object({ hash: z.string() })
+      .parse(await ok(admin, 'coder_upload_tar_file', { files: TERRAFORM }));
     made = { version, template, spare, fileId: hash };
   });
   afterAll(async () => {
@@ -172,32 +243,57 @@ describe('several memberships', () => {
   });
 
   it('coder_list_organizations lists every membership, the default organization first', async () => {
-    const names = (orgs: unknown) => z.array(z.looseObject({ id: z.string(), name: z.string() })).parse(orgs).map((o) => `${o.name} ${o.id}`);
-    expect(names(await ok(admin, 'coder_list_organizations'))).toEqual([`coder ${defaultOrg}`, `research ${research.id}`]);
+    const names = (orgs: unknown) =>
+      z
+        .array(z.looseObject({ id: z.string(), name: z.string() }))
+        .parse(orgs)
+        .map((o) => `${o.name} ${o.id}`);
+    expect(names(await ok(admin, 'coder_list_organizations'))).toEqual([
+      `coder ${defaultOrg}`,
+      `research ${research.id}`,
+    ]);
     expect(names(await ok(alice, 'coder_list_organizations'))).toEqual([`coder ${defaultOrg}`]);
   });
 
-  it('without organization_id every organization-scoped tool fails with coderd\'s error, naming the memberships, and creates nothing', async () => {
+  it("without organization_id every organization-scoped tool fails with coderd's error, naming the memberships, and creates nothing", async () => {
     const expected = `organization_id is required because you belong to multiple organizations; use coder_list_organizations to obtain organization IDs and details. Your organizations: "coder" (${defaultOrg}), "research" (${research.id})`;
     const ids = { fileId: made.fileId, versionId: made.spare.id, templateId: made.template.id };
-    const created = () => stack.sim.requestCount('/api/v2/organizations') + stack.sim.requestCount('/api/v2/users/me/workspaces');
+    const created = () =>
+      stack.sim.requestCount('/api/v2/organizations') + stack.sim.requestCount('/api/v2/users/me/workspaces');
     const before = created();
-    for (const tool of ORG_TOOLS) expect({ tool, text: await refused(admin, tool, argumentsFor(tool, ids, 'ambiguous')) }).toEqual({ tool, text: expected });
+    for (const tool of ORG_TOOLS)
+      expect({ tool, text: await refused(admin, tool, argumentsFor(tool, ids, 'ambiguous')) }).toEqual({
+        tool,
+        text: expected,
+      });
     expect(created()).toBe(before);
     // The same calls with an organization_id go through: the rule, not the arguments, refused them.
-    const workspace = workspaceResult.parse(await ok(admin, 'coder_create_workspace', { ...argumentsFor('coder_create_workspace', ids, 'ambiguous'), organization_id: research.id }));
+    const workspace = workspaceResult.parse(
+      await ok(admin, 'coder_create_workspace', {
+        ...argumentsFor('coder_create_workspace', ids, 'ambiguous'),
+        organization_id: research.id,
+      }),
+    );
     expect(workspace.organization_id).toBe(research.id);
   });
 
   it('with organization_id, versions, templates and workspaces are made in that organization and listed by it', async () => {
     expect(made.version.organization_id).toBe(research.id);
     expect(made.template.organization_id).toBe(research.id);
-    expect(withOrgs.parse(await ok(admin, 'coder_list_templates', { organization_id: research.id }))).toEqual([expect.objectContaining({ id: made.template.id, organization_id: research.id, name: 'docker' })]);
+    expect(withOrgs.parse(await ok(admin, 'coder_list_templates', { organization_id: research.id }))).toEqual([
+      expect.objectContaining({ id: made.template.id, organization_id: research.id, name: 'docker' }),
+    ]);
     const inDefault = withOrgs.parse(await ok(admin, 'coder_list_templates', { organization_id: defaultOrg }));
     expect(inDefault.map((t) => t.id)).toEqual([stack.sim.demo.templateId]);
 
     const byVersion = workspaceResult.parse(
-      await ok(admin, 'coder_create_workspace', { user: 'me', name: 'research-ws', template_version_id: made.version.id, rich_parameters: {}, organization_id: research.id }),
+      await ok(admin, 'coder_create_workspace', {
+        user: 'me',
+        name: 'research-ws',
+        template_version_id: made.version.id,
+        rich_parameters: {},
+        organization_id: research.id,
+      }),
     );
     expect(byVersion.organization_id).toBe(research.id);
     const listed = withOrgs.parse(await ok(admin, 'coder_list_workspaces'));
@@ -210,25 +306,41 @@ describe('several memberships', () => {
     const args = { user: 'me', name: 'misplaced', rich_parameters: {}, organization_id: defaultOrg };
     const expected = `the template belongs to organization ${research.id}, not to organization ${defaultOrg}; pass organization_id ${research.id} to create the workspace there, or choose a template of organization ${defaultOrg} (coder_list_templates)`;
     expect(await refused(admin, 'coder_create_workspace', { ...args, template_id: made.template.id })).toBe(expected);
-    expect(await refused(admin, 'coder_create_workspace', { ...args, template_version_id: made.version.id })).toBe(expected);
+    expect(await refused(admin, 'coder_create_workspace', { ...args, template_version_id: made.version.id })).toBe(
+      expected,
+    );
     expect(stack.sim.requestCount('/api/v2/users/me/workspaces')).toBe(before);
   });
 
-  it('an organization_id the caller is not a member of gets Coder\'s own answers', async () => {
+  it("an organization_id the caller is not a member of gets Coder's own answers", async () => {
     const notFound = 'unexpected status code 404: Resource not found or you do not have access to this resource';
     // Templates are filtered by what the caller may read: none of research's.
     expect(await ok(alice, 'coder_list_templates', { organization_id: research.id })).toEqual([]);
-    const { hash } = z.object({ hash: z.string() }).parse(await ok(alice, 'coder_upload_tar_file', { files: TERRAFORM }));
+    const { hash } = z
+      .object({ hash: z.string() })
+      .parse(await ok(alice, 'coder_upload_tar_file', { files: TERRAFORM }));
     expect(await refused(alice, 'coder_create_template_version', { file_id: hash, organization_id: research.id })).toBe(
       `POST ${stack.sim.url}/api/v2/organizations/${research.id}/templateversions: ${notFound}`,
     );
     // The template is looked up to hold it against the organization; alice cannot see it.
-    expect(await refused(alice, 'coder_create_workspace', { user: 'me', name: 'outsider', template_id: made.template.id, rich_parameters: {}, organization_id: research.id })).toBe(
-      `GET ${stack.sim.url}/api/v2/templates/${made.template.id}: ${notFound}`,
-    );
+    expect(
+      await refused(alice, 'coder_create_workspace', {
+        user: 'me',
+        name: 'outsider',
+        template_id: made.template.id,
+        rich_parameters: {},
+        organization_id: research.id,
+      }),
+    ).toBe(`GET ${stack.sim.url}/api/v2/templates/${made.template.id}: ${notFound}`);
     // An organization that does not exist, for an owner who may reach any.
-    expect(await refused(admin, 'coder_create_template', { name: 'nowhere', display_name: 'Nowhere', description: 'd', version_id: made.spare.id, organization_id: UNKNOWN_ORG })).toBe(
-      `POST ${stack.sim.url}/api/v2/organizations/${UNKNOWN_ORG}/templates: ${notFound}`,
-    );
+    expect(
+      await refused(admin, 'coder_create_template', {
+        name: 'nowhere',
+        display_name: 'Nowhere',
+        description: 'd',
+        version_id: made.spare.id,
+        organization_id: UNKNOWN_ORG,
+      }),
+    ).toBe(`POST ${stack.sim.url}/api/v2/organizations/${UNKNOWN_ORG}/templates: ${notFound}`);
   });
 });

@@ -41,20 +41,26 @@ async function callWithProgress(name: string, args: Record<string, unknown>, onF
 
 /** The build's job status, as Coder reports it now. */
 async function jobStatus(buildId: string): Promise<string> {
-  const res = await fetch(`${stack.sim.url}/api/v2/workspacebuilds/${buildId}`, { headers: { 'Coder-Session-Token': stack.sim.demo.user.token } });
+  const res = await fetch(`${stack.sim.url}/api/v2/workspacebuilds/${buildId}`, {
+    headers: { 'Coder-Session-Token': stack.sim.demo.user.token },
+  });
   return ((await res.json()) as { job: { status: string } }).job.status;
 }
 
-it('streams a build\'s log lines as progress while coder_get_workspace_build_logs waits for it', async () => {
+it("streams a build's log lines as progress while coder_get_workspace_build_logs waits for it", async () => {
   const created = await client.callTool({
     name: 'coder_create_workspace',
     arguments: { user: 'me', name: 'progress-ws', template_id: stack.sim.demo.templateId, rich_parameters: {} },
   });
   const ws = JSON.parse((created.content as { text: string }[])[0]?.text ?? '{}') as { latest_build: { id: string } };
   let statusAtFirstLine: Promise<string> | undefined;
-  const { result, text, messages, seen } = await callWithProgress('coder_get_workspace_build_logs', { workspace_build_id: ws.latest_build.id }, () => {
-    statusAtFirstLine = jobStatus(ws.latest_build.id);
-  });
+  const { result, text, messages, seen } = await callWithProgress(
+    'coder_get_workspace_build_logs',
+    { workspace_build_id: ws.latest_build.id },
+    () => {
+      statusAtFirstLine = jobStatus(ws.latest_build.id);
+    },
+  );
   expect(result.isError).toBeFalsy();
   const lines = JSON.parse(text) as string[];
   expect(lines.length).toBeGreaterThan(1);
@@ -73,13 +79,20 @@ it('reports an auto-start, and keeps reporting while a long command runs', async
 
   const bash = await callWithProgress('coder_workspace_bash', { workspace: 'dev', command: 'sleep 0.8; echo done' });
   expect(JSON.parse(bash.text)).toEqual({ output: 'done', exit_code: 0 });
-  expect(bash.messages.filter((m) => /^the command: still running after \d+ s$/.test(m)).length).toBeGreaterThanOrEqual(2);
+  expect(bash.messages.filter((m) => /^the command: still running after \d+ s$/.test(m)).length).toBeGreaterThanOrEqual(
+    2,
+  );
 });
 
 it('answers SSE only to a call that carries a progress token; otherwise JSON as coderd', async () => {
   const headers = { authorization: `Bearer ${stack.sim.demo.user.token}` };
   const call = (meta: Record<string, unknown>) =>
-    JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'coder_list_templates', arguments: {}, ...meta } });
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name: 'coder_list_templates', arguments: {}, ...meta },
+    });
   const streamed = await postMcp(stack, call({ _meta: { progressToken: 'tok-1' } }), headers);
   expect(streamed.headers.get('content-type')).toMatch(/^text\/event-stream/);
   expect(await streamed.text()).toMatch(/^event: message\ndata: .*"id":7/m);
@@ -93,7 +106,12 @@ it('answers SSE only to a call that carries a progress token; otherwise JSON as 
 it('stays JSON where the entry point does not stream, progress token or not', async () => {
   const buffered = await startStack({ env: { MCP_STREAM_RESPONSES: 'false' } });
   try {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'coder_list_templates', arguments: {}, _meta: { progressToken: 1 } } });
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 8,
+      method: 'tools/call',
+      params: { name: 'coder_list_templates', arguments: {}, _meta: { progressToken: 1 } },
+    });
     const res = await postMcp(buffered, body, { authorization: `Bearer ${buffered.sim.demo.user.token}` });
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(((await res.json()) as { result: { isError?: boolean } }).result.isError).toBeUndefined();

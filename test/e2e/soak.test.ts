@@ -44,7 +44,15 @@ interface Caller {
 }
 
 /** Four callers share the demo user's identity (one channel more than TUNNEL_MAX_CHANNELS_PER_AGENT, so some queue); three use two other users. */
-const CALLERS: Caller[] = [{ identity: 'service' }, { identity: 'service' }, { identity: 'admin' }, { identity: 'admin' }, { identity: 'soak-a' }, { identity: 'soak-a' }, { identity: 'soak-b' }];
+const CALLERS: Caller[] = [
+  { identity: 'service' },
+  { identity: 'service' },
+  { identity: 'admin' },
+  { identity: 'admin' },
+  { identity: 'soak-a' },
+  { identity: 'soak-a' },
+  { identity: 'soak-b' },
+];
 const MAX_CHANNELS_PER_AGENT = 3;
 
 type Shape = 'plain' | 'sleep-before' | 'sleep-between';
@@ -90,7 +98,15 @@ async function connect(url: string, token: string | undefined): Promise<Client> 
   return client;
 }
 
-async function runCaller(index: number, client: Client, workspace: string, file: string, until: number, inFlight: Set<CallRecord>, records: CallRecord[]): Promise<void> {
+async function runCaller(
+  index: number,
+  client: Client,
+  workspace: string,
+  file: string,
+  until: number,
+  inFlight: Set<CallRecord>,
+  records: CallRecord[],
+): Promise<void> {
   const rng = new Prng(SEED).fork(index);
   for (let n = 0; n < CALLS_PER_CALLER && Date.now() < until; n++) {
     const shape = rng.pick<Shape>(['plain', 'plain', 'plain', 'sleep-before', 'sleep-between']);
@@ -135,11 +151,14 @@ function judge(records: CallRecord[], appended: string[]): string[] {
     }
     if (times === 0) problems.push(`reported done but never ran: ${r.uid} (${r.shape}): ${JSON.stringify(r.result)}`);
     if (r.result?.output !== r.uid || r.result.exit_code !== EXIT_CODE) {
-      problems.push(`a lie: ${r.uid} (${r.shape}, ${r.hits} faults in flight, ran ${times}x) came back as ${JSON.stringify(r.result)}`);
+      problems.push(
+        `a lie: ${r.uid} (${r.shape}, ${r.hits} faults in flight, ran ${times}x) came back as ${JSON.stringify(r.result)}`,
+      );
     }
   }
   // Grouped by message: under a harsh seed the same failure can hit dozens of calls.
-  for (const [error, uids] of ranButFailed) problems.push(`${uids.length} calls ran but were reported as failed (${sample(uids)}): ${error}`);
+  for (const [error, uids] of ranButFailed)
+    problems.push(`${uids.length} calls ran but were reported as failed (${sample(uids)}): ${error}`);
   return problems;
 }
 
@@ -155,10 +174,18 @@ function errorCounts(records: CallRecord[]): string[] {
     const text = r.error.replaceAll(r.uid, '<uid>');
     calls.set(text, [...(calls.get(text) ?? []), `${r.uid} ${r.shape}, ${r.hits} faults`]);
   }
-  return [...calls].sort((a, b) => b[1].length - a[1].length).map(([text, uids]) => `${uids.length} x ${text} (${sample(uids)})`);
+  return [...calls]
+    .sort((a, b) => b[1].length - a[1].length)
+    .map(([text, uids]) => `${uids.length} x ${text} (${sample(uids)})`);
 }
 
-function summary(records: CallRecord[], stats: ChaosStats, injected: { refusedDials: number; droppedNewSockets: number }, dials: number, sessions: number): string {
+function summary(
+  records: CallRecord[],
+  stats: ChaosStats,
+  injected: { refusedDials: number; droppedNewSockets: number },
+  dials: number,
+  sessions: number,
+): string {
   const hit = records.filter((r) => r.hits > 0);
   const failed = records.filter((r) => r.error !== undefined);
   const bursts = Object.entries(stats.bursts)
@@ -173,56 +200,62 @@ function summary(records: CallRecord[], stats: ChaosStats, injected: { refusedDi
   ].join('\n');
 }
 
-it(
-  'concurrent callers under bursts of drops, failed attaches, slow links and freezes: every call succeeds exactly once with what it printed',
-  async () => {
-    const rng = new Prng(SEED);
-    sim = await startSimulator({ orphanTimeoutMs: ORPHAN_TIMEOUT_MS, agentImage: process.env.SOAK_IMAGE === 'busybox' ? busyboxImage() : undefined });
-    const soakA = sim.addUser('soak-a', 'owner');
-    const soakB = sim.addUser('soak-b', 'owner');
-    const child = await startChildServer({
-      CODER_URL: sim.url,
-      CODER_SESSION_TOKEN: sim.demo.user.token,
-      MCP_TOOL_TIMEOUT_MS: String(TOOL_TIMEOUT_MS),
-      TUNNEL_MAX_CHANNELS_PER_AGENT: String(MAX_CHANNELS_PER_AGENT),
-      LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'SILENT',
-    });
-    server = child;
-    const tokens: Record<Caller['identity'], string | undefined> = { service: undefined, admin: sim.demo.user.token, 'soak-a': soakA.token, 'soak-b': soakB.token };
-    const connected = await Promise.all(CALLERS.map((c) => connect(child.url, tokens[c.identity])));
-    const workspace = `${sim.demo.user.username}/${sim.demo.workspaceName}`;
-    const file = path.join(sim.pty.workspaceHome(sim.demo.workspaceId), 'soak-appended.txt');
+it('concurrent callers under bursts of drops, failed attaches, slow links and freezes: every call succeeds exactly once with what it printed', async () => {
+  const rng = new Prng(SEED);
+  sim = await startSimulator({
+    orphanTimeoutMs: ORPHAN_TIMEOUT_MS,
+    agentImage: process.env.SOAK_IMAGE === 'busybox' ? busyboxImage() : undefined,
+  });
+  const soakA = sim.addUser('soak-a', 'owner');
+  const soakB = sim.addUser('soak-b', 'owner');
+  const child = await startChildServer({
+    CODER_URL: sim.url,
+    CODER_SESSION_TOKEN: sim.demo.user.token,
+    MCP_TOOL_TIMEOUT_MS: String(TOOL_TIMEOUT_MS),
+    TUNNEL_MAX_CHANNELS_PER_AGENT: String(MAX_CHANNELS_PER_AGENT),
+    LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'SILENT',
+  });
+  server = child;
+  const tokens: Record<Caller['identity'], string | undefined> = {
+    service: undefined,
+    admin: sim.demo.user.token,
+    'soak-a': soakA.token,
+    'soak-b': soakB.token,
+  };
+  const connected = await Promise.all(CALLERS.map((c) => connect(child.url, tokens[c.identity])));
+  const workspace = `${sim.demo.user.username}/${sim.demo.workspaceName}`;
+  const file = path.join(sim.pty.workspaceHome(sim.demo.workspaceId), 'soak-appended.txt');
 
-    const records: CallRecord[] = [];
-    const inFlight = new Set<CallRecord>();
-    const started = Date.now();
-    chaos = new Chaos(
-      { sim, freeze: () => child.freeze(), thaw: () => child.thaw() },
-      {
-        rng: rng.fork(0xbad),
-        until: started + CHAOS_MS,
-        maxBursts: MAX_BURSTS,
-        onFault: () => {
-          for (const r of inFlight) r.hits += 1;
-        },
+  const records: CallRecord[] = [];
+  const inFlight = new Set<CallRecord>();
+  const started = Date.now();
+  chaos = new Chaos(
+    { sim, freeze: () => child.freeze(), thaw: () => child.thaw() },
+    {
+      rng: rng.fork(0xbad),
+      until: started + CHAOS_MS,
+      maxBursts: MAX_BURSTS,
+      onFault: () => {
+        for (const r of inFlight) r.hits += 1;
       },
-    );
-    const bursts = chaos.run();
-    await Promise.all(connected.map((client, i) => runCaller(i, client, workspace, file, started + CALLER_WINDOW_MS, inFlight, records)));
-    const stats = await bursts;
-    chaos.calm();
-    await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+    },
+  );
+  const bursts = chaos.run();
+  await Promise.all(
+    connected.map((client, i) => runCaller(i, client, workspace, file, started + CALLER_WINDOW_MS, inFlight, records)),
+  );
+  const stats = await bursts;
+  chaos.calm();
+  await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
 
-    const appended = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-    const problems = judge(records, appended);
-    const errors = errorCounts(records);
-    const report = summary(records, stats, sim.pty.injectedFaults(), sim.pty.dials(), sim.pty.sessions().length);
-    console.log([report, ...(errors.length ? ['errors by text:', ...errors.map((l) => `  ${l}`)] : [])].join('\n'));
+  const appended = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  const problems = judge(records, appended);
+  const errors = errorCounts(records);
+  const report = summary(records, stats, sim.pty.injectedFaults(), sim.pty.dials(), sim.pty.sessions().length);
+  console.log([report, ...(errors.length ? ['errors by text:', ...errors.map((l) => `  ${l}`)] : [])].join('\n'));
 
-    expect(records.length).toBeGreaterThan(0);
-    // The sessions lived all along and no deadline came near: no call may fail at all, and the file must agree
-    // with every answer. The seed rides along so that a failure report says how to repeat the run.
-    expect({ seed: SEED, problems, errors }).toEqual({ seed: SEED, problems: [], errors: [] });
-  },
-  120_000,
-);
+  expect(records.length).toBeGreaterThan(0);
+  // The sessions lived all along and no deadline came near: no call may fail at all, and the file must agree
+  // with every answer. The seed rides along so that a failure report says how to repeat the run.
+  expect({ seed: SEED, problems, errors }).toEqual({ seed: SEED, problems: [], errors: [] });
+}, 120_000);

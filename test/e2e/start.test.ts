@@ -23,7 +23,10 @@ afterEach(async () => {
 function waitForLine(proc: ChildProcess, pattern: RegExp, ms: number): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${ms} ms; output:\n${seen}`)), ms);
+    const timer = setTimeout(
+      () => reject(new Error(`no line matching ${pattern} within ${ms} ms; output:\n${seen}`)),
+      ms,
+    );
     proc.stdout?.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const m = seen.match(pattern);
@@ -40,11 +43,15 @@ it('starts against the simulator and serves an MCP client without further setup'
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
   delete env.CODER_URL;
   delete env.CODER_SESSION_TOKEN;
-  child = spawn(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'start.ts')], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(ROOT, 'scripts', 'start.ts')],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let printed = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     printed += chunk.toString();
@@ -57,7 +64,11 @@ it('starts against the simulator and serves an MCP client without further setup'
   const provider = new MemoryOAuthProvider('http://127.0.0.1:39123/callback');
   const browser = new Browser();
   const client = await signInAndConnect(url ?? '', provider, async (authorizationUrl, redirectUrl) => {
-    const landing = await browser.visit(authorizationUrl, { stopAt: (u) => u.href.startsWith(redirectUrl), credentials: { email: email ?? '', password: password ?? '' }, consent: 'approve' });
+    const landing = await browser.visit(authorizationUrl, {
+      stopAt: (u) => u.href.startsWith(redirectUrl),
+      credentials: { email: email ?? '', password: password ?? '' },
+      consent: 'approve',
+    });
     return landing.url.href;
   });
   try {
@@ -68,13 +79,24 @@ it('starts against the simulator and serves an MCP client without further setup'
     const content = res.content as { type: string; text: string }[];
     const list = JSON.parse(content[0]?.text ?? '[]') as { name: string }[];
     expect(list.map((w) => w.name)).toContain('dev');
-    const ran = await client.callTool({ name: 'coder_workspace_bash', arguments: { workspace: 'dev', command: 'echo from-$((6*7))' } });
+    const ran = await client.callTool({
+      name: 'coder_workspace_bash',
+      arguments: { workspace: 'dev', command: 'echo from-$((6*7))' },
+    });
     expect(JSON.stringify(ran.content)).toContain('from-42');
     // The MCP Inspector's page may call directly, as printed.
-    const inspector = await fetch(url ?? '', { method: 'OPTIONS', headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST' } });
-    expect([inspector.status, inspector.headers.get('access-control-allow-origin')]).toEqual([204, 'http://localhost:6274']);
+    const inspector = await fetch(url ?? '', {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST' },
+    });
+    expect([inspector.status, inspector.headers.get('access-control-allow-origin')]).toEqual([
+      204,
+      'http://localhost:6274',
+    ]);
     // The browser went through our authorize, Coder's sign-in and consent, and our callback.
-    expect(browser.visited.map((u) => new URL(u).pathname)).toEqual(expect.arrayContaining(['/oauth/authorize', '/login', '/oauth2/authorize', '/oauth/callback']));
+    expect(browser.visited.map((u) => new URL(u).pathname)).toEqual(
+      expect.arrayContaining(['/oauth/authorize', '/login', '/oauth2/authorize', '/oauth/callback']),
+    );
     // It said it uses the simulator, how to try it with the MCP Inspector, and printed pasteable configurations:
     // Cursor's key is mcpServers, VS Code's is servers; clients sign in, so no token header is needed.
     expect(printed).toMatch(/using the local Coder simulator/);

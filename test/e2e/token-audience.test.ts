@@ -48,7 +48,7 @@ it('a token issued for this MCP server instead of Coder is refused with the 401 
   expect(text).toMatch(/audience/);
 });
 
-it('a refusal on a tool\'s REST call within the token cache becomes the 401 as well', async () => {
+it("a refusal on a tool's REST call within the token cache becomes the 401 as well", async () => {
   const token = stack.sim.mintOAuth2Token(stack.sim.demo.user.username, stack.sim.url);
   const client = await connectClient(stack, { token });
   expect((await callTool(client, 'coder_get_authenticated_user')).isError).toBe(false);
@@ -70,11 +70,23 @@ describe('the PTY dial', () => {
    * dial's own handling, the simulator refuses the upgrade alone, with coderd's exact status and body.
    */
   const ptyPath = () => `/api/v2/workspaceagents/${stack.sim.demo.agentId}/pty`;
-  const bash = (token: string) => postMcp(stack, toolCall('coder_workspace_bash', { workspace: stack.sim.demo.workspaceName, command: 'echo hi' }), bearer(token));
+  const bash = (token: string) =>
+    postMcp(
+      stack,
+      toolCall('coder_workspace_bash', { workspace: stack.sim.demo.workspaceName, command: 'echo hi' }),
+      bearer(token),
+    );
 
   it.each([
     ['an audience refusal', 403, AUDIENCE_REFUSED],
-    ['a refused token', 401, { message: 'You are signed out or your session has expired. Please sign in again to continue.', detail: 'API key is invalid.' }],
+    [
+      'a refused token',
+      401,
+      {
+        message: 'You are signed out or your session has expired. Please sign in again to continue.',
+        detail: 'API key is invalid.',
+      },
+    ],
   ])('%s becomes the 401, without a pointless second dial', async (_what, status, refusedBody) => {
     const token = stack.sim.mintOAuth2Token(stack.sim.demo.user.username, stack.sim.url);
     // A warm caller: the workspace is resolved and remembered, so the next failed dial would normally be retried once.
@@ -95,7 +107,11 @@ describe('the PTY dial', () => {
     expect((await bash(token)).status).toBe(200);
     const started = path.join(stack.sim.pty.workspaceHome(stack.sim.demo.workspaceId), 'audience-started');
     const command = `touch '${started}'; sleep 0.5; echo late`;
-    const running = postMcp(stack, toolCall('coder_workspace_bash', { workspace: stack.sim.demo.workspaceName, command }), bearer(token));
+    const running = postMcp(
+      stack,
+      toolCall('coder_workspace_bash', { workspace: stack.sim.demo.workspaceName, command }),
+      bearer(token),
+    );
     await until(() => existsSync(started), 'the command to start');
     // The socket goes mid-command and coderd refuses the token when the channel comes back for the answer.
     stack.sim.failNext({ method: 'GET', pathPrefix: ptyPath() }, 403, AUDIENCE_REFUSED);
@@ -103,7 +119,7 @@ describe('the PTY dial', () => {
     expectSignInAgain(await running);
   });
 
-  it('a plain 403 (no permission) stays the tool\'s error and does not send the client to sign in', async () => {
+  it("a plain 403 (no permission) stays the tool's error and does not send the client to sign in", async () => {
     const token = stack.sim.mintOAuth2Token(stack.sim.demo.user.username, stack.sim.url);
     stack.sim.failNext({ method: 'GET', pathPrefix: ptyPath() }, 403, { message: 'Forbidden.', detail: 'injected' });
     const res = await bash(token);

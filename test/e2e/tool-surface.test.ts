@@ -32,7 +32,12 @@ const READ_ONLY_STANDARD = [
   'coder_workspace_port_forward',
   'coder_workspace_read_file',
 ];
-const STARTS_WORKSPACE = ['coder_workspace_list_apps', 'coder_workspace_ls', 'coder_workspace_port_forward', 'coder_workspace_read_file'];
+const STARTS_WORKSPACE = [
+  'coder_workspace_list_apps',
+  'coder_workspace_ls',
+  'coder_workspace_port_forward',
+  'coder_workspace_read_file',
+];
 
 let stack: Stack;
 const open: Client[] = [];
@@ -68,9 +73,9 @@ describe('read-only mode', () => {
 
   it('refuses a tool that changes things, saying why', async () => {
     const c = await client(stack, { query: '?readonly=true' });
-    await expect(callTool(c, 'coder_workspace_bash', { workspace: stack.sim.demo.workspaceName, command: 'true' })).rejects.toThrow(
-      /tool "coder_workspace_bash" changes things, and this request is read-only/,
-    );
+    await expect(
+      callTool(c, 'coder_workspace_bash', { workspace: stack.sim.demo.workspaceName, command: 'true' }),
+    ).rejects.toThrow(/tool "coder_workspace_bash" changes things, and this request is read-only/);
   });
 
   it('reads inside a running workspace, and reports a stopped one without starting it', async () => {
@@ -85,7 +90,11 @@ describe('read-only mode', () => {
       ['coder_workspace_port_forward', { port: 8080 }],
     ] as const) {
       const res = await callTool(c, tool, { workspace: stopped, ...args });
-      expect([tool, res.isError, res.text]).toEqual([tool, true, expect.stringContaining(`workspace "${stopped}" is stopped; read-only mode does not start workspaces`)]);
+      expect([tool, res.isError, res.text]).toEqual([
+        tool,
+        true,
+        expect.stringContaining(`workspace "${stopped}" is stopped; read-only mode does not start workspaces`),
+      ]);
     }
     const ws = await callTool(c, 'coder_get_workspace', { workspace_id: stack.sim.demo.stoppedWorkspaceId });
     expect((ws.json() as { latest_build: { transition: string } }).latest_build.transition).toBe('stop');
@@ -104,34 +113,52 @@ describe('read-only mode', () => {
 
   it('without it, the workspace reads are announced as mutating, as coderd classes them (they start a stopped workspace: progress.test.ts)', async () => {
     const { tools } = await (await client(stack)).listTools();
-    for (const name of STARTS_WORKSPACE) expect([name, tools.find((t) => t.name === name)?.annotations]).toEqual([name, expect.objectContaining({ readOnlyHint: false, destructiveHint: false })]);
+    for (const name of STARTS_WORKSPACE)
+      expect([name, tools.find((t) => t.name === name)?.annotations]).toEqual([
+        name,
+        expect.objectContaining({ readOnlyHint: false, destructiveHint: false }),
+      ]);
   });
 });
 
 describe('tool allow-lists', () => {
   it('from the URL or the header; both given, the tools in both', async () => {
-    expect(await names(await client(stack, { query: '?tools=coder_list_workspaces,coder_get_workspace' }))).toEqual(['coder_get_workspace', 'coder_list_workspaces']);
-    expect(await names(await client(stack, { headers: { 'Coder-MCP-Tools': 'coder_workspace_bash' } }))).toEqual(['coder_workspace_bash']);
-    const both = await client(stack, { query: '?tools=coder_list_workspaces,coder_get_workspace', headers: { 'Coder-MCP-Tools': 'coder_get_workspace,coder_workspace_bash' } });
+    expect(await names(await client(stack, { query: '?tools=coder_list_workspaces,coder_get_workspace' }))).toEqual([
+      'coder_get_workspace',
+      'coder_list_workspaces',
+    ]);
+    expect(await names(await client(stack, { headers: { 'Coder-MCP-Tools': 'coder_workspace_bash' } }))).toEqual([
+      'coder_workspace_bash',
+    ]);
+    const both = await client(stack, {
+      query: '?tools=coder_list_workspaces,coder_get_workspace',
+      headers: { 'Coder-MCP-Tools': 'coder_get_workspace,coder_workspace_bash' },
+    });
     expect(await names(both)).toEqual(['coder_get_workspace']);
   });
 
   it('combines with read-only mode, and names a toolset for all its tools', async () => {
-    expect(await names(await client(stack, { query: '?tools=coder_workspace_bash,coder_workspace_ls&readonly=true' }))).toEqual(['coder_workspace_ls']);
+    expect(
+      await names(await client(stack, { query: '?tools=coder_workspace_bash,coder_workspace_ls&readonly=true' })),
+    ).toEqual(['coder_workspace_ls']);
     expect(await names(await client(stack, { query: '?toolset=chatgpt&tools=chatgpt' }))).toEqual(['fetch', 'search']);
     expect(await names(await client(stack, { query: '?tools=standard&readonly=1' }))).toEqual(READ_ONLY_STANDARD);
   });
 
   it('refuses a tool left out, saying why', async () => {
     const c = await client(stack, { query: '?tools=coder_list_workspaces' });
-    await expect(callTool(c, 'coder_get_authenticated_user')).rejects.toThrow(/tool "coder_get_authenticated_user" is not among the tools this request may use/);
+    await expect(callTool(c, 'coder_get_authenticated_user')).rejects.toThrow(
+      /tool "coder_get_authenticated_user" is not among the tools this request may use/,
+    );
   });
 
   it('set by the operator: a request can narrow it, never widen it', async () => {
     const narrowed = await startStack({ env: { MCP_ALLOWED_TOOLS: 'coder_list_workspaces,coder_get_workspace' } });
     try {
       expect(await names(await client(narrowed))).toEqual(['coder_get_workspace', 'coder_list_workspaces']);
-      expect(await names(await client(narrowed, { query: '?tools=coder_get_workspace,coder_workspace_bash' }))).toEqual(['coder_get_workspace']);
+      expect(await names(await client(narrowed, { query: '?tools=coder_get_workspace,coder_workspace_bash' }))).toEqual(
+        ['coder_get_workspace'],
+      );
       expect(await names(await client(narrowed, { query: '?toolset=chatgpt' }))).toEqual([]);
     } finally {
       await narrowed.close();
@@ -145,32 +172,51 @@ describe('tool allow-lists', () => {
     ] as const) {
       const res = await fetch(`${stack.mcpUrl}${query}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${stack.sim.demo.user.token}`, ...headers },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${stack.sim.demo.user.token}`,
+          ...headers,
+        },
         body: JSON.stringify(INIT_REQUEST),
       });
       expect(res.status).toBe(400);
       const { message } = (await res.json()) as { message: string };
-      expect(message).toMatch(/^Invalid tool filter: unknown tool in the tool filter: "(coder_no_such_tool|rm_rf)"; known tools: coder_archive_chat, .*coder_workspace_write_file, fetch, search; toolsets: standard, chatgpt$/);
+      expect(message).toMatch(
+        /^Invalid tool filter: unknown tool in the tool filter: "(coder_no_such_tool|rm_rf)"; known tools: coder_archive_chat, .*coder_workspace_write_file, fetch, search; toolsets: standard, chatgpt$/,
+      );
     }
-    const flag = await postMcp(stack, JSON.stringify(INIT_REQUEST), { authorization: `Bearer ${stack.sim.demo.user.token}`, 'coder-mcp-read-only': 'yes please' });
+    const flag = await postMcp(stack, JSON.stringify(INIT_REQUEST), {
+      authorization: `Bearer ${stack.sim.demo.user.token}`,
+      'coder-mcp-read-only': 'yes please',
+    });
     expect(flag.status).toBe(400);
-    expect(await flag.json()).toEqual({ message: 'Invalid tool filter: Coder-MCP-Read-Only must be true or false, got "yes please"' });
+    expect(await flag.json()).toEqual({
+      message: 'Invalid tool filter: Coder-MCP-Read-Only must be true or false, got "yes please"',
+    });
   });
 
-  it('an unknown name in the operator\'s list is a configuration fault, named in the log', async () => {
+  it("an unknown name in the operator's list is a configuration fault, named in the log", async () => {
     const broken = await startStack({ env: { MCP_ALLOWED_TOOLS: 'coder_list_workspace' } });
     const level = logLevel();
     setLogLevel('INFO');
     const out = captureOutput();
     try {
-      const res = await postMcp(broken, JSON.stringify(INIT_REQUEST), { authorization: `Bearer ${broken.sim.demo.user.token}` });
+      const res = await postMcp(broken, JSON.stringify(INIT_REQUEST), {
+        authorization: `Bearer ${broken.sim.demo.user.token}`,
+      });
       expect(res.status).toBe(500);
-      expect(await res.json()).toEqual({ message: 'Internal error.', detail: 'the server is misconfigured; see its logs' });
+      expect(await res.json()).toEqual({
+        message: 'Internal error.',
+        detail: 'the server is misconfigured; see its logs',
+      });
     } finally {
       out.restore();
       setLogLevel(level);
       await broken.close();
     }
-    expect(out.all.join('')).toContain('MCP_ALLOWED_TOOLS: unknown tool in the tool filter: \\"coder_list_workspace\\"');
+    expect(out.all.join('')).toContain(
+      'MCP_ALLOWED_TOOLS: unknown tool in the tool filter: \\"coder_list_workspace\\"',
+    );
   });
 });

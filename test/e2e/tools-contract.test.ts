@@ -21,8 +21,22 @@ const A = 'array';
 const ARGUMENTS: Record<string, Record<string, string>> = {
   coder_create_template: { name: S, display_name: S, description: S, version_id: S, icon: S, organization_id: S },
   coder_create_template_version: { file_id: S, template_id: S, organization_id: S },
-  coder_create_workspace: { user: S, name: S, rich_parameters: O, template_id: S, template_version_id: S, template_version_preset_id: S, organization_id: S },
-  coder_create_workspace_build: { workspace_id: S, transition: S, template_version_id: S, template_version_preset_id: S, rich_parameters: O },
+  coder_create_workspace: {
+    user: S,
+    name: S,
+    rich_parameters: O,
+    template_id: S,
+    template_version_id: S,
+    template_version_preset_id: S,
+    organization_id: S,
+  },
+  coder_create_workspace_build: {
+    workspace_id: S,
+    transition: S,
+    template_version_id: S,
+    template_version_preset_id: S,
+    rich_parameters: O,
+  },
   coder_delete_template: { template_id: S },
   coder_get_authenticated_user: {},
   coder_get_template: { template_id: S },
@@ -79,7 +93,12 @@ const json = async (name: string, args: Record<string, unknown> = {}) => {
 
 /** A new workspace from the demo template, its first build finished. */
 async function newWorkspace(name: string): Promise<{ id: string; name: string }> {
-  const ws = (await json('coder_create_workspace', { user: 'me', name, template_id: stack.sim.demo.templateId, rich_parameters: {} })) as {
+  const ws = (await json('coder_create_workspace', {
+    user: 'me',
+    name,
+    template_id: stack.sim.demo.templateId,
+    rich_parameters: {},
+  })) as {
     id: string;
     name: string;
     latest_build: { id: string };
@@ -94,7 +113,7 @@ async function build(workspaceId: string, transition: 'start' | 'stop' | 'delete
 }
 
 describe('schemas and identity', () => {
-  it('gives every tool exactly coderd\'s argument names and JSON types', async () => {
+  it("gives every tool exactly coderd's argument names and JSON types", async () => {
     const { tools } = await client.listTools();
     for (const tool of tools) {
       const props = (tool.inputSchema.properties ?? {}) as Record<string, { type?: string }>;
@@ -124,7 +143,9 @@ describe('schemas and identity', () => {
   });
 
   it('reports the version from package.json', () => {
-    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(client.getServerVersion()?.version).toBe(pkg.version);
   });
 });
@@ -136,9 +157,14 @@ describe('closed argument objects (coderd #28702: additionalProperties false, en
       try {
         const { tools } = await c.listTools();
         for (const tool of tools) {
-          expect({ tool: tool.name, additionalProperties: tool.inputSchema.additionalProperties }).toEqual({ tool: tool.name, additionalProperties: false });
+          expect({ tool: tool.name, additionalProperties: tool.inputSchema.additionalProperties }).toEqual({
+            tool: tool.name,
+            additionalProperties: false,
+          });
           const body = refusal(await callTool(c, tool.name, { not_an_argument: 1 }));
-          expect(body.error).toMatch(/^invalid arguments: (.*; )?\$: unknown property "not_an_argument" \(additionalProperties is false\)/);
+          expect(body.error).toMatch(
+            /^invalid arguments: (.*; )?\$: unknown property "not_an_argument" \(additionalProperties is false\)/,
+          );
           expect(body.expectedSchema).toEqual(tool.inputSchema);
         }
       } finally {
@@ -150,16 +176,27 @@ describe('closed argument objects (coderd #28702: additionalProperties false, en
   it('refuses before doing anything: a build with an extra property is not started', async () => {
     const ws = await newWorkspace('extra-property');
     const before = (await json('coder_get_workspace', { workspace_id: ws.id })) as { latest_build: { id: string } };
-    const res = await callTool(client, 'coder_create_workspace_build', { workspace_id: ws.id, transition: 'stop', force: true });
+    const res = await callTool(client, 'coder_create_workspace_build', {
+      workspace_id: ws.id,
+      transition: 'stop',
+      force: true,
+    });
     expect(refusal(res).error).toBe('invalid arguments: $: unknown property "force" (additionalProperties is false)');
-    const after = (await json('coder_get_workspace', { workspace_id: ws.id })) as { latest_build: { id: string; transition: string } };
+    const after = (await json('coder_get_workspace', { workspace_id: ws.id })) as {
+      latest_build: { id: string; transition: string };
+    };
     expect(after.latest_build).toMatchObject({ id: before.latest_build.id, transition: 'start' });
     // Control: the same call without the extra property does start a build.
     expect(await build(ws.id, 'stop')).not.toBe(before.latest_build.id);
   });
 
-  it('names every problem at once, sorted by path, in coderd\'s $/path form', async () => {
-    const res = await callTool(client, 'coder_create_workspace', { user: 7, rich_parameters: { a: 1 }, extra: true, another: 'x' });
+  it("names every problem at once, sorted by path, in coderd's $/path form", async () => {
+    const res = await callTool(client, 'coder_create_workspace', {
+      user: 7,
+      rich_parameters: { a: 1 },
+      extra: true,
+      another: 'x',
+    });
     expect(refusal(res).error).toBe(
       'invalid arguments: $: unknown properties "extra", "another" (additionalProperties is false); $/name: is required; $/rich_parameters/a: expected string, received number; $/user: expected string, received number',
     );
@@ -169,7 +206,10 @@ describe('closed argument objects (coderd #28702: additionalProperties false, en
 describe('credentials', () => {
   it('takes Coder-Session-Token before Authorization, as coderd does (a gateway may own the Authorization header)', async () => {
     const both = await connectClient(stack, {
-      headers: { 'coder-session-token': stack.sim.demo.user.token, authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.gateway-jwt.sig' },
+      headers: {
+        'coder-session-token': stack.sim.demo.user.token,
+        authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.gateway-jwt.sig',
+      },
     });
     try {
       expect(await callTool(both, 'coder_get_authenticated_user')).toMatchObject({ isError: false });
@@ -186,7 +226,9 @@ describe('results coderd sends as null or leaves out', () => {
       const res = await callTool(client, 'coder_workspace_list_apps', { workspace: stack.sim.demo.workspaceName });
       expect(res.text).toBe('{"apps":null}\n');
     } finally {
-      stack.sim.setAgentApps(stack.sim.demo.agentId, [{ slug: 'code-server', display_name: 'VS Code Web', url: 'http://localhost:13337' }]);
+      stack.sim.setAgentApps(stack.sim.demo.agentId, [
+        { slug: 'code-server', display_name: 'VS Code Web', url: 'http://localhost:13337' },
+      ]);
     }
   });
 
@@ -202,13 +244,32 @@ describe('results coderd sends as null or leaves out', () => {
 
   it('coder_list_templates carries agents_allowed; coder_get_template leaves out presets when there are none', async () => {
     const templates = (await json('coder_list_templates')) as Record<string, unknown>[];
-    expect(Object.keys(templates[0] ?? {}).sort()).toEqual(['active_user_count', 'active_version_id', 'agents_allowed', 'description', 'display_name', 'id', 'name', 'organization_id']);
+    expect(Object.keys(templates[0] ?? {}).sort()).toEqual([
+      'active_user_count',
+      'active_version_id',
+      'agents_allowed',
+      'description',
+      'display_name',
+      'id',
+      'name',
+      'organization_id',
+    ]);
     expect(typeof templates[0]?.agents_allowed).toBe('boolean');
 
-    const upload = (await json('coder_upload_tar_file', { files: { 'main.tf': 'resource "null_resource" "x" {}\n' } })) as { hash: string };
-    const version = (await json('coder_create_template_version', { file_id: upload.hash })) as { id: string; job: { status: string } };
+    const upload = (await json('coder_upload_tar_file', {
+      files: { 'main.tf': 'resource "null_resource" "x" {}\n' },
+    })) as { hash: string };
+    const version = (await json('coder_create_template_version', { file_id: upload.hash })) as {
+      id: string;
+      job: { status: string };
+    };
     await json('coder_get_template_version_logs', { template_version_id: version.id });
-    const template = (await json('coder_create_template', { name: 'no-presets', display_name: 'No presets', description: 'd', version_id: version.id })) as { id: string };
+    const template = (await json('coder_create_template', {
+      name: 'no-presets',
+      display_name: 'No presets',
+      description: 'd',
+      version_id: version.id,
+    })) as { id: string };
     const details = (await json('coder_get_template', { template_id: template.id })) as Record<string, unknown>;
     expect(details).not.toHaveProperty('presets');
     expect(details.parameters).toEqual([]);
@@ -216,17 +277,26 @@ describe('results coderd sends as null or leaves out', () => {
 });
 
 describe('failure paths', () => {
-  it('coder_create_template_version reports an unknown file with Coder\'s message', async () => {
+  it("coder_create_template_version reports an unknown file with Coder's message", async () => {
     const res = await callTool(client, 'coder_create_template_version', { file_id: MISSING_UUID });
     expect(res.isError).toBe(true);
-    expect(res.text).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/api\/v2\/organizations\/[^/]+\/templateversions: unexpected status code 4\d\d: /);
+    expect(res.text).toMatch(
+      /^POST http:\/\/127\.0\.0\.1:\d+\/api\/v2\/organizations\/[^/]+\/templateversions: unexpected status code 4\d\d: /,
+    );
   });
 
-  it('coder_update_template_active_version reports an unknown version with Coder\'s message', async () => {
-    const res = await callTool(client, 'coder_update_template_active_version', { template_id: stack.sim.demo.templateId, template_version_id: MISSING_UUID });
+  it("coder_update_template_active_version reports an unknown version with Coder's message", async () => {
+    const res = await callTool(client, 'coder_update_template_active_version', {
+      template_id: stack.sim.demo.templateId,
+      template_version_id: MISSING_UUID,
+    });
     expect(res.isError).toBe(true);
-    expect(res.text).toMatch(/^PATCH http:\/\/127\.0\.0\.1:\d+\/api\/v2\/templates\/[^/]+\/versions: unexpected status code 404: /);
-    const template = (await json('coder_get_template', { template_id: stack.sim.demo.templateId })) as { active_version_id: string };
+    expect(res.text).toMatch(
+      /^PATCH http:\/\/127\.0\.0\.1:\d+\/api\/v2\/templates\/[^/]+\/versions: unexpected status code 404: /,
+    );
+    const template = (await json('coder_get_template', { template_id: stack.sim.demo.templateId })) as {
+      active_version_id: string;
+    };
     expect(template.active_version_id).toBe(stack.sim.demo.templateVersionId);
   });
 });
@@ -244,7 +314,10 @@ describe('auto-start (contract §2.2)', () => {
     stack.sim.failNextBuild('Error: docker daemon not reachable');
     await json('coder_get_workspace_build_logs', { workspace_build_id: await build(ws.id, 'stop') });
     const res = await callTool(client, 'coder_workspace_list_apps', { workspace: ws.name });
-    expect(res).toMatchObject({ isError: true, text: `failed to find workspace: workspace "${ws.name}" is in failed state` });
+    expect(res).toMatchObject({
+      isError: true,
+      text: `failed to find workspace: workspace "${ws.name}" is in failed state`,
+    });
   });
 
   it('refuses a workspace that is still stopping', async () => {
@@ -252,23 +325,34 @@ describe('auto-start (contract §2.2)', () => {
     await build(ws.id, 'stop');
     const res = await callTool(client, 'coder_workspace_list_apps', { workspace: ws.name });
     expect(res.isError).toBe(true);
-    expect(res.text).toMatch(new RegExp(`^failed to find workspace: workspace "${ws.name}" must be started; was unable to autostart as the last build job is "(pending|stopping)", expected "stopped"$`));
+    expect(res.text).toMatch(
+      new RegExp(
+        `^failed to find workspace: workspace "${ws.name}" must be started; was unable to autostart as the last build job is "(pending|stopping)", expected "stopped"$`,
+      ),
+    );
   });
 
   it('says so when the start request itself fails', async () => {
     const ws = await newWorkspace('start-refused');
     await json('coder_get_workspace_build_logs', { workspace_build_id: await build(ws.id, 'stop') });
-    stack.sim.failNext({ method: 'POST', pathPrefix: `/api/v2/workspaces/${ws.id}/builds` }, 409, { message: 'Build already in progress.' });
+    stack.sim.failNext({ method: 'POST', pathPrefix: `/api/v2/workspaces/${ws.id}/builds` }, 409, {
+      message: 'Build already in progress.',
+    });
     const res = await callTool(client, 'coder_workspace_list_apps', { workspace: ws.name });
     expect(res.isError).toBe(true);
-    expect(res.text).toMatch(/^failed to find workspace: failed to start workspace: POST .*\/builds: unexpected status code 409: Build already in progress\.$/);
+    expect(res.text).toMatch(
+      /^failed to find workspace: failed to start workspace: POST .*\/builds: unexpected status code 409: Build already in progress\.$/,
+    );
   });
 
-  it('stops with the build\'s error when the start build fails, instead of answering for a workspace that is not up', async () => {
+  it("stops with the build's error when the start build fails, instead of answering for a workspace that is not up", async () => {
     const ws = await newWorkspace('start-fails');
     await json('coder_get_workspace_build_logs', { workspace_build_id: await build(ws.id, 'stop') });
     stack.sim.failNextBuild('Error: no space left on device');
     const res = await callTool(client, 'coder_workspace_list_apps', { workspace: ws.name });
-    expect(res).toMatchObject({ isError: true, text: 'failed to find workspace: failed to wait for build completion: Error: no space left on device' });
+    expect(res).toMatchObject({
+      isError: true,
+      text: 'failed to find workspace: failed to wait for build completion: Error: no space left on device',
+    });
   });
 });

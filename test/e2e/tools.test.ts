@@ -111,9 +111,21 @@ describe('users and workspaces', () => {
     const mine = await callTool(client, 'coder_list_workspaces');
     expect(mine.isError).toBe(false);
     const list = mine.json() as Record<string, unknown>[];
-    expect(list.map((w) => w.name)).toEqual(expect.arrayContaining([stack.sim.demo.workspaceName, stack.sim.demo.stoppedWorkspaceName]));
+    expect(list.map((w) => w.name)).toEqual(
+      expect.arrayContaining([stack.sim.demo.workspaceName, stack.sim.demo.stoppedWorkspaceName]),
+    );
     expect(Object.keys(list[0] ?? {}).sort()).toEqual(
-      ['id', 'name', 'organization_id', 'outdated', 'template_active_version_id', 'template_display_name', 'template_icon', 'template_id', 'template_name'].sort(),
+      [
+        'id',
+        'name',
+        'organization_id',
+        'outdated',
+        'template_active_version_id',
+        'template_display_name',
+        'template_icon',
+        'template_id',
+        'template_name',
+      ].sort(),
     );
     const alices = await callTool(client, 'coder_list_workspaces', { owner: stack.sim.demo.member.username });
     expect(alices.json()).toEqual([]);
@@ -121,17 +133,24 @@ describe('users and workspaces', () => {
 
   it('coder_get_workspace resolves a UUID, a name, owner/name and owner--name', async () => {
     const { workspaceId, workspaceName, user } = stack.sim.demo;
-    for (const ref of [workspaceId, workspaceName, `${user.username}/${workspaceName}`, `${user.username}--${workspaceName}`]) {
+    for (const ref of [
+      workspaceId,
+      workspaceName,
+      `${user.username}/${workspaceName}`,
+      `${user.username}--${workspaceName}`,
+    ]) {
       const res = await callTool(client, 'coder_get_workspace', { workspace_id: ref });
       expect(res.isError).toBe(false);
       expect(res.json()).toMatchObject({ id: workspaceId, name: workspaceName });
     }
   });
 
-  it('coder_get_workspace reports an unknown workspace with Coder\'s message', async () => {
+  it("coder_get_workspace reports an unknown workspace with Coder's message", async () => {
     const res = await callTool(client, 'coder_get_workspace', { workspace_id: 'no-such-workspace' });
     expect(res.isError).toBe(true);
-    expect(res.text).toMatch(/unexpected status code 404: Resource not found or you do not have access to this resource/);
+    expect(res.text).toMatch(
+      /unexpected status code 404: Resource not found or you do not have access to this resource/,
+    );
   });
 
   it('coder_create_workspace creates from a template and the build finishes with logs', async () => {
@@ -154,8 +173,16 @@ describe('users and workspaces', () => {
 
   it('coder_create_workspace refuses both or neither template ids, and bad UUIDs', async () => {
     const neither = await callTool(client, 'coder_create_workspace', { user: 'me', name: 'x', rich_parameters: {} });
-    expect(neither).toMatchObject({ isError: true, text: 'exactly one of template_id or template_version_id must be provided' });
-    const bad = await callTool(client, 'coder_create_workspace', { user: 'me', name: 'x', rich_parameters: {}, template_id: 'nope' });
+    expect(neither).toMatchObject({
+      isError: true,
+      text: 'exactly one of template_id or template_version_id must be provided',
+    });
+    const bad = await callTool(client, 'coder_create_workspace', {
+      user: 'me',
+      name: 'x',
+      rich_parameters: {},
+      template_id: 'nope',
+    });
     expect(bad).toMatchObject({ isError: true, text: 'template_id must be a valid UUID' });
   });
 
@@ -179,7 +206,10 @@ describe('users and workspaces', () => {
     });
     expect(misuse.isError).toBe(true);
     expect(misuse.text.split('\n')).toHaveLength(2);
-    const badTransition = await callTool(client, 'coder_create_workspace_build', { workspace_id: ws.id, transition: 'restart' });
+    const badTransition = await callTool(client, 'coder_create_workspace_build', {
+      workspace_id: ws.id,
+      transition: 'restart',
+    });
     expect(badTransition.isError).toBe(true);
     expect(badTransition.text).toMatch(/transition/);
   });
@@ -190,16 +220,29 @@ describe('templates', () => {
     const list = await callTool(client, 'coder_list_templates');
     expect(list.isError).toBe(false);
     const [first] = list.json() as Record<string, unknown>[];
-    expect(first).toMatchObject({ id: stack.sim.demo.templateId, name: 'docker', active_version_id: stack.sim.demo.templateVersionId });
+    expect(first).toMatchObject({
+      id: stack.sim.demo.templateId,
+      name: 'docker',
+      active_version_id: stack.sim.demo.templateVersionId,
+    });
     expect(first).toHaveProperty('active_user_count');
 
     const one = await callTool(client, 'coder_get_template', { template_id: stack.sim.demo.templateId });
     expect(one.isError).toBe(false);
-    const detail = one.json() as { parameters: { name: string }[]; presets?: { id: string; name: string; parameters: unknown[] }[] };
+    const detail = one.json() as {
+      parameters: { name: string }[];
+      presets?: { id: string; name: string; parameters: unknown[] }[];
+    };
     expect(detail.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['region', 'cpu']));
-    expect(detail.presets?.[0]).toMatchObject({ id: expect.any(String), name: expect.any(String), parameters: expect.any(Array) });
+    expect(detail.presets?.[0]).toMatchObject({
+      id: expect.any(String),
+      name: expect.any(String),
+      parameters: expect.any(Array),
+    });
 
-    const params = await callTool(client, 'coder_template_version_parameters', { template_version_id: stack.sim.demo.templateVersionId });
+    const params = await callTool(client, 'coder_template_version_parameters', {
+      template_version_id: stack.sim.demo.templateVersionId,
+    });
     expect((params.json() as { name: string }[]).map((p) => p.name)).toEqual(expect.arrayContaining(['region', 'cpu']));
   });
 
@@ -212,7 +255,9 @@ describe('templates', () => {
   });
 
   it('uploads a tar, imports a version, creates a template, promotes a version and deletes the template', async () => {
-    const upload = await callTool(client, 'coder_upload_tar_file', { files: { 'main.tf': 'resource "coder_agent" "main" {}\n' } });
+    const upload = await callTool(client, 'coder_upload_tar_file', {
+      files: { 'main.tf': 'resource "coder_agent" "main" {}\n' },
+    });
     expect(upload.isError).toBe(false);
     const { hash } = upload.json() as { hash: string };
     expect(hash).toMatch(/^[0-9a-f-]{36}$/);
@@ -233,11 +278,18 @@ describe('templates', () => {
     const t = template.json() as { id: string; name: string };
     expect(t.name).toBe('e2e-template');
 
-    const v2 = (await callTool(client, 'coder_create_template_version', { file_id: hash, template_id: t.id })).json() as { id: string };
+    const v2 = (
+      await callTool(client, 'coder_create_template_version', { file_id: hash, template_id: t.id })
+    ).json() as { id: string };
     await callTool(client, 'coder_get_template_version_logs', { template_version_id: v2.id });
-    const promote = await callTool(client, 'coder_update_template_active_version', { template_id: t.id, template_version_id: v2.id });
+    const promote = await callTool(client, 'coder_update_template_active_version', {
+      template_id: t.id,
+      template_version_id: v2.id,
+    });
     expect(promote).toMatchObject({ isError: false, text: '"Successfully updated active version!"\n' });
-    const check = (await callTool(client, 'coder_get_template', { template_id: t.id })).json() as { active_version_id: string };
+    const check = (await callTool(client, 'coder_get_template', { template_id: t.id })).json() as {
+      active_version_id: string;
+    };
     expect(check.active_version_id).toBe(v2.id);
 
     const del = await callTool(client, 'coder_delete_template', { template_id: t.id });
@@ -247,15 +299,22 @@ describe('templates', () => {
   });
 
   it('a template version without Terraform fails its import, and the logs say so', async () => {
-    const { hash } = (await callTool(client, 'coder_upload_tar_file', { files: { 'README.md': '# nothing here' } })).json() as { hash: string };
+    const { hash } = (
+      await callTool(client, 'coder_upload_tar_file', { files: { 'README.md': '# nothing here' } })
+    ).json() as { hash: string };
     const v = (await callTool(client, 'coder_create_template_version', { file_id: hash })).json() as { id: string };
     const logs = await callTool(client, 'coder_get_template_version_logs', { template_version_id: v.id });
     expect(logs.isError).toBe(false);
-    const promote = await callTool(client, 'coder_create_template', { name: 'broken', display_name: 'B', description: 'd', version_id: v.id });
+    const promote = await callTool(client, 'coder_create_template', {
+      name: 'broken',
+      display_name: 'B',
+      description: 'd',
+      version_id: v.id,
+    });
     expect(promote.isError).toBe(true);
   });
 
-  it('refuses template changes to a member with Coder\'s 403 text', async () => {
+  it("refuses template changes to a member with Coder's 403 text", async () => {
     const member = await connectClient(stack, { token: stack.sim.demo.member.token });
     try {
       const res = await callTool(member, 'coder_delete_template', { template_id: stack.sim.demo.templateId });
@@ -275,7 +334,9 @@ describe('templates', () => {
 
 describe('logs', () => {
   it('coder_get_workspace_agent_logs returns the startup output lines', async () => {
-    const res = await callTool(client, 'coder_get_workspace_agent_logs', { workspace_agent_id: stack.sim.demo.agentId });
+    const res = await callTool(client, 'coder_get_workspace_agent_logs', {
+      workspace_agent_id: stack.sim.demo.agentId,
+    });
     expect(res.isError).toBe(false);
     const lines = res.json() as string[];
     expect(lines.length).toBeGreaterThan(0);
@@ -306,12 +367,18 @@ describe('apps and port forwarding', () => {
   it('coder_workspace_port_forward says when no app host is configured, and refuses fractional ports', async () => {
     stack.sim.setAppHost('');
     try {
-      const res = await callTool(client, 'coder_workspace_port_forward', { workspace: stack.sim.demo.workspaceName, port: 3000 });
+      const res = await callTool(client, 'coder_workspace_port_forward', {
+        workspace: stack.sim.demo.workspaceName,
+        port: 3000,
+      });
       expect(res).toMatchObject({ isError: true, text: 'no app host for forwarding has been configured' });
     } finally {
       stack.sim.setAppHost('*.apps.sim.local');
     }
-    const frac = await callTool(client, 'coder_workspace_port_forward', { workspace: stack.sim.demo.workspaceName, port: 80.5 });
+    const frac = await callTool(client, 'coder_workspace_port_forward', {
+      workspace: stack.sim.demo.workspaceName,
+      port: 80.5,
+    });
     expect(frac.isError).toBe(true);
     expect(frac.text).toMatch(/port: must be a whole number/);
   });

@@ -58,7 +58,7 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       expect(await bash(`touch '${home}/quiet'`)).toEqual({ output: '', exit_code: 0 });
     });
 
-    it('keeps a command\'s own shell syntax, and treats the command text as data on the way', async () => {
+    it("keeps a command's own shell syntax, and treats the command text as data on the way", async () => {
       const res = await bash(`printf '%s|' "a b" '$(x)' "\`echo tick\`"; echo; x=1; echo "$((x+1))"`);
       expect(res.output).toBe('a b|$(x)|tick|\n2');
     });
@@ -70,7 +70,7 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       expect(await bash("printf 'a\\377b'")).toEqual({ output: 'a\ufffdb', exit_code: 0 });
     });
 
-    it('returns 124 with Coder\'s note when the command outlives its timeout', async () => {
+    it("returns 124 with Coder's note when the command outlives its timeout", async () => {
       const res = await bash('echo started; sleep 5; echo never', { timeout_ms: 400 });
       expect(res.exit_code).toBe(124);
       expect(res.output).toBe('started\nCommand canceled due to timeout');
@@ -91,7 +91,10 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       expect(res).toEqual({ output: 'begun\nCommand continues running in background', exit_code: 124 });
       expect(existsSync(marker)).toBe(false);
       // The agent's shell finishes it a second later: watched for, not slept through.
-      await until(() => existsSync(marker) && readFileSync(marker, 'utf8') === 'finished\n', 'the background command to write its marker');
+      await until(
+        () => existsSync(marker) && readFileSync(marker, 'utf8') === 'finished\n',
+        'the background command to write its marker',
+      );
     });
 
     it('caps a 5 MB output with a truncation note', async () => {
@@ -102,8 +105,14 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
     });
 
     it('refuses empty arguments and unknown workspaces with clear errors', async () => {
-      expect(await callTool(client, 'coder_workspace_bash', { workspace: WS, command: '' })).toMatchObject({ isError: true, text: 'command cannot be empty' });
-      expect(await callTool(client, 'coder_workspace_bash', { workspace: '', command: 'true' })).toMatchObject({ isError: true, text: 'workspace name cannot be empty' });
+      expect(await callTool(client, 'coder_workspace_bash', { workspace: WS, command: '' })).toMatchObject({
+        isError: true,
+        text: 'command cannot be empty',
+      });
+      expect(await callTool(client, 'coder_workspace_bash', { workspace: '', command: 'true' })).toMatchObject({
+        isError: true,
+        text: 'workspace name cannot be empty',
+      });
       const unknown = await callTool(client, 'coder_workspace_bash', { workspace: 'ghost', command: 'true' });
       expect(unknown.isError).toBe(true);
       expect(unknown.text).toMatch(/^failed to find workspace: .*404/);
@@ -117,7 +126,11 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       const dir = path.join(home, NASTY, '-leading');
       const file = path.join(dir, `-n ${NASTY}.bin`);
       const bytes = Buffer.from([0, 1, 2, 0xff, 0xfe, 10, 13, 0x80, ...Buffer.from('$(id) `id` ; " \'')]);
-      const written = await callTool(client, 'coder_workspace_write_file', { workspace: WS, path: file, content: bytes.toString('base64') });
+      const written = await callTool(client, 'coder_workspace_write_file', {
+        workspace: WS,
+        path: file,
+        content: bytes.toString('base64'),
+      });
       expect(written).toMatchObject({ isError: false });
       expect(written.json()).toEqual({ message: 'File written successfully.' });
       expect(readFileSync(file).equals(bytes)).toBe(true);
@@ -126,7 +139,12 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
 
       const back = await callTool(client, 'coder_workspace_read_file', { workspace: WS, path: file });
       expect(back.json()).toEqual({ content: bytes.toString('base64'), mimeType: 'application/octet-stream' });
-      const part = await callTool(client, 'coder_workspace_read_file', { workspace: WS, path: file, offset: 3, limit: 2 });
+      const part = await callTool(client, 'coder_workspace_read_file', {
+        workspace: WS,
+        path: file,
+        offset: 3,
+        limit: 2,
+      });
       expect((part.json() as { content: string }).content).toBe(Buffer.from([0xff, 0xfe]).toString('base64'));
 
       const listing = await callTool(client, 'coder_workspace_ls', { workspace: WS, path: dir });
@@ -137,7 +155,11 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       const file = path.join(home, 'big', 'blob.bin');
       const bytes = Buffer.alloc(1 << 20);
       for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 256;
-      const written = await callTool(client, 'coder_workspace_write_file', { workspace: WS, path: file, content: bytes.toString('base64') });
+      const written = await callTool(client, 'coder_workspace_write_file', {
+        workspace: WS,
+        path: file,
+        content: bytes.toString('base64'),
+      });
       expect(written.isError).toBe(false);
       expect(readFileSync(file).equals(bytes)).toBe(true);
       const back = await callTool(client, 'coder_workspace_read_file', { workspace: WS, path: file });
@@ -149,9 +171,17 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       for (const d of ['zdir', 'adir']) mkdirSync(path.join(dir, d), { recursive: true });
       for (const f of ['b.txt', '.hidden', 'a.txt']) writeFileSync(path.join(dir, f), 'x');
       const res = await callTool(client, 'coder_workspace_ls', { workspace: WS, path: dir });
-      expect((res.json() as { contents: { path: string }[] }).contents.map((c) => path.basename(c.path))).toEqual(['adir', 'zdir', '.hidden', 'a.txt', 'b.txt']);
+      expect((res.json() as { contents: { path: string }[] }).contents.map((c) => path.basename(c.path))).toEqual([
+        'adir',
+        'zdir',
+        '.hidden',
+        'a.txt',
+        'b.txt',
+      ]);
       mkdirSync(path.join(dir, 'empty'));
-      expect((await callTool(client, 'coder_workspace_ls', { workspace: WS, path: path.join(dir, 'empty') })).json()).toEqual({ contents: [] });
+      expect(
+        (await callTool(client, 'coder_workspace_ls', { workspace: WS, path: path.join(dir, 'empty') })).json(),
+      ).toEqual({ contents: [] });
     });
 
     it('reports missing paths, wrong kinds and bad arguments clearly', async () => {
@@ -159,14 +189,29 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       expect(missing).toMatchObject({ isError: true, text: expect.stringMatching(/no such file or directory/) });
       const relative = await callTool(client, 'coder_workspace_read_file', { workspace: WS, path: 'relative.txt' });
       expect(relative).toMatchObject({ isError: true, text: expect.stringMatching(/path: must be an absolute path/) });
-      const nul = await callTool(client, 'coder_workspace_write_file', { workspace: WS, path: `${home}/safe\0/../x`, content: 'eA==' });
-      expect(nul).toMatchObject({ isError: true, text: expect.stringMatching(/path: must not contain a NUL character/) });
+      const nul = await callTool(client, 'coder_workspace_write_file', {
+        workspace: WS,
+        path: `${home}/safe\0/../x`,
+        content: 'eA==',
+      });
+      expect(nul).toMatchObject({
+        isError: true,
+        text: expect.stringMatching(/path: must not contain a NUL character/),
+      });
       expect(existsSync(path.join(home, 'x'))).toBe(false);
       const dirRead = await callTool(client, 'coder_workspace_read_file', { workspace: WS, path: home });
       expect(dirRead).toMatchObject({ isError: true, text: expect.stringMatching(/is a directory/) });
-      const tooMuch = await callTool(client, 'coder_workspace_read_file', { workspace: WS, path: path.join(home, 'x'), limit: 2_000_000 });
+      const tooMuch = await callTool(client, 'coder_workspace_read_file', {
+        workspace: WS,
+        path: path.join(home, 'x'),
+        limit: 2_000_000,
+      });
       expect(tooMuch).toMatchObject({ isError: true, text: 'limit must be 1048576 or less, got 2000000' });
-      const notB64 = await callTool(client, 'coder_workspace_write_file', { workspace: WS, path: path.join(home, 'y'), content: 'not base64!' });
+      const notB64 = await callTool(client, 'coder_workspace_write_file', {
+        workspace: WS,
+        path: path.join(home, 'y'),
+        content: 'not base64!',
+      });
       expect(notB64).toMatchObject({ isError: true, text: expect.stringMatching(/content: must be base64-encoded/) });
     });
 
@@ -174,10 +219,18 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       const script = path.join(home, 'tool.sh');
       writeFileSync(script, '#!/bin/sh\necho v1\n');
       chmodSync(script, 0o750);
-      const written = await callTool(client, 'coder_workspace_write_file', { workspace: WS, path: script, content: Buffer.from('#!/bin/sh\necho v2\n').toString('base64') });
+      const written = await callTool(client, 'coder_workspace_write_file', {
+        workspace: WS,
+        path: script,
+        content: Buffer.from('#!/bin/sh\necho v2\n').toString('base64'),
+      });
       expect(written.isError).toBe(false);
       expect(statSync(script).mode & 0o777).toBe(0o750);
-      const edited = await callTool(client, 'coder_workspace_edit_file', { workspace: WS, path: script, edits: [{ old_text: 'v2', new_text: 'v3' }] });
+      const edited = await callTool(client, 'coder_workspace_edit_file', {
+        workspace: WS,
+        path: script,
+        edits: [{ old_text: 'v2', new_text: 'v3' }],
+      });
       expect(edited.isError).toBe(false);
       expect(statSync(script).mode & 0o777).toBe(0o750);
       expect(await bash(script)).toEqual({ output: 'v3', exit_code: 0 });
@@ -185,7 +238,10 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
 
     it('guesses the MIME type from the extension', async () => {
       writeFileSync(path.join(home, 'data.json'), '{"a":1}');
-      const res = await callTool(client, 'coder_workspace_read_file', { workspace: WS, path: path.join(home, 'data.json') });
+      const res = await callTool(client, 'coder_workspace_read_file', {
+        workspace: WS,
+        path: path.join(home, 'data.json'),
+      });
       expect(res.json()).toEqual({ content: Buffer.from('{"a":1}').toString('base64'), mimeType: 'application/json' });
     });
   });
@@ -194,7 +250,11 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
     it('edits one file and returns the diff', async () => {
       const file = path.join(home, 'edit-me.txt');
       writeFileSync(file, 'one\ntwo\nthree\n');
-      const res = await callTool(client, 'coder_workspace_edit_file', { workspace: WS, path: file, edits: [{ old_text: 'two', new_text: '2 $& "q"' }] });
+      const res = await callTool(client, 'coder_workspace_edit_file', {
+        workspace: WS,
+        path: file,
+        edits: [{ old_text: 'two', new_text: '2 $& "q"' }],
+      });
       expect(res.isError).toBe(false);
       const body = res.json() as { message: string; files: { path: string; diff: string }[] };
       expect(body.message).toBe('File edited successfully.');
@@ -216,7 +276,10 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       });
       expect(failing).toMatchObject({ isError: true, text: expect.stringMatching(/old_text not found in file/) });
       expect(readFileSync(a, 'utf8')).toBe('x x x\n');
-      const ambiguous = await callTool(client, 'coder_workspace_edit_files', { workspace: WS, files: [{ path: a, edits: [{ old_text: 'x', new_text: 'z' }] }] });
+      const ambiguous = await callTool(client, 'coder_workspace_edit_files', {
+        workspace: WS,
+        files: [{ path: a, edits: [{ old_text: 'x', new_text: 'z' }] }],
+      });
       expect(ambiguous.text).toMatch(/matches 3 occurrences/);
       const ok = await callTool(client, 'coder_workspace_edit_files', {
         workspace: WS,
@@ -237,7 +300,10 @@ export function workspaceToolsSuite(image?: () => AgentImage, opts: SuiteOptions
       stack.sim.denySsh(stack.sim.demo.user.username, true);
       try {
         const res = await callTool(client, 'coder_workspace_bash', { workspace: WS, command: 'echo hi' });
-        expect(res).toMatchObject({ isError: true, text: 'unauthorized: you do not have SSH access to this workspace' });
+        expect(res).toMatchObject({
+          isError: true,
+          text: 'unauthorized: you do not have SSH access to this workspace',
+        });
       } finally {
         stack.sim.denySsh(stack.sim.demo.user.username, false);
       }

@@ -29,7 +29,13 @@ export interface StoredCookie {
 }
 
 function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    host === '::1' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
 }
 
 function isIp(host: string): boolean {
@@ -71,7 +77,17 @@ export class CookieJar {
     const name = pair.slice(0, eq).trim();
     const value = pair.slice(eq + 1).trim();
     const host = url.hostname.toLowerCase();
-    const c: StoredCookie = { name, value, domain: host, hostOnly: true, path: defaultPath(url), expires: undefined, secure: false, httpOnly: false, sameSite: '' };
+    const c: StoredCookie = {
+      name,
+      value,
+      domain: host,
+      hostOnly: true,
+      path: defaultPath(url),
+      expires: undefined,
+      secure: false,
+      httpOnly: false,
+      sameSite: '',
+    };
     let maxAge: number | undefined;
     let hasDomain = false;
     let pathGiven = false;
@@ -98,7 +114,9 @@ export class CookieJar {
     if (c.secure && !trustworthy(url)) return false;
     if (name.startsWith('__Secure-') && !c.secure) return false;
     if (name.startsWith('__Host-') && (!c.secure || hasDomain || !pathGiven || c.path !== '/')) return false;
-    this.cookies = this.cookies.filter((o) => !(o.name === c.name && o.domain === c.domain && o.path === c.path && o.hostOnly === c.hostOnly));
+    this.cookies = this.cookies.filter(
+      (o) => !(o.name === c.name && o.domain === c.domain && o.path === c.path && o.hostOnly === c.hostOnly),
+    );
     if (c.expires === undefined || c.expires > this.now()) this.cookies.push(c);
     return true;
   }
@@ -108,7 +126,13 @@ export class CookieJar {
     const host = url.hostname.toLowerCase();
     const now = this.now();
     return this.cookies
-      .filter((c) => (c.expires === undefined || c.expires > now) && domainMatches(c, host) && pathMatches(c.path, url.pathname) && (!c.secure || trustworthy(url)))
+      .filter(
+        (c) =>
+          (c.expires === undefined || c.expires > now) &&
+          domainMatches(c, host) &&
+          pathMatches(c.path, url.pathname) &&
+          (!c.secure || trustworthy(url)),
+      )
       .sort((a, b) => b.path.length - a.path.length)
       .map((c) => `${c.name}=${c.value}`)
       .join('; ');
@@ -140,12 +164,16 @@ interface Form {
 }
 
 function decodeEntities(s: string): string {
-  return s.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" })[e] ?? '');
+  return s.replace(
+    /&(amp|lt|gt|quot|#39|#x27);/g,
+    (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" })[e] ?? '',
+  );
 }
 
 function attributes(tag: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of tag.matchAll(/([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*"([^"]*)"/g)) out[(m[1] ?? '').toLowerCase()] = decodeEntities(m[2] ?? '');
+  for (const m of tag.matchAll(/([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*"([^"]*)"/g))
+    out[(m[1] ?? '').toLowerCase()] = decodeEntities(m[2] ?? '');
   return out;
 }
 

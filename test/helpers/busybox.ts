@@ -16,7 +16,9 @@ export function findBusybox(): string {
     const candidate = path.join(dir, 'busybox');
     if (dir && existsSync(candidate)) return candidate;
   }
-  throw new Error('busybox is needed for this test: `npm install` fetches it into test/busybox/ (scripts/fetch-busybox.sh), or install the busybox package');
+  throw new Error(
+    'busybox is needed for this test: `npm install` fetches it into test/busybox/ (scripts/fetch-busybox.sh), or install the busybox package',
+  );
 }
 
 /** A fresh directory of applet links, so the shell finds busybox's tools and no others. */

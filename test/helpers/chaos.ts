@@ -62,7 +62,17 @@ export class Chaos {
     const { rng } = this.opts;
     try {
       for (let n = 0; n < this.opts.maxBursts && !this.stopped && Date.now() < this.opts.until; n++) {
-        await this.burst(rng.pick<BurstKind>(['drops', 'drops', 'attach-storm', 'attach-storm', 'slow-link', 'freeze', 'freeze-into-storm']));
+        await this.burst(
+          rng.pick<BurstKind>([
+            'drops',
+            'drops',
+            'attach-storm',
+            'attach-storm',
+            'slow-link',
+            'freeze',
+            'freeze-into-storm',
+          ]),
+        );
         // Quiet gaps of varied length: some calls finish cleanly, and recoveries in progress meet the next burst.
         await pause(rng.int(50, 700));
       }
@@ -147,7 +157,12 @@ export class Chaos {
   private setStorm(): void {
     const { rng } = this.opts;
     const { pty } = this.target.sim;
-    pty.dropNewSockets({ probability: rng.pick([0.5, 0.8, 1]), minAfterMs: 0, maxAfterMs: rng.pick([10, 30, 50]), random: this.dice.random });
+    pty.dropNewSockets({
+      probability: rng.pick([0.5, 0.8, 1]),
+      minAfterMs: 0,
+      maxAfterMs: rng.pick([10, 30, 50]),
+      random: this.dice.random,
+    });
     pty.refuseSomeDials({ probability: rng.pick([0, 0.2, 0.4]), random: this.dice.random });
   }
 

@@ -53,7 +53,11 @@ export class FakeClock implements Clock {
 
   timeout(ms: number): AbortSignal {
     const controller = new AbortController();
-    this.add({ at: this.t + ms, kind: 'timeout', fn: () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')) });
+    this.add({
+      at: this.t + ms,
+      kind: 'timeout',
+      fn: () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+    });
     return controller.signal;
   }
 

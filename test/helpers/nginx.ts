@@ -31,7 +31,9 @@ export function findNginx(): string {
     const candidate = path.join(dir, 'nginx');
     if (dir && existsSync(candidate)) return candidate;
   }
-  throw new Error('nginx is needed for this test: `npm install` fetches it into test/nginx/ (scripts/fetch-nginx.sh), or install the nginx package');
+  throw new Error(
+    'nginx is needed for this test: `npm install` fetches it into test/nginx/ (scripts/fetch-nginx.sh), or install the nginx package',
+  );
 }
 
 /**
@@ -96,7 +98,12 @@ class PortTakenError extends Error {}
 
 function loopbackOrigin(raw: string): string {
   const url = new URL(raw);
-  if (url.protocol !== 'http:' || url.hostname !== '127.0.0.1' || (url.pathname !== '/' && url.pathname !== '') || url.search) {
+  if (
+    url.protocol !== 'http:' ||
+    url.hostname !== '127.0.0.1' ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search
+  ) {
     throw new Error(`startNginx proxies to an http://127.0.0.1:<port> origin only, got ${raw}`);
   }
   return url.origin;
@@ -182,10 +189,15 @@ async function waitForPort(child: ChildProcess, port: number, timeoutMs: number,
       });
       const said = stderr().trim();
       if (/Address already in use/.test(said)) throw new PortTakenError(`nginx: port ${port} taken`);
-      throw new Error(`nginx exited (${child.exitCode ?? child.signalCode}) before accepting connections: ${said || 'no output'}`);
+      throw new Error(
+        `nginx exited (${child.exitCode ?? child.signalCode}) before accepting connections: ${said || 'no output'}`,
+      );
     }
     if (await accepts(port)) return;
-    if (Date.now() > deadline) throw new Error(`nginx did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms: ${stderr().trim() || 'no output'}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `nginx did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms: ${stderr().trim() || 'no output'}`,
+      );
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -8,7 +8,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
 
 export class MemoryOAuthProvider implements OAuthClientProvider {
   client: OAuthClientInformationMixed | undefined;
@@ -63,7 +67,11 @@ export type BrowserStep = (authorizationUrl: URL, redirectUrl: string) => Promis
  * and registration and asks for the browser; the code the browser brings back finishes the sign-in, and
  * a second connection (with the tokens now held) initializes.
  */
-export async function signInAndConnect(mcpUrl: string, provider: MemoryOAuthProvider, browser: BrowserStep): Promise<Client> {
+export async function signInAndConnect(
+  mcpUrl: string,
+  provider: MemoryOAuthProvider,
+  browser: BrowserStep,
+): Promise<Client> {
   const first = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
   const probe = new Client({ name: 'oauth-e2e', version: '1.0.0' });
   await expectUnauthorized(probe.connect(first));
@@ -71,7 +79,10 @@ export async function signInAndConnect(mcpUrl: string, provider: MemoryOAuthProv
   const landed = await browser(provider.authorizationUrl, provider.redirectUrl);
   const back = new URL(landed);
   const code = back.searchParams.get('code');
-  if (!code) throw new Error(`the sign-in came back without a code: ${back.searchParams.get('error')}: ${back.searchParams.get('error_description')}`);
+  if (!code)
+    throw new Error(
+      `the sign-in came back without a code: ${back.searchParams.get('error')}: ${back.searchParams.get('error_description')}`,
+    );
   await first.finishAuth(code);
   return connectWithTokens(mcpUrl, provider);
 }

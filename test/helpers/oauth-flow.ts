@@ -77,28 +77,54 @@ export class OAuthFlow {
     res.headers.forEach((v, k) => {
       lines.push(`${k}: ${v}`);
     });
-    const r = { what, status: res.status, location: res.headers.get('location'), headerLines: lines.join('\n'), body: await res.text() };
+    const r = {
+      what,
+      status: res.status,
+      location: res.headers.get('location'),
+      headerLines: lines.join('\n'),
+      body: await res.text(),
+    };
     this.answers.push(r);
     return r;
   }
 
   /** POST /oauth/register with a JSON body; the raw answer. */
   async registerRaw(body: unknown): Promise<Recorded> {
-    const res = await fetch(`${this.base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${this.base}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return this.record('register', res);
   }
 
   async register(opts: { method?: AuthMethod; redirectUris?: string[]; name?: string } = {}): Promise<Registered> {
     const method = opts.method ?? 'none';
     const redirectUris = opts.redirectUris ?? [loopback()];
-    const r = await this.registerRaw({ client_name: opts.name ?? 'defence tests', redirect_uris: redirectUris, token_endpoint_auth_method: method, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] });
+    const r = await this.registerRaw({
+      client_name: opts.name ?? 'defence tests',
+      redirect_uris: redirectUris,
+      token_endpoint_auth_method: method,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    });
     if (r.status !== 201) throw new Error(`register answered ${r.status}: ${r.body}`);
     const body = JSON.parse(r.body) as { client_id: string; client_secret?: string };
-    return { clientId: body.client_id, clientSecret: body.client_secret, method, redirectUri: redirectUris[0] ?? '', redirectUris };
+    return {
+      clientId: body.client_id,
+      clientSecret: body.client_secret,
+      method,
+      redirectUri: redirectUris[0] ?? '',
+      redirectUris,
+    };
   }
 
   /** The authorize URL a client would open, with PKCE S256 and a state unless `params` overrides (undefined removes). */
-  authorizeUrl(client: Registered, params: Record<string, string | undefined> = {}, challenge = pkce().challenge): string {
+  authorizeUrl(
+    client: Registered,
+    params: Record<string, string | undefined> = {},
+    challenge = pkce().challenge,
+  ): string {
     const all: Record<string, string | undefined> = {
       response_type: 'code',
       client_id: client.clientId,
@@ -126,13 +152,21 @@ export class OAuthFlow {
    * The person's part at Coder: from Coder's authorize URL through sign-in and consent, stopped just
    * before the browser reaches our callback. Returns the callback URL (Coder's code and our state).
    */
-  async atCoder(browser: Browser, coderAuthorizeUrl: string, user: { email: string; password: string }, consent: 'approve' | 'deny' = 'approve'): Promise<string> {
+  async atCoder(
+    browser: Browser,
+    coderAuthorizeUrl: string,
+    user: { email: string; password: string },
+    consent: 'approve' | 'deny' = 'approve',
+  ): Promise<string> {
     const landing = await browser.visit(coderAuthorizeUrl, {
       stopAt: (u) => u.origin === this.base && u.pathname === '/oauth/callback',
       credentials: { email: user.email, password: user.password },
       consent,
     });
-    if (!landing.stopped) throw new Error(`the browser stopped at ${landing.url.pathname} (${landing.status}): ${landing.body.slice(0, 300)}`);
+    if (!landing.stopped)
+      throw new Error(
+        `the browser stopped at ${landing.url.pathname} (${landing.status}): ${landing.body.slice(0, 300)}`,
+      );
     return landing.url.href;
   }
 
@@ -144,44 +178,77 @@ export class OAuthFlow {
   }
 
   /** A whole sign-in in one browser; returns our code (from the redirect to the client) and the PKCE verifier. */
-  async signIn(client: Registered, user: { email: string; password: string }, browser = new Browser(), params: Record<string, string | undefined> = {}) {
+  async signIn(
+    client: Registered,
+    user: { email: string; password: string },
+    browser = new Browser(),
+    params: Record<string, string | undefined> = {},
+  ) {
     const { verifier, challenge } = pkce();
     const url = this.authorizeUrl(client, params, challenge);
     const state = new URL(url).searchParams.get('state');
     const started = await this.authorize(browser, url);
-    if (started.status !== 302 || !started.location) throw new Error(`authorize answered ${started.status}: ${started.body}`);
+    if (started.status !== 302 || !started.location)
+      throw new Error(`authorize answered ${started.status}: ${started.body}`);
     const back = await this.callback(browser, await this.atCoder(browser, started.location, user));
-    if (back.status !== 302 || !back.location) throw new Error(`callback answered ${back.status}: ${back.body.slice(0, 300)}`);
+    if (back.status !== 302 || !back.location)
+      throw new Error(`callback answered ${back.status}: ${back.body.slice(0, 300)}`);
     const landed = new URL(back.location);
     const code = landed.searchParams.get('code');
-    if (!code) throw new Error(`no code: ${landed.searchParams.get('error')}: ${landed.searchParams.get('error_description')}`);
+    if (!code)
+      throw new Error(`no code: ${landed.searchParams.get('error')}: ${landed.searchParams.get('error_description')}`);
     return { code, verifier, state, landed, browser };
   }
 
   /** POST /oauth/token with the client's own authentication (Basic, post or none) unless `auth` says otherwise. */
-  async token(client: Registered | undefined, form: Record<string, string>, auth?: { basic?: string; headers?: Record<string, string>; body?: string }): Promise<Recorded & { json: Record<string, unknown>; headers: Headers }> {
+  async token(
+    client: Registered | undefined,
+    form: Record<string, string>,
+    auth?: { basic?: string; headers?: Record<string, string>; body?: string },
+  ): Promise<Recorded & { json: Record<string, unknown>; headers: Headers }> {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...auth?.headers };
     const fields = { ...form };
     if (client && !auth) Object.assign(headers, clientAuth(client, fields));
     if (auth?.basic !== undefined) headers.authorization = `Basic ${auth.basic}`;
-    const res = await fetch(`${this.base}/oauth/token`, { method: 'POST', headers, body: auth?.body ?? new URLSearchParams(fields).toString() });
+    const res = await fetch(`${this.base}/oauth/token`, {
+      method: 'POST',
+      headers,
+      body: auth?.body ?? new URLSearchParams(fields).toString(),
+    });
     const h = res.headers;
     const r = await this.record('token', res);
     return { ...r, json: parseJson(r.body), headers: h };
   }
 
   redeem(client: Registered, code: string, verifier: string, extra: Record<string, string> = {}) {
-    return this.token(client, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: client.redirectUri, ...extra });
+    return this.token(client, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: client.redirectUri,
+      ...extra,
+    });
   }
 
   refresh(client: Registered, refreshToken: string, extra: Record<string, string> = {}) {
     return this.token(client, { grant_type: 'refresh_token', refresh_token: refreshToken, ...extra });
   }
 
-  async revoke(client: Registered, token: string, extra: Record<string, string> = {}): Promise<Recorded & { headers: Headers }> {
+  async revoke(
+    client: Registered,
+    token: string,
+    extra: Record<string, string> = {},
+  ): Promise<Recorded & { headers: Headers }> {
     const fields: Record<string, string> = { token, ...extra };
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...clientAuth(client, fields) };
-    const res = await fetch(`${this.base}/oauth/revoke`, { method: 'POST', headers, body: new URLSearchParams(fields).toString() });
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...clientAuth(client, fields),
+    };
+    const res = await fetch(`${this.base}/oauth/revoke`, {
+      method: 'POST',
+      headers,
+      body: new URLSearchParams(fields).toString(),
+    });
     const h = res.headers;
     return { ...(await this.record('revoke', res)), headers: h };
   }
@@ -199,7 +266,9 @@ export class OAuthFlow {
 /** The client's authentication for a token or revocation request: a header to add, or fields put into `fields`. */
 export function clientAuth(client: Registered, fields: Record<string, string>): Record<string, string> {
   if (client.method === 'client_secret_basic') {
-    return { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret ?? ''}`).toString('base64')}` };
+    return {
+      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret ?? ''}`).toString('base64')}`,
+    };
   }
   fields.client_id = client.clientId;
   if (client.method === 'client_secret_post' && client.clientSecret) fields.client_secret = client.clientSecret;

@@ -170,7 +170,8 @@ export function delivered(posted: Posted): Delivered {
   const wrapped = posted.headers['content-type'] === PRELUDE_CONTENT_TYPE;
   const cut = wrapped ? posted.body.indexOf(DELIMITER) : -1;
   const start = cut === -1 ? 0 : cut + DELIMITER.length;
-  const prelude = cut === -1 ? undefined : preludeSchema.parse(JSON.parse(posted.body.subarray(0, cut).toString('utf8')));
+  const prelude =
+    cut === -1 ? undefined : preludeSchema.parse(JSON.parse(posted.body.subarray(0, cut).toString('utf8')));
   return {
     prelude: prelude !== undefined,
     // API Gateway's answer to a stream without a prelude (issue 97): 200 and none of the function's headers.

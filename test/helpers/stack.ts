@@ -55,13 +55,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     throw err;
   }
   // The local server streams answers as the deployed entry does.
-  const env: Record<string, string> = { CODER_URL: opts.coderUrl ?? proxy?.url ?? sim.url, MCP_STREAM_RESPONSES: 'true', ...opts.env };
+  const env: Record<string, string> = {
+    CODER_URL: opts.coderUrl ?? proxy?.url ?? sim.url,
+    MCP_STREAM_RESPONSES: 'true',
+    ...opts.env,
+  };
   if (opts.serviceToken) env.CODER_SESSION_TOKEN = sim.demo.user.token;
   let config = parseConfig(env);
-  const server = await startLocalServer({ respond: makeResponder(() => config), invocationTimeoutMs: opts.invocationTimeoutMs });
+  const server = await startLocalServer({
+    respond: makeResponder(() => config),
+    invocationTimeoutMs: opts.invocationTimeoutMs,
+  });
   if (opts.allowOwnOrigin || opts.lateEnv) {
     // The port is known only once the server listens; the handler reads the config per request.
-    const own = opts.allowOwnOrigin ? { MCP_ALLOWED_ORIGINS: `http://127.0.0.1:${server.port},http://localhost:${server.port}` } : {};
+    const own = opts.allowOwnOrigin
+      ? { MCP_ALLOWED_ORIGINS: `http://127.0.0.1:${server.port},http://localhost:${server.port}` }
+      : {};
     try {
       config = parseConfig({ ...env, ...own, ...opts.lateEnv?.({ sim, serverUrl: server.url }) });
     } catch (err) {
@@ -97,7 +106,9 @@ export interface ClientOptions {
 export async function connectClient(stack: Stack, opts: ClientOptions = {}): Promise<Client> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  const transport = new StreamableHTTPClientTransport(new URL(`${stack.mcpUrl}${opts.query ?? ''}`), { requestInit: { headers } });
+  const transport = new StreamableHTTPClientTransport(new URL(`${stack.mcpUrl}${opts.query ?? ''}`), {
+    requestInit: { headers },
+  });
   const client = new Client({ name: 'coder-mcp-lambda-tests', version: '1.0.0' });
   await client.connect(transport);
   return client;

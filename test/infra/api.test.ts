@@ -20,7 +20,9 @@ const OPEN_ROUTES = [
 ];
 /** The OAuth authorization server's routes (docs/oauth.md; oauth.test.ts checks them in detail). */
 const OAUTH_ROUTES = [
-  ...['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json'].flatMap((p) => [`GET ${p}`, `OPTIONS ${p}`]),
+  ...['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json'].flatMap(
+    (p) => [`GET ${p}`, `OPTIONS ${p}`],
+  ),
   ...['/oauth/register', '/oauth/token', '/oauth/revoke'].flatMap((p) => [`POST ${p}`, `OPTIONS ${p}`]),
   'GET /oauth/authorize',
   'GET /oauth/callback',
@@ -31,8 +33,12 @@ const OAUTH_ROUTES = [
  * (a token here, and a KMS call there) is replaced by a key given directly, so no route calls AWS.
  */
 function functionEnvironment(template: Template): Record<string, string> {
-  const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
-  const variables = Object.entries(fn?.Properties.Environment.Variables as Record<string, unknown>).filter(([k]) => k !== 'MCP_OAUTH_KMS_KEY_ID');
+  const [fn] = Object.values(
+    template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }),
+  );
+  const variables = Object.entries(fn?.Properties.Environment.Variables as Record<string, unknown>).filter(
+    ([k]) => k !== 'MCP_OAUTH_KMS_KEY_ID',
+  );
   const env = Object.fromEntries(variables.map(([k, v]) => [k, String(v)]));
   return env.MCP_OAUTH === 'true' ? { ...env, MCP_OAUTH_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64url')}` } : env;
 }
@@ -61,12 +67,31 @@ const ACCESS_LOG_FIELDS = {
 /** In service mode, the IAM principal that signed the request: an ARN, never a credential. */
 const SERVICE_FIELDS = { caller: '$context.identity.userArn' };
 /** Variables that can hold a credential or a payload; the source IP (and the signer's ARN, in service mode) are the identity fields allowed. */
-const TOKEN_CARRYING = /^\$(input|request|method|stageVariables|util)\.|^\$context\.(authorizer|requestOverride|responseOverride)\.|^\$context\.identity\.(?!sourceIp$|userArn$)/;
+const TOKEN_CARRYING =
+  /^\$(input|request|method|stageVariables|util)\.|^\$context\.(authorizer|requestOverride|responseOverride)\.|^\$context\.identity\.(?!sourceIp$|userArn$)/;
 
 describe.each([
-  { mode: 'caller mode (OAuth on by default)', authMode: 'caller' as const, oauth: true, mcpAuth: 'NONE', logFields: ACCESS_LOG_FIELDS },
-  { mode: 'caller mode without OAuth', authMode: 'caller' as const, oauth: false, mcpAuth: 'NONE', logFields: ACCESS_LOG_FIELDS },
-  { mode: 'service mode', authMode: 'service' as const, oauth: false, mcpAuth: 'AWS_IAM', logFields: { ...ACCESS_LOG_FIELDS, ...SERVICE_FIELDS } },
+  {
+    mode: 'caller mode (OAuth on by default)',
+    authMode: 'caller' as const,
+    oauth: true,
+    mcpAuth: 'NONE',
+    logFields: ACCESS_LOG_FIELDS,
+  },
+  {
+    mode: 'caller mode without OAuth',
+    authMode: 'caller' as const,
+    oauth: false,
+    mcpAuth: 'NONE',
+    logFields: ACCESS_LOG_FIELDS,
+  },
+  {
+    mode: 'service mode',
+    authMode: 'service' as const,
+    oauth: false,
+    mcpAuth: 'AWS_IAM',
+    logFields: { ...ACCESS_LOG_FIELDS, ...SERVICE_FIELDS },
+  },
 ])('REST API in $mode', ({ authMode, oauth, mcpAuth, logFields }) => {
   const out = synth({
     coderUrl: 'https://coder.example.com',
@@ -78,17 +103,39 @@ describe.each([
   const openRoutes = [...OPEN_ROUTES, ...(oauth ? OAUTH_ROUTES : [])];
 
   it(`exposes exactly the MCP methods (${mcpAuth}) and the open preflight, metadata and health routes${oauth ? ', and the OAuth routes' : ''}`, () => {
-    const expected = Object.fromEntries([...MCP_METHODS.map((r) => [r, mcpAuth]), ...openRoutes.map((r) => [r, 'NONE'])]);
-    expect(Object.fromEntries([...methods].map(([route, m]) => [route, m.Properties.AuthorizationType]))).toEqual(expected);
+    const expected = Object.fromEntries([
+      ...MCP_METHODS.map((r) => [r, mcpAuth]),
+      ...openRoutes.map((r) => [r, 'NONE']),
+    ]);
+    expect(Object.fromEntries([...methods].map(([route, m]) => [route, m.Properties.AuthorizationType]))).toEqual(
+      expected,
+    );
   });
 
   it('integrates every method with the function through the response-streaming invocation URI', () => {
-    const [fn] = Object.keys(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
-    const uri = { 'Fn::Join': ['', ['arn:aws:apigateway:eu-west-1:lambda:path/2021-11-15/functions/', { 'Fn::GetAtt': [fn, 'Arn'] }, '/response-streaming-invocations']] };
+    const [fn] = Object.keys(
+      out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }),
+    );
+    const uri = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:aws:apigateway:eu-west-1:lambda:path/2021-11-15/functions/',
+          { 'Fn::GetAtt': [fn, 'Arn'] },
+          '/response-streaming-invocations',
+        ],
+      ],
+    };
     for (const [route, m] of methods) {
       expect([route, m.Properties.Integration]).toEqual([
         route,
-        { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST', ResponseTransferMode: 'STREAM', TimeoutInMillis: 360_000, Uri: uri },
+        {
+          Type: 'AWS_PROXY',
+          IntegrationHttpMethod: 'POST',
+          ResponseTransferMode: 'STREAM',
+          TimeoutInMillis: 360_000,
+          Uri: uri,
+        },
       ]);
     }
   });
@@ -97,11 +144,17 @@ describe.each([
     const config = parseConfig(functionEnvironment(out.template));
     expect(Boolean(config.oauth)).toBe(oauth);
     // Coder is not there: whatever a route would ask it fails at once (the OAuth metadata then still answers).
-    const fetch = jest.spyOn(globalThis, 'fetch').mockRejectedValue(new TypeError('fetch failed: no Coder in this test'));
+    const fetch = jest
+      .spyOn(globalThis, 'fetch')
+      .mockRejectedValue(new TypeError('fetch failed: no Coder in this test'));
     try {
       for (const route of methods.keys()) {
         const [method = '', path = ''] = route.split(' ');
-        const res = await handleRequest(new Request(`https://api.example.com/prod${path}`, { method }), { basePath: '/prod', remainingMs: () => 60_000 }, config);
+        const res = await handleRequest(
+          new Request(`https://api.example.com/prod${path}`, { method }),
+          { basePath: '/prod', remainingMs: () => 60_000 },
+          config,
+        );
         expect([route, res.status]).not.toEqual([route, 404]);
       }
     } finally {
@@ -132,10 +185,14 @@ describe.each([
       [...methods.keys()].filter((route) => {
         const [verb = '', path = ''] = route.split(' ');
         const method = out.stack.api.methods.find((m) => m.httpMethod === verb && m.resource.path === path);
-        return method?.node.metadata.some((e) => e.type === 'aws:cdk:acknowledged-rules' && JSON.stringify(e.data).includes(`AwsSolutions-${id}`));
+        return method?.node.metadata.some(
+          (e) => e.type === 'aws:cdk:acknowledged-rules' && JSON.stringify(e.data).includes(`AwsSolutions-${id}`),
+        );
       });
     expect(acked('APIG4').sort()).toEqual([...open].sort());
-    const apiAcks = out.stack.api.node.metadata.filter((e) => e.type === 'aws:cdk:acknowledged-rules').map((e) => JSON.stringify(e.data));
+    const apiAcks = out.stack.api.node.metadata
+      .filter((e) => e.type === 'aws:cdk:acknowledged-rules')
+      .map((e) => JSON.stringify(e.data));
     expect(apiAcks.join()).not.toMatch(/APIG4|COG4/);
   });
 
@@ -143,7 +200,14 @@ describe.each([
     out.template.resourceCountIs('AWS::ApiGateway::Stage', 1);
     const [stage] = Object.values(out.template.findResources('AWS::ApiGateway::Stage'));
     expect(stage?.Properties.MethodSettings).toEqual([
-      { HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      {
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+      },
     ]);
   });
 });

@@ -42,7 +42,11 @@ const VARIANTS: Record<string, SettingsInput> = {
     reservedConcurrency: 'none',
     apiGatewayCloudWatchRole: 'false',
   },
-  'custom domain (OAuth on by default)': { coderUrl: 'https://coder.example.com', domainName: 'mcp.example.com', certificateArn: CERTIFICATE },
+  'custom domain (OAuth on by default)': {
+    coderUrl: 'https://coder.example.com',
+    domainName: 'mcp.example.com',
+    certificateArn: CERTIFICATE,
+  },
 };
 
 /**

@@ -18,7 +18,9 @@ const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:coder-mcp-alarms';
 
 /** The files of the function's asset (the stack's one asset directory that holds the handler's bundle, index.js). */
 function assetFiles(assembly: string): string[] {
-  const dirs = readdirSync(assembly).filter((d) => d.startsWith('asset.') && existsSync(path.join(assembly, d, 'index.js')));
+  const dirs = readdirSync(assembly).filter(
+    (d) => d.startsWith('asset.') && existsSync(path.join(assembly, d, 'index.js')),
+  );
   expect(dirs).toHaveLength(1);
   return readdirSync(path.join(assembly, dirs[0] ?? '')).sort();
 }
@@ -31,7 +33,9 @@ interface EmfDirective {
 
 /** The deployed function's environment, as the template gives it. */
 function functionEnv(template: ReturnType<typeof synth>['template']): Record<string, string> {
-  const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
+  const [fn] = Object.values(
+    template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }),
+  );
   return (fn?.Properties.Environment.Variables ?? {}) as Record<string, string>;
 }
 
@@ -39,7 +43,9 @@ function functionEnv(template: ReturnType<typeof synth>['template']): Record<str
  * Every (namespace, metric, dimension set) the function publishes, with the dimension values, from lib/metrics.ts
  * run as in Lambda with the function's environment from the template (its POWERTOOLS_SERVICE_NAME among it).
  */
-function emitted(env: Record<string, string>): { namespace: string; metric: string; dimensions: Record<string, string> }[] {
+function emitted(
+  env: Record<string, string>,
+): { namespace: string; metric: string; dimensions: Record<string, string> }[] {
   const saved = { ...process.env };
   Object.assign(process.env, env);
   process.env.AWS_LAMBDA_FUNCTION_NAME = 'coder-mcp-test';
@@ -52,7 +58,8 @@ function emitted(env: Record<string, string>): { namespace: string; metric: stri
       const metrics: typeof MetricsModule = require('../../lib/metrics');
       metrics.recordInvocation();
       metrics.recordToolCall('coder_list_workspaces', 'ok', 5);
-      for (const event of ['dial', 'reuse', 'reattach', 'eviction', 'queue_wait'] as const) metrics.recordTunnelEvent(event);
+      for (const event of ['dial', 'reuse', 'reattach', 'eviction', 'queue_wait'] as const)
+        metrics.recordTunnelEvent(event);
       metrics.flushMetrics();
     });
   } finally {
@@ -66,13 +73,21 @@ function emitted(env: Record<string, string>): { namespace: string; metric: stri
     .map((l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: EmfDirective[] } } & Record<string, unknown>);
   return docs.flatMap((doc) =>
     doc._aws.CloudWatchMetrics.flatMap((d) =>
-      d.Dimensions.flatMap((set) => d.Metrics.map((m) => ({ namespace: d.Namespace, metric: m.Name, dimensions: Object.fromEntries(set.map((k) => [k, String(doc[k])])) }))),
+      d.Dimensions.flatMap((set) =>
+        d.Metrics.map((m) => ({
+          namespace: d.Namespace,
+          metric: m.Name,
+          dimensions: Object.fromEntries(set.map((k) => [k, String(doc[k])])),
+        })),
+      ),
     ),
   );
 }
 
 /** The dashboard body as JSON, tokens (region, ids) replaced by placeholders. */
-function dashboardBody(template: ReturnType<typeof synth>['template']): { widgets: { properties: { title?: string; metrics?: unknown[][] } }[] } {
+function dashboardBody(template: ReturnType<typeof synth>['template']): {
+  widgets: { properties: { title?: string; metrics?: unknown[][] } }[];
+} {
   const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
   const body: unknown = dashboard?.Properties.DashboardBody;
   const parts = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
@@ -107,7 +122,14 @@ describe('default deployment', () => {
 
   it('graphs tunnel events and cold starts with exactly the namespace and dimensions the function emits', () => {
     const service = emitted(functionEnv(out.template)).filter((e) => !e.metric.startsWith('Tool'));
-    expect(service.map((e) => e.metric).sort()).toEqual(['ColdStart', 'TunnelDials', 'TunnelEvictions', 'TunnelQueueWaits', 'TunnelReattaches', 'TunnelReuses']);
+    expect(service.map((e) => e.metric).sort()).toEqual([
+      'ColdStart',
+      'TunnelDials',
+      'TunnelEvictions',
+      'TunnelQueueWaits',
+      'TunnelReattaches',
+      'TunnelReuses',
+    ]);
     const graphed = [...graph('Tunnel: dials vs reuses'), ...graph('Cold starts')];
     for (const e of service) {
       const line = [e.namespace, e.metric, ...Object.entries(e.dimensions).flat()];
@@ -117,19 +139,31 @@ describe('default deployment', () => {
 
   it('graphs API 4xx/5xx, function duration and concurrency, and shows every alarm', () => {
     const all = JSON.stringify(widgets);
-    for (const name of ['4XXError', '5XXError', 'Count', 'Duration', 'ConcurrentExecutions', 'Throttles', 'Errors']) expect(all).toContain(`"${name}"`);
-    const status = body.widgets.find((w) => w.properties.title === 'Alarms') as unknown as { properties: { alarms: string[] } };
+    for (const name of ['4XXError', '5XXError', 'Count', 'Duration', 'ConcurrentExecutions', 'Throttles', 'Errors'])
+      expect(all).toContain(`"${name}"`);
+    const status = body.widgets.find((w) => w.properties.title === 'Alarms') as unknown as {
+      properties: { alarms: string[] };
+    };
     expect(status.properties.alarms).toHaveLength(5);
   });
 
-  it("alarms when over 20% of at least 10 tool calls in 5 minutes failed, across every tool the function reports", () => {
-    const query = (fn: string, metric: string) => `SELECT ${fn}(${metric}) FROM SCHEMA("CoderMcp", service, tool) WHERE service = 'CoderMcp'`;
+  it('alarms when over 20% of at least 10 tool calls in 5 minutes failed, across every tool the function reports', () => {
+    const query = (fn: string, metric: string) =>
+      `SELECT ${fn}(${metric}) FROM SCHEMA("CoderMcp", service, tool) WHERE service = 'CoderMcp'`;
     // ToolErrors is 0 or 1 per call (lib/metrics.ts), so its average is the share of calls that failed.
     const rate = out.template.findResources('AWS::CloudWatch::Alarm', {
-      Properties: { Metrics: [Match.objectLike({ Expression: query('AVG', 'ToolErrors'), Period: 300 })], Threshold: 0.2, ComparisonOperator: 'GreaterThanThreshold' },
+      Properties: {
+        Metrics: [Match.objectLike({ Expression: query('AVG', 'ToolErrors'), Period: 300 })],
+        Threshold: 0.2,
+        ComparisonOperator: 'GreaterThanThreshold',
+      },
     });
     const volume = out.template.findResources('AWS::CloudWatch::Alarm', {
-      Properties: { Metrics: [Match.objectLike({ Expression: query('SUM', 'ToolCalls'), Period: 300 })], Threshold: 10, ComparisonOperator: 'GreaterThanOrEqualToThreshold' },
+      Properties: {
+        Metrics: [Match.objectLike({ Expression: query('SUM', 'ToolCalls'), Period: 300 })],
+        Threshold: 10,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      },
     });
     const [rateId = '', volumeId = ''] = [...Object.keys(rate), ...Object.keys(volume)];
     expect([Object.keys(rate).length, Object.keys(volume).length]).toEqual([1, 1]);
@@ -144,14 +178,18 @@ describe('default deployment', () => {
     expect(set.service).toBe('CoderMcp');
   });
 
-  it('ships no tracer without tracing: the function\'s asset holds the handler\'s bundle alone', () => {
+  it("ships no tracer without tracing: the function's asset holds the handler's bundle alone", () => {
     expect(assetFiles(out.directory)).toEqual(['index.js', 'index.js.map']);
   });
 
   it('leaves X-Ray off: no active tracing, no tracer variables, no X-Ray permission, stage tracing off', () => {
-    const [fn] = Object.values(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
+    const [fn] = Object.values(
+      out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }),
+    );
     expect(fn?.Properties.TracingConfig).toBeUndefined();
-    expect(Object.keys(fn?.Properties.Environment.Variables as object)).not.toEqual(expect.arrayContaining(['MCP_TRACING']));
+    expect(Object.keys(fn?.Properties.Environment.Variables as object)).not.toEqual(
+      expect.arrayContaining(['MCP_TRACING']),
+    );
     // The metrics' service, always: the stack's name.
     expect(fn?.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('CoderMcp');
     expect(out.raw).not.toMatch(/xray:/);
@@ -165,10 +203,13 @@ describe('default deployment', () => {
 
 describe('tracing on, without the account-wide API Gateway CloudWatch role, and an alarm topic', () => {
   // Another stack name: its metrics, graphs and alarms must be its own.
-  const out = synth({ coderUrl: 'https://coder.example.com', tracing: 'true', apiGatewayCloudWatchRole: 'false', alarmTopicArn: TOPIC }, 'CoderMcpStaging');
+  const out = synth(
+    { coderUrl: 'https://coder.example.com', tracing: 'true', apiGatewayCloudWatchRole: 'false', alarmTopicArn: TOPIC },
+    'CoderMcpStaging',
+  );
   afterAll(() => out.cleanup());
 
-  it('keeps a second stack\'s metrics apart: the function, its graphs and its alarm name its own service', () => {
+  it("keeps a second stack's metrics apart: the function, its graphs and its alarm name its own service", () => {
     const emittedHere = emitted(functionEnv(out.template));
     expect(new Set(emittedHere.map((e) => e.dimensions.service))).toEqual(new Set(['CoderMcpStaging']));
     const raw = out.raw;
@@ -178,7 +219,7 @@ describe('tracing on, without the account-wide API Gateway CloudWatch role, and 
     expect(raw).not.toMatch(/service = 'CoderMcp'|service=\\*"CoderMcp\\*"/);
   });
 
-  it('ships the tracer\'s own bundle beside the handler\'s, and only with tracing on', () => {
+  it("ships the tracer's own bundle beside the handler's, and only with tracing on", () => {
     expect(assetFiles(out.directory)).toEqual(expect.arrayContaining(['index.js', 'tracer.js']));
   });
 
@@ -193,33 +234,72 @@ describe('tracing on, without the account-wide API Gateway CloudWatch role, and 
 
   it('lets the role write traces (X-Ray has no resource-level permissions), acknowledged for cdk-nag with that reason', () => {
     out.template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([{ Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' }]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
+        ]),
+      },
     });
-    const acks = out.stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => JSON.stringify(m.data)));
-    expect(acks.join()).toMatch(/AwsSolutions-IAM5\[Resource::\*\].*X-Ray's xray:PutTraceSegments and xray:PutTelemetryRecords/);
+    const acks = out.stack.node
+      .findAll()
+      .flatMap((c) =>
+        c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => JSON.stringify(m.data)),
+      );
+    expect(acks.join()).toMatch(
+      /AwsSolutions-IAM5\[Resource::\*\].*X-Ray's xray:PutTraceSegments and xray:PutTelemetryRecords/,
+    );
     expect(out.report.pluginReports).toEqual([]);
   });
 
   it("creates no account-wide API Gateway role, leaving a landing zone's in place", () => {
     out.template.resourceCountIs('AWS::ApiGateway::Account', 0);
-    expect(Object.keys(out.template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })] } } }))).toEqual([]);
+    expect(
+      Object.keys(
+        out.template.findResources('AWS::IAM::Role', {
+          Properties: {
+            AssumeRolePolicyDocument: {
+              Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })],
+            },
+          },
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('notifies the topic from the tool-error-rate alarm', () => {
-    out.template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', { AlarmActions: [TOPIC], OKActions: [TOPIC] });
+    out.template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
+      AlarmActions: [TOPIC],
+      OKActions: [TOPIC],
+    });
   });
 });
 
 it('fails synth when a method is added later without authorisation: the acknowledgements name the open methods only', () => {
   expect(() =>
-    synth({ coderUrl: 'https://coder.example.com', authMode: 'service', serviceTokenParameterName: '/coder-mcp/service-token' }, 'CoderMcpAdded', (stack) => {
-      stack.api.root.addResource('admin').addMethod('POST', new apigw.LambdaIntegration(stack.fn, { responseTransferMode: apigw.ResponseTransferMode.STREAM }));
-    }),
+    synth(
+      {
+        coderUrl: 'https://coder.example.com',
+        authMode: 'service',
+        serviceTokenParameterName: '/coder-mcp/service-token',
+      },
+      'CoderMcpAdded',
+      (stack) => {
+        stack.api.root
+          .addResource('admin')
+          .addMethod(
+            'POST',
+            new apigw.LambdaIntegration(stack.fn, { responseTransferMode: apigw.ResponseTransferMode.STREAM }),
+          );
+      },
+    ),
   ).toThrow(/admin\/POST\/Resource[\s\S]*AwsSolutions-APIG4/);
 });
 
-it("pins every feature flag aws-cdk-lib recommends in cdk.json, so an upgrade changes nothing silently", () => {
+it('pins every feature flag aws-cdk-lib recommends in cdk.json, so an upgrade changes nothing silently', () => {
   const context = cdkJsonContext();
-  const expected: Record<string, unknown> = { ...CURRENTLY_RECOMMENDED_FLAGS, '@aws-cdk/core:target-partitions': ['aws'] };
+  const expected: Record<string, unknown> = {
+    ...CURRENTLY_RECOMMENDED_FLAGS,
+    '@aws-cdk/core:target-partitions': ['aws'],
+  };
   expect(context).toEqual(expect.objectContaining(expected));
 });

@@ -52,17 +52,27 @@ const BASE_ROUTES = [
 ];
 const OAUTH_VARIABLE = /^MCP_OAUTH|^MCP_ACCEPT_CODER_TOKENS$/;
 
-const WRITE_LOGS = { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^FunctionLogs/), 'Arn'] } };
+const WRITE_LOGS = {
+  Effect: 'Allow',
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Resource: { 'Fn::GetAtt': [expect.stringMatching(/^FunctionLogs/), 'Arn'] },
+};
 
 function functionOf(template: Template) {
-  const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
-  return fn as { Properties: { Role: { 'Fn::GetAtt': [string, string] }; Environment: { Variables: Record<string, unknown> } } };
+  const [fn] = Object.values(
+    template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }),
+  );
+  return fn as {
+    Properties: { Role: { 'Fn::GetAtt': [string, string] }; Environment: { Variables: Record<string, unknown> } };
+  };
 }
 
 /** The function role's statements: it has exactly one policy (stack.test.ts checks there is nothing else on the role). */
 function roleStatements(template: Template): unknown[] {
   const roleId = functionOf(template).Properties.Role['Fn::GetAtt'][0];
-  const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+  );
   expect(policies).toHaveLength(1);
   return policies[0]?.Properties.PolicyDocument.Statement as unknown[];
 }
@@ -100,7 +110,12 @@ function acknowledged(out: ReturnType<typeof synth>, rule: string): Map<string, 
  */
 function deployedEnvironment(template: Template, keyArn: string): Record<string, string> {
   const variables = functionOf(template).Properties.Environment.Variables;
-  return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : k === 'MCP_OAUTH_KMS_KEY_ID' ? keyArn : JSON.stringify(v)]));
+  return Object.fromEntries(
+    Object.entries(variables).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v : k === 'MCP_OAUTH_KMS_KEY_ID' ? keyArn : JSON.stringify(v),
+    ]),
+  );
 }
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
@@ -114,7 +129,9 @@ describe('caller mode: OAuth on by default', () => {
       Properties: {
         KeySpec: 'HMAC_256',
         KeyUsage: 'GENERATE_VERIFY_MAC',
-        Description: Match.stringLikeRegexp('^coder-mcp OAuth \\(stack CoderMcp\\): HMAC key .*sealing its OAuth client ids, codes and tokens; deleting it signs every user out$'),
+        Description: Match.stringLikeRegexp(
+          '^coder-mcp OAuth \\(stack CoderMcp\\): HMAC key .*sealing its OAuth client ids, codes and tokens; deleting it signs every user out$',
+        ),
         // KMS has no automatic rotation for HMAC keys (CloudFormation refuses it): the key versions rotate.
         EnableKeyRotation: Match.absent(),
         PendingWindowInDays: Match.absent(),
@@ -130,7 +147,9 @@ describe('caller mode: OAuth on by default', () => {
     expect(roleStatements(out.template)).toEqual([WRITE_LOGS, generateMac(key)]);
     // No other IAM policy in the stack names a KMS action.
     const kmsActions = Object.values(out.template.findResources('AWS::IAM::Policy')).flatMap((p) =>
-      (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((st) => [st.Action].flat()).filter((a) => a.startsWith('kms:')),
+      (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+        .flatMap((st) => [st.Action].flat())
+        .filter((a) => a.startsWith('kms:')),
     );
     expect(kmsActions).toEqual(['kms:GenerateMac']);
     expect(out.raw).not.toMatch(/ssm:GetParameter|kms:Decrypt|kms:VerifyMac/);
@@ -158,36 +177,53 @@ describe('caller mode: OAuth on by default', () => {
   it('exposes the OAuth routes, open, besides the routes every mode has', () => {
     const methods = apiMethods(out.template);
     expect([...methods.keys()].sort()).toEqual([...BASE_ROUTES, ...OAUTH_ROUTES].sort());
-    for (const route of OAUTH_ROUTES) expect([route, methods.get(route)?.Properties.AuthorizationType]).toEqual([route, 'NONE']);
+    for (const route of OAUTH_ROUTES)
+      expect([route, methods.get(route)?.Properties.AuthorizationType]).toEqual([route, 'NONE']);
   });
 
   it('acknowledges APIG4 and COG4 on each OAuth method by itself, with a reason, and never on the API or a resource', () => {
     for (const rule of ['APIG4', 'COG4']) {
       const acks = acknowledged(out, rule);
-      for (const route of OAUTH_ROUTES) expect([route, acks.get(route)]).toEqual([route, expect.stringMatching(/\w{5,}.{30,}/)]);
+      for (const route of OAUTH_ROUTES)
+        expect([route, acks.get(route)]).toEqual([route, expect.stringMatching(/\w{5,}.{30,}/)]);
       // Preflights say they are preflights; the others say why that endpoint must be reachable without a token.
-      for (const route of OAUTH_ROUTES) expect([route, /CORS preflight/.test(acks.get(route) ?? '')]).toEqual([route, route.startsWith('OPTIONS ')]);
+      for (const route of OAUTH_ROUTES)
+        expect([route, /CORS preflight/.test(acks.get(route) ?? '')]).toEqual([route, route.startsWith('OPTIONS ')]);
     }
     const onResources = out.stack.api.root.node
       .findAll()
       .filter((c) => c instanceof apigw.Resource || c === out.stack.api)
-      .flatMap((c) => c.node.metadata.filter((e) => e.type === 'aws:cdk:acknowledged-rules').map((e) => JSON.stringify(e.data)));
+      .flatMap((c) =>
+        c.node.metadata.filter((e) => e.type === 'aws:cdk:acknowledged-rules').map((e) => JSON.stringify(e.data)),
+      );
     expect(onResources.join()).not.toMatch(/APIG4|COG4/);
   });
 
   it('outputs the MCP URL and the OAuth callback URL on the stage, with plain descriptions', () => {
     const [api] = Object.keys(out.template.findResources('AWS::ApiGateway::RestApi'));
     const [stage] = Object.keys(out.template.findResources('AWS::ApiGateway::Stage'));
-    const stageUrl = (path: string) => ({ 'Fn::Join': ['', ['https://', { Ref: api }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: stage }, path]] });
+    const stageUrl = (path: string) => ({
+      'Fn::Join': [
+        '',
+        ['https://', { Ref: api }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: stage }, path],
+      ],
+    });
     out.template.hasOutput('McpUrl', { Value: stageUrl('/mcp'), Description: Match.stringLikeRegexp('MCP endpoint') });
-    out.template.hasOutput('OAuthCallbackUrl', { Value: stageUrl('/oauth/callback'), Description: Match.stringLikeRegexp('Redirect URI to register in Coder') });
+    out.template.hasOutput('OAuthCallbackUrl', {
+      Value: stageUrl('/oauth/callback'),
+      Description: Match.stringLikeRegexp('Redirect URI to register in Coder'),
+    });
     // Without a custom domain the function takes its public URL from each request, as the outputs do from the stage.
     expect(functionOf(out.template).Properties.Environment.Variables.MCP_PUBLIC_URL).toBeUndefined();
   });
 
   it('passes cdk-nag with no KMS finding to acknowledge: KMS5 (rotation) applies to symmetric encryption keys, not HMAC keys', () => {
     expect(out.report.pluginReports).toEqual([]);
-    const acks = out.stack.node.findAll().flatMap((c) => c.node.metadata.filter((e) => e.type === 'aws:cdk:acknowledged-rules').map((e) => JSON.stringify(e.data)));
+    const acks = out.stack.node
+      .findAll()
+      .flatMap((c) =>
+        c.node.metadata.filter((e) => e.type === 'aws:cdk:acknowledged-rules').map((e) => JSON.stringify(e.data)),
+      );
     expect(acks.join()).not.toMatch(/KMS/);
   });
 });
@@ -205,7 +241,10 @@ describe("OAuth with the operator's Coder app, redirect URIs, key versions 2,1, 
     certificateArn: CERTIFICATE,
   };
   // A deployer's shell may hold the secrets of a local run: they must not reach the assembly.
-  const planted = { MCP_OAUTH_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64url')}`, MCP_OAUTH_UPSTREAM_CLIENT_SECRET: `planted-${randomUUID()}` };
+  const planted = {
+    MCP_OAUTH_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64url')}`,
+    MCP_OAUTH_UPSTREAM_CLIENT_SECRET: `planted-${randomUUID()}`,
+  };
   const saved = Object.fromEntries(Object.keys(planted).map((k) => [k, process.env[k]]));
   Object.assign(process.env, planted);
   let out: ReturnType<typeof synth>;
@@ -248,7 +287,11 @@ describe("OAuth with the operator's Coder app, redirect URIs, key versions 2,1, 
     expect(roleStatements(out.template)).toEqual([
       WRITE_LOGS,
       generateMac(oauthKeyId(out.template)),
-      { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/coder-mcp/oauth-client-secret' },
+      {
+        Effect: 'Allow',
+        Action: 'ssm:GetParameter',
+        Resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/coder-mcp/oauth-client-secret',
+      },
     ]);
     expect(out.raw).not.toMatch(/kms:Decrypt|alias\/aws\/ssm|parameter\/\*/);
   });
@@ -267,7 +310,8 @@ describe("OAuth with the operator's Coder app, redirect URIs, key versions 2,1, 
     expect(files.length).toBeGreaterThan(2);
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
-      for (const [name, value] of Object.entries(planted)) expect([file, name, text.includes(value)]).toEqual([file, name, false]);
+      for (const [name, value] of Object.entries(planted))
+        expect([file, name, text.includes(value)]).toEqual([file, name, false]);
     }
   });
 
@@ -289,7 +333,9 @@ describe.each([
   });
 
   it('gives the function none of the OAuth variables', () => {
-    expect(Object.keys(functionOf(out.template).Properties.Environment.Variables).filter((k) => OAUTH_VARIABLE.test(k))).toEqual([]);
+    expect(
+      Object.keys(functionOf(out.template).Properties.Environment.Variables).filter((k) => OAUTH_VARIABLE.test(k)),
+    ).toEqual([]);
   });
 
   it('exposes none of the OAuth routes, and keeps the protected-resource metadata', () => {
@@ -309,12 +355,22 @@ describe.each([
 it('fails cdk-nag for a method added later without an authorizer, beside or on the OAuth routes: each acknowledgement names one method', () => {
   expect(() =>
     synth(BASE, 'CoderMcpOAuthAdded', (stack) => {
-      stack.api.root.resourceForPath('/oauth/userinfo').addMethod('GET', new apigw.LambdaIntegration(stack.fn, { responseTransferMode: apigw.ResponseTransferMode.STREAM }));
+      stack.api.root
+        .resourceForPath('/oauth/userinfo')
+        .addMethod(
+          'GET',
+          new apigw.LambdaIntegration(stack.fn, { responseTransferMode: apigw.ResponseTransferMode.STREAM }),
+        );
     }),
   ).toThrow(/oauth\/userinfo\/GET\/Resource[\s\S]*AwsSolutions-APIG4/);
   expect(() =>
     synth(BASE, 'CoderMcpOAuthAddedVerb', (stack) => {
-      stack.api.root.resourceForPath('/oauth/token').addMethod('DELETE', new apigw.LambdaIntegration(stack.fn, { responseTransferMode: apigw.ResponseTransferMode.STREAM }));
+      stack.api.root
+        .resourceForPath('/oauth/token')
+        .addMethod(
+          'DELETE',
+          new apigw.LambdaIntegration(stack.fn, { responseTransferMode: apigw.ResponseTransferMode.STREAM }),
+        );
     }),
   ).toThrow(/oauth\/token\/DELETE\/Resource[\s\S]*AwsSolutions-APIG4/);
 }, 60_000);
@@ -332,7 +388,12 @@ describe('OAuth settings', () => {
   }
 
   it('defaults: on in caller mode with key version 1, built-in redirect URIs, Coder tokens accepted; off in service mode', () => {
-    expect(parseSettings(BASE)).toMatchObject({ oauth: true, oauthKeyVersions: [1], oauthRedirectUris: [], acceptCoderTokens: true });
+    expect(parseSettings(BASE)).toMatchObject({
+      oauth: true,
+      oauthKeyVersions: [1],
+      oauthRedirectUris: [],
+      acceptCoderTokens: true,
+    });
     expect(parseSettings(BASE).oauthUpstreamClientId).toBeUndefined();
     expect(parseSettings(SERVICE)).toMatchObject({ oauth: false });
     expect(parseSettings({ ...SERVICE, oauth: 'false' })).toMatchObject({ oauth: false });
@@ -344,14 +405,18 @@ describe('OAuth settings', () => {
     expect(parseSettings({ ...BASE, oauthKeyVersions: ' 3, 2 ,1' }).oauthKeyVersions).toEqual([3, 2, 1]);
     expect(parseSettings({ ...BASE, oauthKeyVersions: [2, 1] }).oauthKeyVersions).toEqual([2, 1]);
     expect(parseSettings({ ...BASE, oauthKeyVersions: 4 }).oauthKeyVersions).toEqual([4]);
-    expect(parseSettings({ ...BASE, oauthRedirectUris: ['https://a.example/cb', 'myapp://*'] }).oauthRedirectUris).toEqual(['https://a.example/cb', 'myapp://*']);
+    expect(
+      parseSettings({ ...BASE, oauthRedirectUris: ['https://a.example/cb', 'myapp://*'] }).oauthRedirectUris,
+    ).toEqual(['https://a.example/cb', 'myapp://*']);
     expect(parseSettings({ ...BASE, acceptCoderTokens: 'false' }).acceptCoderTokens).toBe(false);
     expect(() => parseSettings({ ...BASE, oauth: 'yes' })).toThrow(/oauth: must be true or false/);
   });
 
   it('refuses oauth in service mode, in one line naming it and saying why', () => {
     const line = errorLine({ ...SERVICE, oauth: 'true' });
-    expect(line).toMatch(/^invalid deployment settings: oauth: cannot be on in authMode "service": API Gateway authorises \/mcp with IAM .*; give it with -c oauth=false/);
+    expect(line).toMatch(
+      /^invalid deployment settings: oauth: cannot be on in authMode "service": API Gateway authorises \/mcp with IAM .*; give it with -c oauth=false/,
+    );
     expect(line).not.toContain('\n');
   });
 
@@ -359,30 +424,48 @@ describe('OAuth settings', () => {
     expect(errorLine({ ...BASE, oauthUpstreamClientId: UPSTREAM_ID })).toMatch(
       /^invalid deployment settings: oauthUpstreamClientSecretParameterName: required with oauthUpstreamClientId: the Coder OAuth2 app is its id and its secret together; give it with -c oauthUpstreamClientSecretParameterName=\/coder-mcp\/oauth-client-secret/,
     );
-    expect(errorLine({ ...BASE, oauthUpstreamClientSecretParameterName: SECRET_PARAMETER })).toMatch(/^invalid deployment settings: oauthUpstreamClientId: required with oauthUpstreamClientSecretParameterName/);
-    expect(errorLine({ ...BASE, oauthUpstreamClientId: UPSTREAM_ID, oauthUpstreamClientSecretParameterName: 'oauth-client-secret' })).toMatch(
-      /oauthUpstreamClientSecretParameterName: must be an SSM parameter name/,
+    expect(errorLine({ ...BASE, oauthUpstreamClientSecretParameterName: SECRET_PARAMETER })).toMatch(
+      /^invalid deployment settings: oauthUpstreamClientId: required with oauthUpstreamClientSecretParameterName/,
     );
+    expect(
+      errorLine({
+        ...BASE,
+        oauthUpstreamClientId: UPSTREAM_ID,
+        oauthUpstreamClientSecretParameterName: 'oauth-client-secret',
+      }),
+    ).toMatch(/oauthUpstreamClientSecretParameterName: must be an SSM parameter name/);
   });
 
   it('refuses key versions that are not distinct whole numbers from 1 to 999999', () => {
     for (const bad of ['0', '-1', '1.5', 'a', '', '2,,1', '1,1', '1000000', [0], ['x']]) {
-      expect([bad, errorLine({ ...BASE, oauthKeyVersions: bad })]).toEqual([bad, expect.stringMatching(/^invalid deployment settings: oauthKeyVersions: (must be whole numbers from 1 to 999999|names a version twice)/)]);
+      expect([bad, errorLine({ ...BASE, oauthKeyVersions: bad })]).toEqual([
+        bad,
+        expect.stringMatching(
+          /^invalid deployment settings: oauthKeyVersions: (must be whole numbers from 1 to 999999|names a version twice)/,
+        ),
+      ]);
     }
-    expect(errorLine({ ...BASE, oauthKeyVersions: '2,1,2' })).toMatch(/oauthKeyVersions: names a version twice \(2,1,2\)/);
+    expect(errorLine({ ...BASE, oauthKeyVersions: '2,1,2' })).toMatch(
+      /oauthKeyVersions: names a version twice \(2,1,2\)/,
+    );
   });
 
   it('refuses an upstream client id that is not a UUID', () => {
     for (const bad of ['coder-mcp', '0d1c7e0b2f0a4c7e8a1b2c3d4e5f6a7b', `${UPSTREAM_ID}x`]) {
-      expect(errorLine({ ...BASE, oauthUpstreamClientId: bad, oauthUpstreamClientSecretParameterName: SECRET_PARAMETER })).toMatch(
-        /^invalid deployment settings: oauthUpstreamClientId: must be the Coder OAuth2 app id, a UUID/,
-      );
+      expect(
+        errorLine({ ...BASE, oauthUpstreamClientId: bad, oauthUpstreamClientSecretParameterName: SECRET_PARAMETER }),
+      ).toMatch(/^invalid deployment settings: oauthUpstreamClientId: must be the Coder OAuth2 app id, a UUID/);
     }
   });
 
   it('refuses redirect URI patterns without a literal scheme, or with spaces', () => {
     for (const bad of ['*', '*://evil.example/cb', 'claude.ai/api/mcp/auth_callback', 'https://a.example/c b']) {
-      expect([bad, errorLine({ ...BASE, oauthRedirectUris: [bad] })]).toEqual([bad, expect.stringMatching(/^invalid deployment settings: oauthRedirectUris: must be redirect URI patterns with a scheme/)]);
+      expect([bad, errorLine({ ...BASE, oauthRedirectUris: [bad] })]).toEqual([
+        bad,
+        expect.stringMatching(
+          /^invalid deployment settings: oauthRedirectUris: must be redirect URI patterns with a scheme/,
+        ),
+      ]);
     }
   });
 
@@ -395,8 +478,14 @@ describe('OAuth settings', () => {
       acceptCoderTokens: 'false',
     };
     for (const [key, value] of Object.entries(oauthOnly)) {
-      expect(errorLine({ ...BASE, oauth: 'false', [key]: value })).toMatch(new RegExp(`^invalid deployment settings: ${key}: applies only with OAuth, and oauth is false`));
-      expect(errorLine({ ...SERVICE, [key]: value })).toMatch(new RegExp(`^invalid deployment settings: ${key}: applies only with OAuth, and authMode "service" has no OAuth`));
+      expect(errorLine({ ...BASE, oauth: 'false', [key]: value })).toMatch(
+        new RegExp(`^invalid deployment settings: ${key}: applies only with OAuth, and oauth is false`),
+      );
+      expect(errorLine({ ...SERVICE, [key]: value })).toMatch(
+        new RegExp(
+          `^invalid deployment settings: ${key}: applies only with OAuth, and authMode "service" has no OAuth`,
+        ),
+      );
     }
     // Accepting Coder tokens is what a deployment without OAuth does anyway.
     expect(parseSettings({ ...SERVICE, acceptCoderTokens: 'true' }).acceptCoderTokens).toBe(true);

@@ -11,7 +11,9 @@ import { synth } from './synth';
 /** Everything a deployer's shell might hold that the function could want, each with a value no template could contain by chance. */
 const PLANTED: Record<string, string> = {
   ...Object.fromEntries(
-    ['CODER_SESSION_TOKEN', 'CODER_TOKEN', 'CODER_AGENT_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].map((name) => [name, `planted-${name}-${randomUUID()}`]),
+    ['CODER_SESSION_TOKEN', 'CODER_TOKEN', 'CODER_AGENT_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].map(
+      (name) => [name, `planted-${name}-${randomUUID()}`],
+    ),
   ),
   // A parameter name from the environment must not replace the one in the settings either.
   CODER_SESSION_TOKEN_PARAMETER: `/planted/${randomUUID()}`,
@@ -43,7 +45,11 @@ describe.each(['caller', 'service'] as const)('synth in %s mode with tokens in t
   let out: ReturnType<typeof synth>;
   beforeAll(() => {
     out = withEnv(PLANTED, () =>
-      synth({ coderUrl: 'https://coder.example.com', authMode, ...(authMode === 'service' ? { serviceTokenParameterName: PARAMETER } : {}) }),
+      synth({
+        coderUrl: 'https://coder.example.com',
+        authMode,
+        ...(authMode === 'service' ? { serviceTokenParameterName: PARAMETER } : {}),
+      }),
     );
   });
   afterAll(() => out.cleanup());
@@ -53,13 +59,16 @@ describe.each(['caller', 'service'] as const)('synth in %s mode with tokens in t
     expect(files.some((f) => f.endsWith('index.js'))).toBe(true);
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
-      for (const [name, value] of Object.entries(PLANTED)) expect([file, name, text.includes(value)]).toEqual([file, name, false]);
+      for (const [name, value] of Object.entries(PLANTED))
+        expect([file, name, text.includes(value)]).toEqual([file, name, false]);
     }
   });
 
   it('gives the function no token variable, only the parameter name from the settings in service mode', () => {
     expect(out.raw).not.toMatch(/"CODER_SESSION_TOKEN"/);
-    const [fn] = Object.values(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
+    const [fn] = Object.values(
+      out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }),
+    );
     const variables = fn?.Properties.Environment.Variables as Record<string, string>;
     const secretish = Object.keys(variables).filter((k) => /token|secret|password|key/i.test(k));
     if (authMode === 'service') {

@@ -34,16 +34,28 @@ const VPC_ENI_ACTIONS = [
 
 /** Asserts the function role's permissions exactly: no managed or inline policies, one policy with exactly these statements. */
 function expectFunctionRoleStatements(template: Template, statements: object[]): void {
-  const lambdaTrust = { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } };
+  const lambdaTrust = {
+    AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] },
+  };
   const roles = template.findResources('AWS::IAM::Role', { Properties: lambdaTrust });
   const [roleId = '', ...others] = Object.keys(roles);
   expect(others).toEqual([]);
   expect(roles[roleId]?.Properties).toEqual({ AssumeRolePolicyDocument: expect.anything() });
-  expect(Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } }))).toHaveLength(1);
-  template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: roleId }], PolicyDocument: { Statement: statements.map((st) => Match.exact({ Effect: 'Allow', ...st })) } });
+  expect(
+    Object.keys(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } }),
+    ),
+  ).toHaveLength(1);
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    Roles: [{ Ref: roleId }],
+    PolicyDocument: { Statement: statements.map((st) => Match.exact({ Effect: 'Allow', ...st })) },
+  });
 }
 
-const WRITE_LOGS = { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FunctionLogs'), 'Arn'] } };
+const WRITE_LOGS = {
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FunctionLogs'), 'Arn'] },
+};
 const READ_PARAMETER = {
   Action: 'ssm:GetParameter',
   // A literal partition: the region is known, and `@aws-cdk/core:enablePartitionLiterals` is pinned.
@@ -76,8 +88,13 @@ describe('default deployment (callers bring their own Coder token)', () => {
   });
 
   it('deploys the very bundle `npm run build` makes, with the dependency replacements of scripts/bundle.ts', async () => {
-    const [fn] = Object.values(out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }));
-    const key = z.string().regex(/^[0-9a-f]{64}\.zip$/).parse(fn?.Properties.Code.S3Key);
+    const [fn] = Object.values(
+      out.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.streamHandler' } }),
+    );
+    const key = z
+      .string()
+      .regex(/^[0-9a-f]{64}\.zip$/)
+      .parse(fn?.Properties.Code.S3Key);
     const asset = path.join(out.directory, `asset.${key.replace(/\.zip$/, '')}`);
     const deployed = readFileSync(path.join(asset, 'index.js'), 'utf8');
     const dir = mkdtempSync(path.join(tmpdir(), 'very-bundle-'));
@@ -95,8 +112,11 @@ describe('default deployment (callers bring their own Coder token)', () => {
     expect(readdirSync(asset).sort()).toEqual(['index.js', 'index.js.map']);
   });
 
-  it('reserves 100 concurrent executions by default, so one client cannot take the account\'s whole pool', () => {
-    out.template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.streamHandler', ReservedConcurrentExecutions: 100 });
+  it("reserves 100 concurrent executions by default, so one client cannot take the account's whole pool", () => {
+    out.template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.streamHandler',
+      ReservedConcurrentExecutions: 100,
+    });
   });
 
   it('keeps logs for the configured time and alarms on 5xx, throttles, errors and duration near the timeout', () => {
@@ -110,11 +130,17 @@ describe('default deployment (callers bring their own Coder token)', () => {
   it("creates API Gateway's execution log group with retention before the stage that logs to it", () => {
     const [api] = Object.keys(out.template.findResources('AWS::ApiGateway::RestApi'));
     const groups = out.template.findResources('AWS::Logs::LogGroup', {
-      Properties: { LogGroupName: { 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: api }, '/prod']] }, RetentionInDays: 30 },
+      Properties: {
+        LogGroupName: { 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: api }, '/prod']] },
+        RetentionInDays: 30,
+      },
     });
     const [group = '', ...others] = Object.keys(groups);
     expect(others).toEqual([]);
-    out.template.hasResource('AWS::ApiGateway::Stage', { Properties: { StageName: 'prod' }, DependsOn: Match.arrayWith([group]) });
+    out.template.hasResource('AWS::ApiGateway::Stage', {
+      Properties: { StageName: 'prod' },
+      DependsOn: Match.arrayWith([group]),
+    });
   });
 
   it('has no custom domain or invoke ARN output without a custom domain or IAM authorisation', () => {
@@ -125,9 +151,18 @@ describe('default deployment (callers bring their own Coder token)', () => {
   it('alarms on duration only above any legitimate call, treats missing data as fine, and notifies no one unless asked', () => {
     // Four metric alarms, and the tool-error rate's two parts (see monitoring.test.ts).
     out.template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
-    out.template.allResourcesProperties('AWS::CloudWatch::Alarm', { TreatMissingData: 'notBreaching', AlarmActions: Match.absent(), OKActions: Match.absent() });
-    out.template.allResourcesProperties('AWS::CloudWatch::CompositeAlarm', { AlarmActions: Match.absent(), OKActions: Match.absent() });
-    const [duration] = Object.values(out.template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Duration' } }));
+    out.template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      TreatMissingData: 'notBreaching',
+      AlarmActions: Match.absent(),
+      OKActions: Match.absent(),
+    });
+    out.template.allResourcesProperties('AWS::CloudWatch::CompositeAlarm', {
+      AlarmActions: Match.absent(),
+      OKActions: Match.absent(),
+    });
+    const [duration] = Object.values(
+      out.template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Duration' } }),
+    );
     // A tool call may take coderd's full 5 minutes; the function times out at 330 s.
     expect(duration?.Properties.Threshold).toBeGreaterThanOrEqual(0.97 * 330_000);
     expect(duration?.Properties.Threshold).toBeLessThan(330_000);
@@ -135,7 +170,10 @@ describe('default deployment (callers bring their own Coder token)', () => {
 
   it('names the REST API after the stack, so the 5xx alarm watches this API only', () => {
     out.template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'CoderMcp' });
-    out.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Dimensions: [{ Name: 'ApiName', Value: 'CoderMcp' }] });
+    out.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '5XXError',
+      Dimensions: [{ Name: 'ApiName', Value: 'CoderMcp' }],
+    });
   });
 
   it('grants no SSM access or KMS decryption when no parameter is named (only GenerateMac on the OAuth key, on by default), and carries no secret', () => {
@@ -173,12 +211,21 @@ describe('service-token deployment with VPC, custom domain and reserved concurre
 
   it('lets the role read exactly the named parameter, with no KMS statement for the AWS-managed key', () => {
     // The aws/ssm key policy already allows decryption through SSM; an alias ARN in IAM would match nothing.
-    expectFunctionRoleStatements(out.template, [WRITE_LOGS, { Action: VPC_ENI_ACTIONS, Resource: '*' }, READ_PARAMETER]);
+    expectFunctionRoleStatements(out.template, [
+      WRITE_LOGS,
+      { Action: VPC_ENI_ACTIONS, Resource: '*' },
+      READ_PARAMETER,
+    ]);
     expect(out.raw).not.toMatch(/kms:|alias\/aws\/ssm/);
     expect(out.raw.match(/ssm:GetParameter/g)).toHaveLength(1);
     expect(out.raw).not.toMatch(/"ssm:\*"|GetParametersByPath|parameter\/\*/);
     out.template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ CODER_SESSION_TOKEN_PARAMETER: '/coder-mcp/service-token', MCP_PUBLIC_URL: 'https://mcp.example.com' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          CODER_SESSION_TOKEN_PARAMETER: '/coder-mcp/service-token',
+          MCP_PUBLIC_URL: 'https://mcp.example.com',
+        }),
+      },
       ReservedConcurrentExecutions: 20,
     });
     expect(out.raw).not.toMatch(SECRET_LOOKING);
@@ -186,22 +233,47 @@ describe('service-token deployment with VPC, custom domain and reserved concurre
 
   it('places the function in exactly the given subnets and security group, with the ENI permissions in place before it is created', () => {
     out.template.hasResourceProperties('AWS::Lambda::Function', {
-      VpcConfig: Match.exact({ SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], SecurityGroupIds: ['sg-0123456789abcdef0'] }),
+      VpcConfig: Match.exact({
+        SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+        SecurityGroupIds: ['sg-0123456789abcdef0'],
+      }),
     });
     // Lambda checks the role can create network interfaces when the function is created, and uses it to delete them when it goes.
-    const [policy] = Object.keys(out.template.findResources('AWS::IAM::Policy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: VPC_ENI_ACTIONS })]) } } }));
-    out.template.hasResource('AWS::Lambda::Function', { Properties: { VpcConfig: Match.anyValue() }, DependsOn: Match.arrayWith([policy]) });
+    const [policy] = Object.keys(
+      out.template.findResources('AWS::IAM::Policy', {
+        Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: VPC_ENI_ACTIONS })]) } },
+      }),
+    );
+    out.template.hasResource('AWS::Lambda::Function', {
+      Properties: { VpcConfig: Match.anyValue() },
+      DependsOn: Match.arrayWith([policy]),
+    });
     // An imported VPC creates nothing: no security group, subnet, route or endpoint of its own.
-    for (const type of ['AWS::EC2::SecurityGroup', 'AWS::EC2::Subnet', 'AWS::EC2::Route', 'AWS::EC2::VPCEndpoint']) out.template.resourceCountIs(type, 0);
+    for (const type of ['AWS::EC2::SecurityGroup', 'AWS::EC2::Subnet', 'AWS::EC2::Route', 'AWS::EC2::VPCEndpoint'])
+      out.template.resourceCountIs(type, 0);
   });
 
-  it('synthesizes without warnings: the subnets\' missing route tables are acknowledged, with the reason', () => {
+  it("synthesizes without warnings: the subnets' missing route tables are acknowledged, with the reason", () => {
     expect(Annotations.fromStack(out.stack).findWarning('*', Match.anyValue())).toEqual([]);
-    const acks = out.stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => m.data as Record<string, string>));
+    const acks = out.stack.node
+      .findAll()
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+          .map((m) => m.data as Record<string, string>),
+      );
     expect(acks).toEqual(
       expect.arrayContaining([
-        { 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId': expect.stringMatching(/never reads or changes their route tables/) },
-        { 'Annotation::AwsSolutions-IAM5[Resource::*]': expect.stringMatching(/ec2:DescribeSubnets.*without resource-level permissions/) },
+        {
+          'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId': expect.stringMatching(
+            /never reads or changes their route tables/,
+          ),
+        },
+        {
+          'Annotation::AwsSolutions-IAM5[Resource::*]': expect.stringMatching(
+            /ec2:DescribeSubnets.*without resource-level permissions/,
+          ),
+        },
       ]),
     );
   });
@@ -237,7 +309,13 @@ describe('service-token deployment with a customer-managed KMS key and an alarm 
   const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:coder-mcp-alarms';
   const out = synth(
-    { coderUrl: 'https://coder.example.com', authMode: 'service', serviceTokenParameterName: '/coder-mcp/service-token', serviceTokenKmsKeyArn: KEY, alarmTopicArn: TOPIC },
+    {
+      coderUrl: 'https://coder.example.com',
+      authMode: 'service',
+      serviceTokenParameterName: '/coder-mcp/service-token',
+      serviceTokenKmsKeyArn: KEY,
+      alarmTopicArn: TOPIC,
+    },
     'CoderMcpStaging',
   );
   afterAll(() => out.cleanup());
@@ -247,22 +325,36 @@ describe('service-token deployment with a customer-managed KMS key and an alarm 
     const parts = { Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('^SELECT ') })]) };
     const alarms = Object.values(out.template.findResources('AWS::CloudWatch::Alarm'));
     const [direct, gated] = [alarms.filter((a) => !a.Properties.Metrics), alarms.filter((a) => a.Properties.Metrics)];
-    expect(direct.map((a) => [a.Properties.AlarmActions, a.Properties.OKActions])).toEqual(Array(4).fill([[TOPIC], [TOPIC]]));
-    expect(gated.map((a) => [a.Properties.AlarmActions, a.Properties.OKActions])).toEqual(Array(2).fill([undefined, undefined]));
+    expect(direct.map((a) => [a.Properties.AlarmActions, a.Properties.OKActions])).toEqual(
+      Array(4).fill([[TOPIC], [TOPIC]]),
+    );
+    expect(gated.map((a) => [a.Properties.AlarmActions, a.Properties.OKActions])).toEqual(
+      Array(2).fill([undefined, undefined]),
+    );
     out.template.allResourcesProperties('AWS::CloudWatch::Alarm', { TreatMissingData: 'notBreaching' });
     out.template.hasResourceProperties('AWS::CloudWatch::Alarm', parts);
-    out.template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', { AlarmActions: [TOPIC], OKActions: [TOPIC] });
+    out.template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
+      AlarmActions: [TOPIC],
+      OKActions: [TOPIC],
+    });
   });
 
   it('has its own API name in the 5xx alarm', () => {
-    out.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Dimensions: [{ Name: 'ApiName', Value: 'CoderMcpStaging' }] });
+    out.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '5XXError',
+      Dimensions: [{ Name: 'ApiName', Value: 'CoderMcpStaging' }],
+    });
   });
 
   it('lets the role decrypt with exactly that key, and only through SSM', () => {
     expectFunctionRoleStatements(out.template, [
       WRITE_LOGS,
       READ_PARAMETER,
-      { Action: 'kms:Decrypt', Resource: KEY, Condition: { StringEquals: { 'kms:ViaService': 'ssm.eu-west-1.amazonaws.com' } } },
+      {
+        Action: 'kms:Decrypt',
+        Resource: KEY,
+        Condition: { StringEquals: { 'kms:ViaService': 'ssm.eu-west-1.amazonaws.com' } },
+      },
     ]);
   });
 
@@ -272,26 +364,45 @@ describe('service-token deployment with a customer-managed KMS key and an alarm 
 });
 
 it('refuses a KMS alias, or anything but a key ARN, for the parameter key', () => {
-  const service = { coderUrl: 'https://c.example.com', authMode: 'service', serviceTokenParameterName: '/coder-mcp/service-token' };
-  expect(() => parseSettings({ ...service, serviceTokenKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/coder-mcp' })).toThrow(
-    /serviceTokenKmsKeyArn: must be a key ARN .*not an alias ARN/,
+  const service = {
+    coderUrl: 'https://c.example.com',
+    authMode: 'service',
+    serviceTokenParameterName: '/coder-mcp/service-token',
+  };
+  expect(() =>
+    parseSettings({ ...service, serviceTokenKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/coder-mcp' }),
+  ).toThrow(/serviceTokenKmsKeyArn: must be a key ARN .*not an alias ARN/);
+  expect(() => parseSettings({ ...service, serviceTokenKmsKeyArn: 'arn:aws:s3:::bucket' })).toThrow(
+    /serviceTokenKmsKeyArn: must be a KMS key ARN/,
   );
-  expect(() => parseSettings({ ...service, serviceTokenKmsKeyArn: 'arn:aws:s3:::bucket' })).toThrow(/serviceTokenKmsKeyArn: must be a KMS key ARN/);
-  expect(parseSettings({ ...service, serviceTokenKmsKeyArn: 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd' }).serviceTokenKmsKeyArn).toMatch(/key\/mrk-/);
+  expect(
+    parseSettings({
+      ...service,
+      serviceTokenKmsKeyArn: 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd',
+    }).serviceTokenKmsKeyArn,
+  ).toMatch(/key\/mrk-/);
 });
 
 it('refuses inconsistent settings with a message naming them', () => {
-  expect(() => parseSettings({ coderUrl: 'https://c.example.com', authMode: 'service' })).toThrow(/serviceTokenParameterName/);
-  // Caller mode has no authorisation in API Gateway: a service token there would serve anonymous callers.
-  expect(() => parseSettings({ coderUrl: 'https://c.example.com', serviceTokenParameterName: '/coder-mcp/service-token' })).toThrow(
-    /serviceTokenParameterName: needs authMode "service".*anonymous callers act as the service user/,
+  expect(() => parseSettings({ coderUrl: 'https://c.example.com', authMode: 'service' })).toThrow(
+    /serviceTokenParameterName/,
   );
+  // Caller mode has no authorisation in API Gateway: a service token there would serve anonymous callers.
   expect(() =>
-    parseSettings({ coderUrl: 'https://c.example.com', authMode: 'caller', serviceTokenKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }),
+    parseSettings({ coderUrl: 'https://c.example.com', serviceTokenParameterName: '/coder-mcp/service-token' }),
+  ).toThrow(/serviceTokenParameterName: needs authMode "service".*anonymous callers act as the service user/);
+  expect(() =>
+    parseSettings({
+      coderUrl: 'https://c.example.com',
+      authMode: 'caller',
+      serviceTokenKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    }),
   ).toThrow(/serviceTokenKmsKeyArn: needs authMode "service"/);
   expect(() => parseSettings({ coderUrl: 'not a url' })).toThrow(/coderUrl/);
   expect(() => parseSettings({ coderUrl: 'https://c.example.com', domainName: 'x.example.com' })).toThrow(/domainName/);
-  expect(() => parseSettings({ coderUrl: 'https://c.example.com', alarmTopicArn: 'coder-mcp-alarms' })).toThrow(/alarmTopicArn: must be an SNS topic ARN/);
+  expect(() => parseSettings({ coderUrl: 'https://c.example.com', alarmTopicArn: 'coder-mcp-alarms' })).toThrow(
+    /alarmTopicArn: must be an SNS topic ARN/,
+  );
 });
 
 it('never hands the function a service token in caller mode, even from hand-built settings', () => {
@@ -305,16 +416,29 @@ it('synthesizes through the CDK app entry with settings from context, as `cdk sy
     const root = path.join(__dirname, '..', '..');
     // A deployer's shell often holds a Coder token: it must not reach the template.
     const planted = `planted-${randomUUID()}`;
-    await promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'infra', 'bin', 'app.ts')], {
-      cwd: root,
-      env: { ...process.env, CODER_SESSION_TOKEN: planted, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ coderUrl: 'https://coder.example.com', logRetentionDays: '14' }) },
-    });
+    await promisify(execFile)(
+      process.execPath,
+      [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'infra', 'bin', 'app.ts')],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          CODER_SESSION_TOKEN: planted,
+          CDK_OUTDIR: outdir,
+          CDK_CONTEXT_JSON: JSON.stringify({ coderUrl: 'https://coder.example.com', logRetentionDays: '14' }),
+        },
+      },
+    );
     const raw = readFileSync(path.join(outdir, 'CoderMcp.template.json'), 'utf8');
     expect(raw).not.toContain(planted);
-    const template = JSON.parse(raw) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+    const template = JSON.parse(raw) as {
+      Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+    };
     const groups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
     expect(groups.map((g) => g.Properties?.RetentionInDays)).toEqual([14, 14, 14]);
-    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: unknown[];
+    };
     expect(report.pluginReports).toEqual([]);
   } finally {
     rmSync(outdir, { recursive: true, force: true });

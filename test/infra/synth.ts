@@ -31,10 +31,20 @@ export function synth(input: SettingsInput, id = 'CoderMcp', before?: (stack: Co
   before?.(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
-  const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
+  const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as {
+    pluginReports: unknown[];
+  };
   const raw = readFileSync(path.join(assembly.directory, `${id}.template.json`), 'utf8');
   const templateFile = path.join(assembly.directory, `${id}.template.json`);
-  return { stack, template: Template.fromStack(stack), report, raw, templateFile, directory: assembly.directory, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+  return {
+    stack,
+    template: Template.fromStack(stack),
+    report,
+    raw,
+    templateFile,
+    directory: assembly.directory,
+    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
 }
 
 export interface CfnLintFinding {
@@ -49,19 +59,29 @@ export async function cfnLintVersion(): Promise<string> {
     const { stdout } = await promisify(execFile)('cfn-lint', ['--version'], { timeout: 30_000 });
     return stdout.trim();
   } catch (error) {
-    throw new Error(`cfn-lint is needed to check the templates and did not run (${String(error)}); install it with \`pip install cfn-lint\` (version 1.51 here and on CI)`);
+    throw new Error(
+      `cfn-lint is needed to check the templates and did not run (${String(error)}); install it with \`pip install cfn-lint\` (version 1.51 here and on CI)`,
+    );
   }
 }
 
 /** Every cfn-lint finding on a template file (JSON output; exit codes 2/4/8 mean findings, not failure). */
 export async function cfnLint(templateFile: string): Promise<CfnLintFinding[]> {
   const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
-    execFile('cfn-lint', ['--format', 'json', '--', templateFile], { timeout: 120_000, maxBuffer: 16 << 20 }, (error, out, err) => {
-      // cfn-lint exits non-zero when it finds anything; only a missing binary, a timeout or a crash (exit 1) is a failure.
-      const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
-      if (code === 0 || (code > 1 && out.trim().startsWith('['))) resolve({ stdout: out });
-      else reject(new Error(`cfn-lint failed on ${templateFile} (exit ${String(error?.code)}): ${err || String(error)}`));
-    });
+    execFile(
+      'cfn-lint',
+      ['--format', 'json', '--', templateFile],
+      { timeout: 120_000, maxBuffer: 16 << 20 },
+      (error, out, err) => {
+        // cfn-lint exits non-zero when it finds anything; only a missing binary, a timeout or a crash (exit 1) is a failure.
+        const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
+        if (code === 0 || (code > 1 && out.trim().startsWith('['))) resolve({ stdout: out });
+        else
+          reject(
+            new Error(`cfn-lint failed on ${templateFile} (exit ${String(error?.code)}): ${err || String(error)}`),
+          );
+      },
+    );
   });
   return JSON.parse(stdout.trim() || '[]') as CfnLintFinding[];
 }

@@ -11,12 +11,24 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as pty from 'node-pty';
-import { b64, isResponse, LOOP_SCRIPT, MARK, parseLine, requestLine, SH_DECODE_MAX, SH_ENCODE_MAX, type ResponseLine } from '../../lib/tunnel/protocol';
+import {
+  b64,
+  isResponse,
+  LOOP_SCRIPT,
+  MARK,
+  parseLine,
+  requestLine,
+  SH_DECODE_MAX,
+  SH_ENCODE_MAX,
+  type ResponseLine,
+} from '../../lib/tunnel/protocol';
 import { busyboxImage } from '../helpers/busybox';
 import type { AgentImage } from '../sim/terminal/sessions';
 
 const SHELLS: [string, () => AgentImage][] = [
-  ...['/bin/dash', '/bin/bash'].filter((s) => existsSync(s)).map((s): [string, () => AgentImage] => [s, () => ({ shell: [s], path: process.env.PATH ?? '/usr/bin:/bin' })]),
+  ...['/bin/dash', '/bin/bash']
+    .filter((s) => existsSync(s))
+    .map((s): [string, () => AgentImage] => [s, () => ({ shell: [s], path: process.env.PATH ?? '/usr/bin:/bin' })]),
   ['busybox ash + applets', busyboxImage],
 ];
 
@@ -34,7 +46,12 @@ describe.each(SHELLS)('%s', (_name, image) => {
   /** Runs the loop on the requests and returns its answers by id. */
   const loop = (requests: string[], pathVar = shell.path): Map<string, ResponseLine> => {
     const [program = '/bin/sh', ...leading] = shell.shell;
-    const run = spawnSync(program, [...leading, '-c', LOOP_SCRIPT, 'sh', 'n0'], { input: requests.join(''), encoding: 'latin1', cwd: dir, env: { PATH: pathVar, HOME: dir } });
+    const run = spawnSync(program, [...leading, '-c', LOOP_SCRIPT, 'sh', 'n0'], {
+      input: requests.join(''),
+      encoding: 'latin1',
+      cwd: dir,
+      env: { PATH: pathVar, HOME: dir },
+    });
     const answers = new Map<string, ResponseLine>();
     for (const raw of run.stdout.split('\n')) {
       const line = parseLine(raw);
@@ -43,11 +60,16 @@ describe.each(SHELLS)('%s', (_name, image) => {
     return answers;
   };
   const data = (answer: ResponseLine | undefined, at: number) => Buffer.from(answer?.fields[at] ?? '', 'base64');
-  const exec = (id: string, command: string, cap = 1 << 20) => requestLine(id, 'exec', [b64(command), '10.000', 100, 0, cap]);
+  const exec = (id: string, command: string, cap = 1 << 20) =>
+    requestLine(id, 'exec', [b64(command), '10.000', 100, 0, cap]);
 
   it('answers with the marker agent.sh defines, which is the one the channel parses', () => {
     const [program = '/bin/sh', ...leading] = shell.shell;
-    const run = spawnSync(program, [...leading, '-c', LOOP_SCRIPT, 'sh', 'n0'], { input: requestLine('p1', 'ping', []), encoding: 'latin1', env: { PATH: shell.path, HOME: dir } });
+    const run = spawnSync(program, [...leading, '-c', LOOP_SCRIPT, 'sh', 'n0'], {
+      input: requestLine('p1', 'ping', []),
+      encoding: 'latin1',
+      env: { PATH: shell.path, HOME: dir },
+    });
     expect(run.stdout).toContain(`\n${MARK}_READY n0\n${MARK} n0 p1 ok .\n`);
   });
 
@@ -74,7 +96,7 @@ describe.each(SHELLS)('%s', (_name, image) => {
     expect(data(answers.get('big'), 2)).toEqual(Buffer.alloc(1001));
   });
 
-  it('reads a range the same way whether the shell or base64 encodes it, with the file\'s size', () => {
+  it("reads a range the same way whether the shell or base64 encodes it, with the file's size", () => {
     const small = path.join(dir, 'small.bin');
     writeFileSync(small, 'hello\nworld\n');
     const withNul = path.join(dir, 'nul.bin');
@@ -96,7 +118,10 @@ describe.each(SHELLS)('%s', (_name, image) => {
       requestLine('far', 'read', [b64(big), 1000, 10]),
       requestLine('past', 'read', [b64(small), 50, 10]),
     ]);
-    const read = (id: string) => ({ size: answers.get(id)?.fields[0], data: data(answers.get(id), 1).toString('latin1') });
+    const read = (id: string) => ({
+      size: answers.get(id)?.fields[0],
+      data: data(answers.get(id), 1).toString('latin1'),
+    });
     expect(read('whole')).toEqual({ size: '12', data: 'hello\nworld\n' });
     expect(read('head')).toEqual({ size: '12', data: 'hello' });
     expect(read('empty')).toEqual({ size: '12', data: '' });
@@ -130,7 +155,10 @@ describe.each(SHELLS)('%s', (_name, image) => {
     const bin = path.join(dir, `bin-${shell.shell.join('-').replace(/\W/g, '')}`);
     mkdirSync(bin, { recursive: true });
     for (const tool of ['sh', 'mktemp', 'rm', 'timeout', 'head', 'cat', 'mv', 'tr']) {
-      const found = shell.path.split(':').map((d) => path.join(d, tool)).find((p) => existsSync(p));
+      const found = shell.path
+        .split(':')
+        .map((d) => path.join(d, tool))
+        .find((p) => existsSync(p));
       if (found && !existsSync(path.join(bin, tool))) symlinkSync(found, path.join(bin, tool));
     }
     // Commands whose base64 is exactly SH_DECODE_MAX characters long, and one group longer.
@@ -161,7 +189,13 @@ describe.each(SHELLS)('%s', (_name, image) => {
       [
         // $$ and the shell's process group (field 5 of /proc/self/stat): equal when it leads a group of its own.
         exec('job', 'read -r a b c d e f < /proc/self/stat; echo "$$ $e"'),
-        requestLine('slow', 'exec', [b64(`( sleep 1; echo late > '${marker}' ) & echo started; sleep 30`), '0.300', 3, 0, 1 << 20]),
+        requestLine('slow', 'exec', [
+          b64(`( sleep 1; echo late > '${marker}' ) & echo started; sleep 30`),
+          '0.300',
+          3,
+          0,
+          1 << 20,
+        ]),
         requestLine('stubborn', 'exec', [b64("trap '' TERM; echo stubborn; sleep 30"), '0.200', 2, 0, 1 << 20]),
         exec('after', 'echo after; exit 3'),
         // Its clock sweeps older outputs while it runs; its own must stay for a fetch to send it again.
@@ -173,10 +207,14 @@ describe.each(SHELLS)('%s', (_name, image) => {
     const started = Date.now();
     const out = await new Promise<string>((resolve) => {
       let text = '';
-      const term = pty.spawn('/bin/sh', ['-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', requests, program, ...leading, '-c', LOOP_SCRIPT, 'sh', 'n0'], {
-        cwd: dir,
-        env: { PATH: shell.path, HOME: dir },
-      });
+      const term = pty.spawn(
+        '/bin/sh',
+        ['-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', requests, program, ...leading, '-c', LOOP_SCRIPT, 'sh', 'n0'],
+        {
+          cwd: dir,
+          env: { PATH: shell.path, HOME: dir },
+        },
+      );
       term.onData((d) => {
         text += d;
       });
@@ -208,12 +246,19 @@ describe.each(SHELLS)('%s', (_name, image) => {
   it('ends a command at its deadline even when the session ends while it runs', async () => {
     const requests = path.join(dir, 'requests-hup');
     const marker = path.join(dir, `orphan-${shell.shell.join('').replace(/\W/g, '')}`);
-    writeFileSync(requests, requestLine('long', 'exec', [b64(`sleep 2; echo late > '${marker}'`), '0.500', 5, 0, 1 << 20]));
+    writeFileSync(
+      requests,
+      requestLine('long', 'exec', [b64(`sleep 2; echo late > '${marker}'`), '0.500', 5, 0, 1 << 20]),
+    );
     const [program = '/bin/sh', ...leading] = shell.shell;
-    const term = pty.spawn('/bin/sh', ['-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', requests, program, ...leading, '-c', LOOP_SCRIPT, 'sh', 'n0'], {
-      cwd: dir,
-      env: { PATH: shell.path, HOME: dir },
-    });
+    const term = pty.spawn(
+      '/bin/sh',
+      ['-c', 'f=$1; shift; exec "$@" < "$f"', 'sh', requests, program, ...leading, '-c', LOOP_SCRIPT, 'sh', 'n0'],
+      {
+        cwd: dir,
+        env: { PATH: shell.path, HOME: dir },
+      },
+    );
     const exited = new Promise((resolve) => term.onExit(resolve));
     await new Promise((r) => setTimeout(r, 250));
     // The terminal hangs up on the loop, as coderd's agent does when it drops an orphaned session.

@@ -8,7 +8,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as pty from 'node-pty';
-import { b64, dialCommand, LOOP_SCRIPT, loopDigest, loopPayload, parseLine, requestLine } from '../../lib/tunnel/protocol';
+import {
+  b64,
+  dialCommand,
+  LOOP_SCRIPT,
+  loopDigest,
+  loopPayload,
+  parseLine,
+  requestLine,
+} from '../../lib/tunnel/protocol';
 
 type Line = NonNullable<ReturnType<typeof parseLine>>;
 const NONCE = 'feedc0de';
@@ -140,8 +148,17 @@ it('serves requests, re-sends a kept response on fetch, refuses a stale compare-
   expect((await loop.response('f2'))[0]).toMatchObject({ status: 'ok', fields: ['0'] });
 
   writeFileSync(file, 'changed behind our back\n');
-  loop.term.write(requestLine('w2', 'write', [b64(file), b64('second\n'), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']));
-  expect((await loop.response('w2'))[0]).toMatchObject({ status: 'err', fields: [expect.stringMatching(/^CHANGED$/), expect.any(String)] });
+  loop.term.write(
+    requestLine('w2', 'write', [
+      b64(file),
+      b64('second\n'),
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    ]),
+  );
+  expect((await loop.response('w2'))[0]).toMatchObject({
+    status: 'err',
+    fields: [expect.stringMatching(/^CHANGED$/), expect.any(String)],
+  });
   expect(readFileSync(file, 'utf8')).toBe('changed behind our back\n');
 
   loop.term.write(requestLine('b1', 'bye', []));

@@ -18,7 +18,9 @@ it('builds one minified handler without test code that serves /healthz', async (
   const out = mkdtempSync(path.join(tmpdir(), 'bundle-'));
   try {
     const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-    const { stdout } = await run(process.execPath, [tsx, path.join(ROOT, 'scripts', 'build.ts'), '--outdir', out], { cwd: ROOT });
+    const { stdout } = await run(process.execPath, [tsx, path.join(ROOT, 'scripts', 'build.ts'), '--outdir', out], {
+      cwd: ROOT,
+    });
     expect(stdout).toMatch(/handler\.js: \d+ bytes/);
     const meta = JSON.parse(readFileSync(path.join(out, 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
     const inputs = Object.keys(meta.inputs);
@@ -26,7 +28,9 @@ it('builds one minified handler without test code that serves /healthz', async (
     expect(inputs.some((i) => i.startsWith('lib/stream.ts'))).toBe(true);
     expect(inputs.filter((i) => i.startsWith('test/') || i.includes('jest') || i.includes('node-pty'))).toEqual([]);
     // scripts/bundle.ts's replacements: of zod's locales English alone, and no Ajv (the server never elicits).
-    expect(inputs.filter((i) => i.includes('zod/v4/locales/') && !i.endsWith('/index.js'))).toEqual(['node_modules/zod/v4/locales/en.js']);
+    expect(inputs.filter((i) => i.includes('zod/v4/locales/') && !i.endsWith('/index.js'))).toEqual([
+      'node_modules/zod/v4/locales/en.js',
+    ]);
     expect(inputs.filter((i) => /node_modules\/(ajv|ajv-formats|fast-uri)\//.test(i))).toEqual([]);
 
     const script = `
@@ -54,7 +58,13 @@ it('fails the build, naming the module, when a dependency no longer has a module
   try {
     // An entry that reaches neither zod nor the SDK stands for a dependency that moved its file.
     writeFileSync(path.join(dir, 'entry.js'), 'module.exports = 1;\n');
-    const attempt = build({ entryPoints: [path.join(dir, 'entry.js')], bundle: true, write: false, logLevel: 'silent', plugins: [slimDependencies()] });
+    const attempt = build({
+      entryPoints: [path.join(dir, 'entry.js')],
+      bundle: true,
+      write: false,
+      logLevel: 'silent',
+      plugins: [slimDependencies()],
+    });
     await expect(attempt).rejects.toThrow(/slim-dependencies: no module matched .*zod.*locales/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,11 @@ function rpc(method: string, params: Json = {}, id = 1): string {
   return JSON.stringify({ jsonrpc: '2.0', id, method, params });
 }
 
-const INIT = rpc('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'events', version: '1' } });
+const INIT = rpc('initialize', {
+  protocolVersion: '2025-06-18',
+  capabilities: {},
+  clientInfo: { name: 'events', version: '1' },
+});
 
 let sim: Simulator;
 let handler: Handler;
@@ -35,7 +39,14 @@ afterAll(() => sim.close());
 beforeEach(() => clearVerified());
 
 /** REST API v1 event for `method path` under stage `prod`. */
-function restEvent(opts: { method?: string; path?: string; body?: string; base64?: boolean; auth?: boolean; query?: Record<string, string> }): Json {
+function restEvent(opts: {
+  method?: string;
+  path?: string;
+  body?: string;
+  base64?: boolean;
+  auth?: boolean;
+  query?: Record<string, string>;
+}): Json {
   const e = fixture('apigw-rest-v1.json');
   const p = opts.path ?? '/mcp';
   const headers = e.headers as Record<string, string>;
@@ -51,14 +62,19 @@ function restEvent(opts: { method?: string; path?: string; body?: string; base64
     path: p,
     requestContext: { ...ctx, path: `/prod${p}`, httpMethod: opts.method ?? 'POST' },
     queryStringParameters: opts.query ?? null,
-    multiValueQueryStringParameters: opts.query ? Object.fromEntries(Object.entries(opts.query).map(([k, v]) => [k, [v]])) : null,
+    multiValueQueryStringParameters: opts.query
+      ? Object.fromEntries(Object.entries(opts.query).map(([k, v]) => [k, [v]]))
+      : null,
     body: opts.body === undefined ? null : opts.base64 ? Buffer.from(opts.body).toString('base64') : opts.body,
     isBase64Encoded: opts.base64 === true,
   };
 }
 
 /** HTTP API v2 (or Function URL) event. */
-function v2Event(file: string, opts: { method?: string; rawPath?: string; body?: string; base64?: boolean; auth?: boolean; query?: string }): Json {
+function v2Event(
+  file: string,
+  opts: { method?: string; rawPath?: string; body?: string; base64?: boolean; auth?: boolean; query?: string },
+): Json {
   const e = fixture(file);
   const headers = { ...(e.headers as Record<string, string>) };
   if (opts.auth !== false) headers.authorization = `Bearer ${token}`;
@@ -97,7 +113,10 @@ describe('API Gateway REST API (payload v1) with stage prefix', () => {
 
   it('selects the chatgpt toolset from the query and refuses unknown toolsets like coderd', async () => {
     const chat = await handler(restEvent({ body: rpc('tools/list'), query: { toolset: 'chatgpt' } }));
-    expect((bodyOf(chat).result as { tools: { name: string }[] }).tools.map((t) => t.name)).toEqual(['fetch', 'search']);
+    expect((bodyOf(chat).result as { tools: { name: string }[] }).tools.map((t) => t.name)).toEqual([
+      'fetch',
+      'search',
+    ]);
     const bad = await handler(restEvent({ body: rpc('tools/list'), query: { toolset: 'bogus' } }));
     expect(bad.statusCode).toBe(400);
     expect(bodyOf(bad)).toEqual({ message: 'Invalid toolset: bogus' });
@@ -117,7 +136,9 @@ describe('API Gateway REST API (payload v1) with stage prefix', () => {
     expect(bodyOf(res)).toMatchObject({ resource: 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod/mcp' });
     // Sign-in is off here: no authorization server is named, and never Coder's (its tokens for our URL fail, docs/oauth.md).
     expect(bodyOf(res)).not.toHaveProperty('authorization_servers');
-    const suffixed = await handler(restEvent({ method: 'GET', path: '/.well-known/oauth-protected-resource/mcp', auth: false }));
+    const suffixed = await handler(
+      restEvent({ method: 'GET', path: '/.well-known/oauth-protected-resource/mcp', auth: false }),
+    );
     expect(bodyOf(suffixed)).toEqual(bodyOf(res));
   });
 
@@ -152,7 +173,13 @@ describe('API Gateway HTTP API (payload v2) with stage prefix', () => {
   });
 
   it('routes the metadata and challenge under the stage', async () => {
-    const meta = await handler(v2Event('apigw-http-v2.json', { method: 'GET', rawPath: '/prod/.well-known/oauth-protected-resource', auth: false }));
+    const meta = await handler(
+      v2Event('apigw-http-v2.json', {
+        method: 'GET',
+        rawPath: '/prod/.well-known/oauth-protected-resource',
+        auth: false,
+      }),
+    );
     expect(bodyOf(meta)).toMatchObject({ resource: 'https://r3pmxmplak.execute-api.us-east-2.amazonaws.com/prod/mcp' });
     const challenge = await handler(v2Event('apigw-http-v2.json', { body: INIT, auth: false }));
     expect(challenge.statusCode).toBe(401);
@@ -184,7 +211,10 @@ describe('Lambda Function URL', () => {
 describe('invocation limits', () => {
   it('answers a tool call with a deadline result when the Lambda has no time left', async () => {
     const call = rpc('tools/call', { name: 'coder_list_workspaces', arguments: {} });
-    const res = await handler(v2Event('function-url.json', { body: call }), { awsRequestId: 'r', getRemainingTimeInMillis: () => 500 });
+    const res = await handler(v2Event('function-url.json', { body: call }), {
+      awsRequestId: 'r',
+      getRemainingTimeInMillis: () => 500,
+    });
     const result = bodyOf(res).result as { content: { text: string }[]; isError?: boolean };
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/no time is left/);

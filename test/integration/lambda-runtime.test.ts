@@ -55,18 +55,26 @@ beforeAll(async () => {
   const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   const [simulator] = await Promise.all([
     startSimulator(),
-    promisify(execFile)(process.execPath, [tsx, path.join(ROOT, 'scripts', 'build.ts'), '--outdir', out], { cwd: ROOT }),
+    promisify(execFile)(process.execPath, [tsx, path.join(ROOT, 'scripts', 'build.ts'), '--outdir', out], {
+      cwd: ROOT,
+    }),
   ]);
   sim = simulator;
   copyFileSync(path.join(ROOT, 'test', 'helpers', 'lambda-probe.cjs'), path.join(out, 'probe.js'));
-  [streaming, buffered, probe] = await Promise.all([startFn('handler.streamHandler'), startFn('handler.handler'), startFn('probe.probe')]);
+  [streaming, buffered, probe] = await Promise.all([
+    startFn('handler.streamHandler'),
+    startFn('handler.handler'),
+    startFn('probe.probe'),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([streaming, buffered, probe].filter(Boolean).map(async (fn) => {
-    await fn.ric.stop();
-    await fn.api.close();
-  }));
+  await Promise.all(
+    [streaming, buffered, probe].filter(Boolean).map(async (fn) => {
+      await fn.ric.stop();
+      await fn.api.close();
+    }),
+  );
   await sim?.close();
   if (out) rmSync(out, { recursive: true, force: true });
 });
@@ -81,8 +89,12 @@ async function invoke(fn: Fn, event: unknown, timeoutMs?: number): Promise<Poste
 
 type Json = Record<string, unknown>;
 
-const fixtureSchema = z.object({ headers: z.record(z.string(), z.string()), requestContext: z.record(z.string(), z.unknown()) }).loose();
-const FIXTURE = fixtureSchema.parse(JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'apigw-rest-v1.json'), 'utf8')));
+const fixtureSchema = z
+  .object({ headers: z.record(z.string(), z.string()), requestContext: z.record(z.string(), z.unknown()) })
+  .loose();
+const FIXTURE = fixtureSchema.parse(
+  JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'apigw-rest-v1.json'), 'utf8')),
+);
 
 /** A REST API (payload v1) event for `method path` under stage `prod`, as API Gateway sends it. */
 function restEvent(opts: { method: string; path: string; headers?: Record<string, string>; body?: string }): Json {
@@ -113,18 +125,31 @@ interface Expected {
 
 /** The requests both entry points answer, with what a client must see. */
 const cases = (): Record<Case, Expected> => ({
-  health: { event: restEvent({ method: 'GET', path: '/healthz' }), status: 200, headers: { 'content-type': 'application/json' } },
+  health: {
+    event: restEvent({ method: 'GET', path: '/healthz' }),
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  },
   preflight: {
     event: restEvent({
       method: 'OPTIONS',
       path: '/mcp',
-      headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' },
+      headers: {
+        Origin: ORIGIN,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization, content-type',
+      },
     }),
     status: 204,
     headers: { 'access-control-allow-origin': ORIGIN, 'access-control-allow-methods': 'POST, OPTIONS' },
   },
   notification: {
-    event: restEvent({ method: 'POST', path: '/mcp', headers: { ...bearer(), Origin: ORIGIN }, body: rpc({ method: 'notifications/initialized' }) }),
+    event: restEvent({
+      method: 'POST',
+      path: '/mcp',
+      headers: { ...bearer(), Origin: ORIGIN },
+      body: rpc({ method: 'notifications/initialized' }),
+    }),
     status: 202,
     headers: { 'access-control-allow-origin': ORIGIN },
   },
@@ -138,33 +163,48 @@ const cases = (): Record<Case, Expected> => ({
       method: 'POST',
       path: '/mcp',
       headers: bearer(),
-      body: rpc({ id: 2, method: 'tools/call', params: { name: 'coder_get_workspace', arguments: { workspace_id: 'no-such-workspace' } } }),
+      body: rpc({
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'coder_get_workspace', arguments: { workspace_id: 'no-such-workspace' } },
+      }),
     }),
     status: 200,
     headers: { 'content-type': 'application/json' },
   },
   oversized: {
-    event: restEvent({ method: 'POST', path: '/mcp', headers: bearer(), body: rpc({ id: 3, method: 'tools/list', params: { pad: 'x'.repeat(MAX_BODY * 2) } }) }),
+    event: restEvent({
+      method: 'POST',
+      path: '/mcp',
+      headers: bearer(),
+      body: rpc({ id: 3, method: 'tools/list', params: { pad: 'x'.repeat(MAX_BODY * 2) } }),
+    }),
     status: 413,
     headers: {},
   },
 });
 
 describe('streamHandler under the runtime interface client', () => {
-  it.each(CASES)('%s: the prelude carries status and headers, and the body follows the 8-byte delimiter', async (name) => {
-    const c = cases()[name];
-    const posted = await invoke(streaming, c.event);
-    expect(posted.kind).toBe('response');
-    expect(posted.headers['lambda-runtime-function-response-mode']).toBe('streaming');
-    expect(functionError(posted)).toBeUndefined();
-    const got = delivered(posted);
-    expect({ status: got.status, headers: got.headers }).toEqual({ status: c.status, headers: expect.objectContaining(c.headers) });
-    // On the wire: the prelude as JSON, then exactly 8 NUL bytes, then the body.
-    expect(got.prelude).toBe(true);
-    expect(got.head.subarray(-8)).toEqual(Buffer.alloc(8));
-    expect(JSON.parse(got.head.subarray(0, -8).toString('utf8'))).toMatchObject({ statusCode: c.status });
-    checkBody(name, got.body.toString('utf8'));
-  });
+  it.each(CASES)(
+    '%s: the prelude carries status and headers, and the body follows the 8-byte delimiter',
+    async (name) => {
+      const c = cases()[name];
+      const posted = await invoke(streaming, c.event);
+      expect(posted.kind).toBe('response');
+      expect(posted.headers['lambda-runtime-function-response-mode']).toBe('streaming');
+      expect(functionError(posted)).toBeUndefined();
+      const got = delivered(posted);
+      expect({ status: got.status, headers: got.headers }).toEqual({
+        status: c.status,
+        headers: expect.objectContaining(c.headers),
+      });
+      // On the wire: the prelude as JSON, then exactly 8 NUL bytes, then the body.
+      expect(got.prelude).toBe(true);
+      expect(got.head.subarray(-8)).toEqual(Buffer.alloc(8));
+      expect(JSON.parse(got.head.subarray(0, -8).toString('utf8'))).toMatchObject({ statusCode: c.status });
+      checkBody(name, got.body.toString('utf8'));
+    },
+  );
 
   it('sends a progress event as it happens, well before the result', async () => {
     const posted = await invoke(streaming, bashCall('sleep 2; echo done', { progressToken: 'p-1' }));
@@ -175,9 +215,11 @@ describe('streamHandler under the runtime interface client', () => {
     const progress = events.find((e) => e.message.method === 'notifications/progress');
     const result = events.find((e) => e.message.id === 4);
     expect(progress).toBeDefined();
-    expect(result?.message).toMatchObject({ result: { content: [{ type: 'text', text: expect.stringMatching(/^\{"output":"done","exit_code":0\}/) }] } });
-    const progressAt = progress ? got.arrivalOf(progress.offset) ?? Infinity : Infinity;
-    const resultAt = result ? got.arrivalOf(result.offset) ?? 0 : 0;
+    expect(result?.message).toMatchObject({
+      result: { content: [{ type: 'text', text: expect.stringMatching(/^\{"output":"done","exit_code":0\}/) }] },
+    });
+    const progressAt = progress ? (got.arrivalOf(progress.offset) ?? Infinity) : Infinity;
+    const resultAt = result ? (got.arrivalOf(result.offset) ?? 0) : 0;
     // The command sleeps 2 s and progress beats every 300 ms: the first beat left the function over a second before the result.
     expect(resultAt - progressAt).toBeGreaterThan(1000);
     // Status and headers went out at once, not with the first event.
@@ -202,8 +244,13 @@ describe('streamHandler under the runtime interface client', () => {
   ])('answers %s with a 400 through the stream, logged as a warning', async (_what, event) => {
     const before = unsupportedLogged(streaming.ric).length;
     const got = delivered(await invoke(streaming, event));
-    expect({ status: got.status, headers: got.headers }).toEqual({ status: 400, headers: expect.objectContaining({ 'content-type': 'application/json' }) });
-    expect(JSON.parse(got.body.toString('utf8'))).toMatchObject({ message: expect.stringMatching(/^unsupported event/) });
+    expect({ status: got.status, headers: got.headers }).toEqual({
+      status: 400,
+      headers: expect.objectContaining({ 'content-type': 'application/json' }),
+    });
+    expect(JSON.parse(got.body.toString('utf8'))).toMatchObject({
+      message: expect.stringMatching(/^unsupported event/),
+    });
     expect(await waitForLogged(streaming.ric, before + 1)).toEqual(Array(before + 1).fill('WARN'));
   });
 });
@@ -211,11 +258,16 @@ describe('streamHandler under the runtime interface client', () => {
 describe('the streaming entry with answers the app cannot be made to give', () => {
   it('sends cookies and headers with an empty body', async () => {
     const got = delivered(await invoke(probe, { probe: 'cookies' }));
-    expect(got).toMatchObject({ prelude: true, status: 204, headers: { 'x-probe': 'cookies' }, cookies: ['a=1; Path=/; HttpOnly', 'b=2; Path=/'] });
+    expect(got).toMatchObject({
+      prelude: true,
+      status: 204,
+      headers: { 'x-probe': 'cookies' },
+      cookies: ['a=1; Path=/; HttpOnly', 'b=2; Path=/'],
+    });
     expect(got.body).toHaveLength(0);
   });
 
-  it('ends a body that fails halfway with the runtime\'s error trailers, after its prelude and first bytes', async () => {
+  it("ends a body that fails halfway with the runtime's error trailers, after its prelude and first bytes", async () => {
     const posted = await invoke(probe, { probe: 'fails' });
     const got = delivered(posted);
     expect({ status: got.status, body: got.body.toString('utf8') }).toEqual({ status: 200, body: 'partial' });
@@ -238,7 +290,10 @@ describe('handler (buffered) under the runtime interface client', () => {
     const posted = await invoke(buffered, c.event);
     expect(posted.kind).toBe('response');
     const result = restResultSchema.parse(JSON.parse(posted.body.toString('utf8')));
-    expect({ status: result.statusCode, headers: result.headers }).toEqual({ status: c.status, headers: expect.objectContaining(c.headers) });
+    expect({ status: result.statusCode, headers: result.headers }).toEqual({
+      status: c.status,
+      headers: expect.objectContaining(c.headers),
+    });
     expect(result.isBase64Encoded).toBe(false);
     checkBody(name, result.body);
   });
@@ -265,11 +320,22 @@ function checkBody(name: Case, body: string): void {
 }
 
 function bashCall(command: string, meta?: Json): Json {
-  const params = { name: 'coder_workspace_bash', arguments: { workspace: sim.demo.workspaceName, command }, ...(meta ? { _meta: meta } : {}) };
-  return restEvent({ method: 'POST', path: '/mcp', headers: bearer(), body: rpc({ id: 4, method: 'tools/call', params }) });
+  const params = {
+    name: 'coder_workspace_bash',
+    arguments: { workspace: sim.demo.workspaceName, command },
+    ...(meta ? { _meta: meta } : {}),
+  };
+  return restEvent({
+    method: 'POST',
+    path: '/mcp',
+    headers: bearer(),
+    body: rpc({ id: 4, method: 'tools/call', params }),
+  });
 }
 
-const rpcMessageSchema = z.object({ id: z.union([z.string(), z.number()]).optional(), method: z.string().optional() }).loose();
+const rpcMessageSchema = z
+  .object({ id: z.union([z.string(), z.number()]).optional(), method: z.string().optional() })
+  .loose();
 
 /** The SSE body's JSON-RPC messages, each with the byte offset where its event starts. */
 function sseEvents(body: Buffer): { offset: number; message: z.infer<typeof rpcMessageSchema> }[] {
@@ -278,13 +344,19 @@ function sseEvents(body: Buffer): { offset: number; message: z.infer<typeof rpcM
   let at = 0;
   for (const block of text.split('\n\n')) {
     const data = block.split('\n').find((l) => l.startsWith('data: '));
-    if (data) events.push({ offset: Buffer.byteLength(text.slice(0, at)), message: rpcMessageSchema.parse(JSON.parse(data.slice('data: '.length))) });
+    if (data)
+      events.push({
+        offset: Buffer.byteLength(text.slice(0, at)),
+        message: rpcMessageSchema.parse(JSON.parse(data.slice('data: '.length))),
+      });
     at += block.length + 2;
   }
   return events;
 }
 
-const toolResultSchema = z.object({ result: z.object({ content: z.array(z.object({ type: z.literal('text'), text: z.string() })) }) });
+const toolResultSchema = z.object({
+  result: z.object({ content: z.array(z.object({ type: z.literal('text'), text: z.string() })) }),
+});
 
 function toolOutput(body: string): string {
   const text = toolResultSchema.parse(JSON.parse(body)).result.content[0]?.text ?? '';

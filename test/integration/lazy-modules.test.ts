@@ -24,7 +24,9 @@ const TRACING_PACKAGES = ['@aws-lambda-powertools/tracer', 'aws-xray-sdk-core'];
 const BUNDLED_LAZY = ['tar-stream', 'diff', 'ws'];
 const LAZY_PACKAGES = [...BUNDLED_LAZY, ...TRACING_PACKAGES];
 const SEP = '[\\\\/]';
-const PACKAGE_FILE = new RegExp(`${SEP}node_modules${SEP}(${LAZY_PACKAGES.map((p) => p.replace('/', SEP)).join('|')})${SEP}.*\\.[cm]?js$`);
+const PACKAGE_FILE = new RegExp(
+  `${SEP}node_modules${SEP}(${LAZY_PACKAGES.map((p) => p.replace('/', SEP)).join('|')})${SEP}.*\\.[cm]?js$`,
+);
 
 /** Prepends `globalThis.__evaluated.push(<package>)` to each file of the lazy packages; counts the files it marked. */
 function probePlugin(marked: Map<string, number>): Plugin {
@@ -68,10 +70,19 @@ else {
 
 const childReport = z.object({ evaluated: z.array(z.string()), requests: z.array(z.string()) });
 
-async function requireInFreshNode(bundle: string, env: Record<string, string> = {}, mode: 'answer' | 'load-only' = 'answer') {
+async function requireInFreshNode(
+  bundle: string,
+  env: Record<string, string> = {},
+  mode: 'answer' | 'load-only' = 'answer',
+) {
   // Without the test's own settings (MCP_TRACING, AWS_*) leaking into the child.
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(MCP_|AWS_|LAMBDA_|_X_AMZN|POWERTOOLS_)/.test(k)));
-  const { stdout } = await run(process.execPath, ['-e', CHILD, bundle, mode], { cwd: path.dirname(bundle), env: { ...base, ...env } });
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(MCP_|AWS_|LAMBDA_|_X_AMZN|POWERTOOLS_)/.test(k)),
+  );
+  const { stdout } = await run(process.execPath, ['-e', CHILD, bundle, mode], {
+    cwd: path.dirname(bundle),
+    env: { ...base, ...env },
+  });
   return childReport.parse(JSON.parse(stdout.slice(stdout.indexOf('{"evaluated"'))));
 }
 
@@ -85,7 +96,13 @@ let bundle: string;
 it('loads the Lambda bundle and answers without evaluating tar-stream, diff or ws, or loading the SSM client or the tracer', async () => {
   const marked = new Map<string, number>();
   bundle = path.join(out, 'handler.js');
-  const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, 'lib', 'stream.ts')], outfile: bundle, metafile: true, plugins: [slimDependencies(), probePlugin(marked)] });
+  const result = await build({
+    ...LAMBDA_BUNDLE_OPTIONS,
+    entryPoints: [path.join(ROOT, 'lib', 'stream.ts')],
+    outfile: bundle,
+    metafile: true,
+    plugins: [slimDependencies(), probePlugin(marked)],
+  });
   // tar-stream, diff and ws are in the bundle (and probed): laziness, not absence. The tracer is not in it at all.
   for (const pkg of BUNDLED_LAZY) expect(marked.get(pkg) ?? 0).toBeGreaterThan(0);
   const inputs = Object.keys(result.metafile.inputs);
@@ -100,11 +117,13 @@ it('loads the Lambda bundle and answers without evaluating tar-stream, diff or w
     expect(report.evaluated).toEqual([]);
     // The hook saw the bundle's own requests (Node built-ins), and none for the SDK or the tracer.
     expect(report.requests.some((r) => /^(node:)?https?$/.test(r))).toBe(true);
-    expect(report.requests.filter((r) => r.startsWith('@aws-sdk/') || r.endsWith(TRACER_FILE) || /powertools|xray/.test(r))).toEqual([]);
+    expect(
+      report.requests.filter((r) => r.startsWith('@aws-sdk/') || r.endsWith(TRACER_FILE) || /powertools|xray/.test(r)),
+    ).toEqual([]);
   }
 }, 60_000);
 
-it('loads the tracer from its own bundle beside the handler\'s when MCP_TRACING=true, and only then', async () => {
+it("loads the tracer from its own bundle beside the handler's when MCP_TRACING=true, and only then", async () => {
   const report = await requireInFreshNode(bundle, { MCP_TRACING: 'true' });
   expect(new Set(report.evaluated)).toEqual(new Set(TRACING_PACKAGES));
   // From the file beside the handler's bundle: nothing of Powertools or X-Ray is required from node_modules.

@@ -35,7 +35,9 @@ function rawStatus(line: string): Promise<string> {
   const { port } = new URL(nginx.url);
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port: Number(port) }, () => {
-      socket.write(`${line}\r\nHost: 127.0.0.1\r\nCoder-Session-Token: ${sim.demo.user.token}\r\nConnection: close\r\n\r\n`);
+      socket.write(
+        `${line}\r\nHost: 127.0.0.1\r\nCoder-Session-Token: ${sim.demo.user.token}\r\nConnection: close\r\n\r\n`,
+      );
     });
     socket.setTimeout(5000, () => socket.destroy(new Error('no answer from nginx within 5 s')));
     let answer = '';
@@ -70,7 +72,10 @@ it('passes a REST call to the simulator and answers as nginx', async () => {
 
 it('upgrades the PTY WebSocket through nginx, both ways', async () => {
   const dials = sim.pty.dials();
-  const ws = new WebSocket(ptyUrl(''), { headers: { 'Coder-Session-Token': sim.demo.user.token }, perMessageDeflate: false });
+  const ws = new WebSocket(ptyUrl(''), {
+    headers: { 'Coder-Session-Token': sim.demo.user.token },
+    perMessageDeflate: false,
+  });
   let server = '';
   ws.once('upgrade', (res: IncomingMessage) => (server = String(res.headers.server)));
   let output = '';
@@ -107,7 +112,9 @@ it('accepts a request line of up to 8190 bytes and answers 414 itself beyond, as
 
 it('refuses a PTY dial with a 10 KB command with 414 before the upgrade reaches the simulator', async () => {
   const dials = sim.pty.dials();
-  const ws = new WebSocket(ptyUrl(`: ${'x'.repeat(10_000)}`), { headers: { 'Coder-Session-Token': sim.demo.user.token } });
+  const ws = new WebSocket(ptyUrl(`: ${'x'.repeat(10_000)}`), {
+    headers: { 'Coder-Session-Token': sim.demo.user.token },
+  });
   const status = await new Promise<number>((resolve, reject) => {
     ws.once('unexpected-response', (_req, res: IncomingMessage) => {
       res.resume();
@@ -124,9 +131,15 @@ it('refuses a PTY dial with a 10 KB command with 414 before the upgrade reaches 
 
 it('names what nginx refused in one line, and does not dial again for a 4xx', async () => {
   // A deployment path so long that even our short dial cannot fit: the refusal must read well and end at once.
-  const channel = new AgentChannel({ coderUrl: `${nginx.url}/${'p'.repeat(9000)}`, token: sim.demo.user.token, agentId: sim.demo.agentId });
+  const channel = new AgentChannel({
+    coderUrl: `${nginx.url}/${'p'.repeat(9000)}`,
+    token: sim.demo.user.token,
+    agentId: sim.demo.agentId,
+  });
   const refused = channel.open(AbortSignal.timeout(10_000));
-  await expect(refused).rejects.toThrow(new TunnelDialError('cannot open the workspace terminal: coderd answered 414: 414 Request-URI Too Large'));
+  await expect(refused).rejects.toThrow(
+    new TunnelDialError('cannot open the workspace terminal: coderd answered 414: 414 Request-URI Too Large'),
+  );
   await expect(refused).rejects.toMatchObject({ status: 414, retryable: false });
   channel.close();
 });

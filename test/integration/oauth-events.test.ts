@@ -9,7 +9,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildDiscoveryUrls } from '@modelcontextprotocol/sdk/client/auth.js';
-import { OAuthMetadataSchema, OpenIdProviderDiscoveryMetadataSchema, OAuthTokensSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
+import {
+  OAuthMetadataSchema,
+  OpenIdProviderDiscoveryMetadataSchema,
+  OAuthTokensSchema,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
 import { clearVerified } from '../../lib/auth/verified';
 import { parseConfig } from '../../lib/config';
 import { makeHandler, type Handler } from '../../lib/handler';
@@ -38,7 +42,14 @@ beforeEach(() => {
 });
 
 /** A REST API v1 event for `method path` under stage `prod`, as API Gateway builds it. */
-function restEvent(opts: { method: string; path: string; query?: Record<string, string>; headers?: Record<string, string>; body?: string; base64?: boolean }): Json {
+function restEvent(opts: {
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+  base64?: boolean;
+}): Json {
   const e = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'apigw-rest-v1.json'), 'utf8')) as Json;
   const headers: Record<string, string> = { Host: HOST, 'X-Forwarded-Proto': 'https', ...opts.headers };
   const ctx = e.requestContext as Json;
@@ -51,7 +62,9 @@ function restEvent(opts: { method: string; path: string; query?: Record<string, 
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
     requestContext: { ...ctx, path: `/prod${opts.path}`, httpMethod: opts.method },
     queryStringParameters: opts.query ?? null,
-    multiValueQueryStringParameters: opts.query ? Object.fromEntries(Object.entries(opts.query).map(([k, v]) => [k, [v]])) : null,
+    multiValueQueryStringParameters: opts.query
+      ? Object.fromEntries(Object.entries(opts.query).map(([k, v]) => [k, [v]]))
+      : null,
     body: opts.body === undefined ? null : opts.base64 ? Buffer.from(opts.body).toString('base64') : opts.body,
     isBase64Encoded: opts.base64 === true,
   };
@@ -67,9 +80,18 @@ function bodyOf(res: ProxyResult): unknown {
 }
 
 it('discovery: the challenge, the protected-resource metadata and the one metadata address the SDK probes that API Gateway routes to us', async () => {
-  const challenged = await handler(restEvent({ method: 'POST', path: '/mcp', headers: { 'Content-Type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' }));
+  const challenged = await handler(
+    restEvent({
+      method: 'POST',
+      path: '/mcp',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    }),
+  );
   expect(challenged.statusCode).toBe(401);
-  expect(header(challenged, 'www-authenticate')[0]).toContain(`resource_metadata="${BASE}/.well-known/oauth-protected-resource"`);
+  expect(header(challenged, 'www-authenticate')[0]).toContain(
+    `resource_metadata="${BASE}/.well-known/oauth-protected-resource"`,
+  );
 
   const prm = await handler(restEvent({ method: 'GET', path: '/.well-known/oauth-protected-resource' }));
   expect(bodyOf(prm)).toMatchObject({ resource: `${BASE}/mcp`, authorization_servers: [BASE] });
@@ -81,8 +103,15 @@ it('discovery: the challenge, the protected-resource metadata and the one metada
   for (const probe of reachable) {
     const res = await handler(restEvent({ method: 'GET', path: probe.url.pathname.slice('/prod'.length) }));
     expect(res.statusCode).toBe(200);
-    const doc = probe.type === 'oidc' ? OpenIdProviderDiscoveryMetadataSchema.parse(bodyOf(res)) : OAuthMetadataSchema.parse(bodyOf(res));
-    expect(doc).toMatchObject({ issuer: BASE, token_endpoint: `${BASE}/oauth/token`, registration_endpoint: `${BASE}/oauth/register` });
+    const doc =
+      probe.type === 'oidc'
+        ? OpenIdProviderDiscoveryMetadataSchema.parse(bodyOf(res))
+        : OAuthMetadataSchema.parse(bodyOf(res));
+    expect(doc).toMatchObject({
+      issuer: BASE,
+      token_endpoint: `${BASE}/oauth/token`,
+      registration_endpoint: `${BASE}/oauth/register`,
+    });
   }
 });
 
@@ -92,7 +121,11 @@ it('the whole sign-in as REST events, then a tool call with the token', async ()
       method: 'POST',
       path: '/oauth/register',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ client_name: 'Events', redirect_uris: [CLIENT_REDIRECT], token_endpoint_auth_method: 'client_secret_post' }),
+      body: JSON.stringify({
+        client_name: 'Events',
+        redirect_uris: [CLIENT_REDIRECT],
+        token_endpoint_auth_method: 'client_secret_post',
+      }),
     }),
   );
   expect(registered.statusCode).toBe(201);
@@ -154,7 +187,15 @@ it('the whole sign-in as REST events, then a tool call with the token', async ()
     client_secret: client.client_secret,
     resource: `${BASE}/mcp`,
   });
-  const token = await handler(restEvent({ method: 'POST', path: '/oauth/token', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form.toString(), base64: true }));
+  const token = await handler(
+    restEvent({
+      method: 'POST',
+      path: '/oauth/token',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      base64: true,
+    }),
+  );
   expect(token.statusCode).toBe(200);
   expect(header(token, 'cache-control')).toEqual(['no-store']);
   const tokens = OAuthTokensSchema.parse(bodyOf(token));
@@ -163,8 +204,17 @@ it('the whole sign-in as REST events, then a tool call with the token', async ()
     restEvent({
       method: 'POST',
       path: '/mcp',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', Authorization: `Bearer ${tokens.access_token}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'coder_get_authenticated_user', arguments: {} } }),
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        Authorization: `Bearer ${tokens.access_token}`,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'coder_get_authenticated_user', arguments: {} },
+      }),
     }),
   );
   expect(call.statusCode).toBe(200);

@@ -122,16 +122,29 @@ it('pings a channel idle past probeAfterIdleMs before use, and re-attaches to it
 
 it('applies a refreshed configuration to the pool it built from the first one', async () => {
   // The handler reads the configuration per request, as getConfig hands out a reloaded one after its TTL.
-  let config: Config = parseConfig({ CODER_URL: stack.sim.url, MCP_STREAM_RESPONSES: 'true', TUNNEL_MAX_CHANNELS_PER_AGENT: '1' });
+  let config: Config = parseConfig({
+    CODER_URL: stack.sim.url,
+    MCP_STREAM_RESPONSES: 'true',
+    TUNNEL_MAX_CHANNELS_PER_AGENT: '1',
+  });
   const server = await startLocalServer({ respond: makeResponder(() => config) });
   try {
     const client = await connectClient({ ...stack, mcpUrl: `${server.url}/mcp` }, { token: stack.sim.demo.user.token });
     const burst = () =>
-      Promise.all(Array.from({ length: 4 }, (_, i) => callTool(client, 'coder_workspace_bash', { workspace: 'dev', command: `sleep 0.2; echo ${i}` })));
+      Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          callTool(client, 'coder_workspace_bash', { workspace: 'dev', command: `sleep 0.2; echo ${i}` }),
+        ),
+      );
     await burst();
     expect(sharedPool().settings.maxChannelsPerAgent).toBe(1);
     expect(stack.sim.pty.dials()).toBe(1);
-    config = parseConfig({ CODER_URL: stack.sim.url, MCP_STREAM_RESPONSES: 'true', TUNNEL_MAX_CHANNELS_PER_AGENT: '3', TUNNEL_IDLE_MS: '120000' });
+    config = parseConfig({
+      CODER_URL: stack.sim.url,
+      MCP_STREAM_RESPONSES: 'true',
+      TUNNEL_MAX_CHANNELS_PER_AGENT: '3',
+      TUNNEL_IDLE_MS: '120000',
+    });
     await burst();
     expect(sharedPool().settings).toMatchObject({ maxChannelsPerAgent: 3, idleMs: 120_000 });
     expect(stack.sim.pty.dials()).toBe(3);

@@ -21,7 +21,11 @@ afterAll(() => sim.close());
 beforeEach(() => clearVerified());
 
 function restEvent(headers: Record<string, string>, body: string) {
-  const all = { Host: 'abc123.execute-api.eu-west-1.amazonaws.com', Authorization: `Bearer ${sim.demo.user.token}`, ...headers };
+  const all = {
+    Host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+    Authorization: `Bearer ${sim.demo.user.token}`,
+    ...headers,
+  };
   return {
     resource: '/mcp',
     path: '/mcp',
@@ -32,7 +36,13 @@ function restEvent(headers: Record<string, string>, body: string) {
     multiValueQueryStringParameters: null,
     pathParameters: null,
     stageVariables: null,
-    requestContext: { resourcePath: '/mcp', httpMethod: 'POST', path: '/prod/mcp', stage: 'prod', requestId: 'sdk-refusal' },
+    requestContext: {
+      resourcePath: '/mcp',
+      httpMethod: 'POST',
+      path: '/prod/mcp',
+      stage: 'prod',
+      requestId: 'sdk-refusal',
+    },
     body,
     isBase64Encoded: false,
   };
@@ -53,7 +63,10 @@ async function send(headers: Record<string, string>, body: string) {
 const LIST = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
 
 it('logs why the SDK refused a content type it does not take (415)', async () => {
-  const { result, logs } = await send({ 'Content-Type': 'text/plain', Accept: 'application/json, text/event-stream' }, LIST);
+  const { result, logs } = await send(
+    { 'Content-Type': 'text/plain', Accept: 'application/json, text/event-stream' },
+    LIST,
+  );
   expect(result.statusCode).toBe(415);
   expect(logs).toMatch(/"message":"MCP request refused by the SDK".*"reason":"Unsupported Media Type/);
 });
@@ -65,7 +78,10 @@ it('logs why the SDK refused an Accept that rules out its answers (406)', async 
 });
 
 it('logs nothing of the kind for a request the SDK serves', async () => {
-  const { result, logs } = await send({ 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, LIST);
+  const { result, logs } = await send(
+    { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    LIST,
+  );
   expect(result.statusCode).toBe(200);
   expect(logs).not.toContain('refused by the SDK');
 });

@@ -14,7 +14,9 @@ import { busyboxImage } from '../helpers/busybox';
 import type { AgentImage } from '../sim/terminal/sessions';
 
 const SHELLS: [string, () => AgentImage][] = [
-  ...['/bin/sh', '/bin/dash', '/bin/bash'].filter((s) => existsSync(s)).map((s): [string, () => AgentImage] => [s, () => ({ shell: [s], path: process.env.PATH ?? '/usr/bin:/bin' })]),
+  ...['/bin/sh', '/bin/dash', '/bin/bash']
+    .filter((s) => existsSync(s))
+    .map((s): [string, () => AgentImage] => [s, () => ({ shell: [s], path: process.env.PATH ?? '/usr/bin:/bin' })]),
   ['busybox ash + applets', busyboxImage],
 ];
 
@@ -46,10 +48,14 @@ describe.each(SHELLS)('%s', (_name, image) => {
   const run = (script: string, args: (string | Buffer)[], env: Record<string, string> = {}) => {
     const [program = '/bin/sh', ...leading] = shell.shell;
     // Buffers go in as they are: a byte string, not UTF-8.
-    return execFileSync(program, [...leading, '-c', script, 'sh', ...args.map((a) => (typeof a === 'string' ? a : a.toString('latin1')))], {
-      env: { PATH: shell.path, D: dir, ...env },
-      encoding: 'latin1',
-    });
+    return execFileSync(
+      program,
+      [...leading, '-c', script, 'sh', ...args.map((a) => (typeof a === 'string' ? a : a.toString('latin1')))],
+      {
+        env: { PATH: shell.path, D: dir, ...env },
+        encoding: 'latin1',
+      },
+    );
   };
   // Node passes argv strings as UTF-8: raw bytes travel through a file instead.
   const encode = (data: Buffer, mode = '') => {

@@ -79,10 +79,13 @@ function lambdaEnv(daemon: FakeDaemon): Record<string, string> {
 
 const TRACING_SETTING = /^(MCP_|AWS_|LAMBDA_|_X_AMZN|POWERTOOLS_)/;
 
-
 /** Every way `text` can show up base64-encoded inside a longer encoded buffer (as in log-secrecy.test.ts). */
 function base64Forms(text: string): string[] {
-  return [0, 1, 2].map((shift) => Buffer.concat([Buffer.alloc(shift), Buffer.from(text)]).toString('base64').slice(4, -4));
+  return [0, 1, 2].map((shift) =>
+    Buffer.concat([Buffer.alloc(shift), Buffer.from(text)])
+      .toString('base64')
+      .slice(4, -4),
+  );
 }
 
 let sim: Simulator;
@@ -106,10 +109,24 @@ afterEach(async () => {
 
 async function serve(env: Record<string, string>): Promise<Client> {
   // startChildServer passes this process's environment on: any tracing or Lambda setting it has is blanked, so each scenario sets exactly its own.
-  const blank = Object.fromEntries(Object.keys(process.env).filter((k) => TRACING_SETTING.test(k)).map((k) => [k, '']));
-  server = await startChildServer({ ...blank, POWERTOOLS_METRICS_DISABLED: 'true', CODER_URL: sim.url, LOG_LEVEL: 'WARN', ...env });
+  const blank = Object.fromEntries(
+    Object.keys(process.env)
+      .filter((k) => TRACING_SETTING.test(k))
+      .map((k) => [k, '']),
+  );
+  server = await startChildServer({
+    ...blank,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    CODER_URL: sim.url,
+    LOG_LEVEL: 'WARN',
+    ...env,
+  });
   client = new Client({ name: 'tracing-test', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { authorization: `Bearer ${sim.demo.user.token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(server.url), {
+      requestInit: { headers: { authorization: `Bearer ${sim.demo.user.token}` } },
+    }),
+  );
   return client;
 }
 
@@ -117,11 +134,15 @@ it('reads MCP_TRACING as a boolean, off by default; a malformed value fails nami
   expect(parseConfig({ CODER_URL: 'https://coder.example.com' }).tracing).toBe(false);
   expect(parseConfig({ CODER_URL: 'https://coder.example.com', MCP_TRACING: 'true' }).tracing).toBe(true);
   expect(parseConfig({ CODER_URL: 'https://coder.example.com', MCP_TRACING: '0' }).tracing).toBe(false);
-  expect(() => parseConfig({ CODER_URL: 'https://coder.example.com', MCP_TRACING: 'yes' })).toThrow(/MCP_TRACING: must be true or false/);
+  expect(() => parseConfig({ CODER_URL: 'https://coder.example.com', MCP_TRACING: 'yes' })).toThrow(
+    /MCP_TRACING: must be true or false/,
+  );
 });
 
 it('names subsegments within what X-Ray accepts, and never with a query', () => {
-  expect(subsegmentName('coder GET /api/v2/users/me/workspace/dev?include_deleted=false')).toBe('coder GET /api/v2/users/me/workspace/dev');
+  expect(subsegmentName('coder GET /api/v2/users/me/workspace/dev?include_deleted=false')).toBe(
+    'coder GET /api/v2/users/me/workspace/dev',
+  );
   expect(subsegmentName('coder GET /api/v2/templates/<x>*')).toBe('coder GET /api/v2/templates/_x__');
   expect(subsegmentName('x'.repeat(300))).toHaveLength(200);
 });
@@ -133,20 +154,34 @@ it('sends a subsegment per Coder REST call and per tunnel dial, under the Lambda
   const content = 'TRACE-SECRET-CONTENT 31: not for X-Ray\n';
 
   expect((await callTool(c, 'coder_get_authenticated_user')).isError).toBe(false);
-  expect((await callTool(c, 'coder_workspace_write_file', { workspace: 'dev', path: file, content: Buffer.from(content).toString('base64') })).isError).toBe(false);
+  expect(
+    (
+      await callTool(c, 'coder_workspace_write_file', {
+        workspace: 'dev',
+        path: file,
+        content: Buffer.from(content).toString('base64'),
+      })
+    ).isError,
+  ).toBe(false);
   const bash = await callTool(c, 'coder_workspace_bash', { workspace: 'dev', command: 'echo cmd-marker-$((6*7))' });
   expect(bash.json()).toMatchObject({ output: 'cmd-marker-42', exit_code: 0 });
   // A dropped socket: the next call re-attaches to the same session.
   expect(sim.pty.dropSockets()).toBe(1);
-  expect((await callTool(c, 'coder_workspace_bash', { workspace: 'dev', command: 'echo after-drop' })).json()).toMatchObject({ output: 'after-drop' });
+  expect(
+    (await callTool(c, 'coder_workspace_bash', { workspace: 'dev', command: 'echo after-drop' })).json(),
+  ).toMatchObject({ output: 'after-drop' });
   // A refusal (404) and a fault (500) of Coder's REST API.
-  expect((await callTool(c, 'coder_workspace_read_file', { workspace: 'no-such-workspace', path: file })).isError).toBe(true);
+  expect((await callTool(c, 'coder_workspace_read_file', { workspace: 'no-such-workspace', path: file })).isError).toBe(
+    true,
+  );
   sim.failNext({ method: 'GET', pathPrefix: '/api/v2/users/me' }, 500);
   expect((await callTool(c, 'coder_get_authenticated_user')).isError).toBe(true);
   // Dials refused (502) until the call's deadline.
   sim.pty.refuseDials(true);
   sim.pty.dropSockets();
-  expect((await callTool(c, 'coder_workspace_bash', { workspace: 'dev', command: 'echo never-runs' })).isError).toBe(true);
+  expect((await callTool(c, 'coder_workspace_bash', { workspace: 'dev', command: 'echo never-runs' })).isError).toBe(
+    true,
+  );
   sim.pty.refuseDials(false);
 
   const dials = () => daemon.documents().filter((d) => d.name === 'tunnel dial');
@@ -159,11 +194,17 @@ it('sends a subsegment per Coder REST call and per tunnel dial, under the Lambda
     expect(d.end_time).toBeGreaterThanOrEqual(d.start_time);
   }
   // Only the subsegments this server makes: Powertools' automatic HTTP capture is off (it would add one per request, named by host).
-  for (const d of docs) expect(d.name).toMatch(/^(coder (GET|POST|PUT|PATCH|DELETE) \/api\/(v2|experimental)\/\S+|tunnel dial)$/);
+  for (const d of docs)
+    expect(d.name).toMatch(/^(coder (GET|POST|PUT|PATCH|DELETE) \/api\/(v2|experimental)\/\S+|tunnel dial)$/);
   const rest = (name: string) => docs.filter((d) => d.name === name);
   // One per REST call, named by method and path, with what it answered.
   const me = rest('coder GET /api/v2/users/me');
-  expect(me.map((d) => d.annotations)).toContainEqual({ http_method: 'GET', coder_path: '/api/v2/users/me', http_status: 200, outcome: 'ok' });
+  expect(me.map((d) => d.annotations)).toContainEqual({
+    http_method: 'GET',
+    coder_path: '/api/v2/users/me',
+    http_status: 200,
+    outcome: 'ok',
+  });
   expect(rest('coder POST /api/v2/authcheck').length).toBeGreaterThan(0);
   // The chats API detection, once per container and Coder URL (lib/tools/chats-availability.ts).
   expect(rest('coder GET /api/experimental/chats/model-configs')).toHaveLength(1);
@@ -173,10 +214,16 @@ it('sends a subsegment per Coder REST call and per tunnel dial, under the Lambda
   // A 404 is an error (the caller's), a 500 a fault (Coder's), recorded by code and status only.
   const missing = rest('coder GET /api/v2/users/me/workspace/no-such-workspace');
   expect(missing).toHaveLength(1);
-  expect(missing[0]).toMatchObject({ error: true, annotations: { http_status: 404, outcome: 'failed', error_code: 'coder_api' } });
+  expect(missing[0]).toMatchObject({
+    error: true,
+    annotations: { http_status: 404, outcome: 'failed', error_code: 'coder_api' },
+  });
   expect(missing[0]?.fault).toBeUndefined();
   const fault = me.find((d) => d.fault);
-  expect(fault).toMatchObject({ annotations: { http_status: 500, outcome: 'failed' }, cause: { exceptions: [{ type: 'coder_api', message: 'status 500' }] } });
+  expect(fault).toMatchObject({
+    annotations: { http_status: 500, outcome: 'failed' },
+    cause: { exceptions: [{ type: 'coder_api', message: 'status 500' }] },
+  });
 
   // One per attach attempt: the first dial, the re-attach after the drop, and the refused attempts.
   const outcomes = dials().map((d) => d.annotations?.outcome);
@@ -184,11 +231,27 @@ it('sends a subsegment per Coder REST call and per tunnel dial, under the Lambda
   const failed = dials().filter((d) => d.annotations?.outcome === 'failed');
   expect(failed.length).toBeGreaterThan(0);
   for (const d of dials()) expect(d.annotations?.agent_id).toBe(sim.demo.agentId);
-  expect(failed[0]).toMatchObject({ fault: true, annotations: { http_status: 502, error_code: 'tunnel_dial' }, cause: { exceptions: [{ type: 'tunnel_dial' }] } });
+  expect(failed[0]).toMatchObject({
+    fault: true,
+    annotations: { http_status: 502, error_code: 'tunnel_dial' },
+    cause: { exceptions: [{ type: 'tunnel_dial' }] },
+  });
 
   // Nothing secret: no token, no URL or query, no command, output or file content, anywhere in what was sent.
   const sent = daemon.packets.join('\n');
-  for (const secret of [token, 'Bearer', sim.url, sim.url.replace('http://', ''), 'include_deleted', 'reconnect', 'cmd-marker', 'after-drop', 'never-runs', content.trim(), ...base64Forms(content)]) {
+  for (const secret of [
+    token,
+    'Bearer',
+    sim.url,
+    sim.url.replace('http://', ''),
+    'include_deleted',
+    'reconnect',
+    'cmd-marker',
+    'after-drop',
+    'never-runs',
+    content.trim(),
+    ...base64Forms(content),
+  ]) {
     expect(sent).not.toContain(secret);
   }
   for (const d of docs) {
@@ -200,20 +263,34 @@ it('sends a subsegment per Coder REST call and per tunnel dial, under the Lambda
 const UNTRACED: [string, (daemon: FakeDaemon) => Record<string, string>, boolean][] = [
   // Powertools turns itself off where AWS_EXECUTION_ENV is unset (npm start, tests).
   ['outside Lambda', (d) => ({ MCP_TRACING: 'true', AWS_XRAY_DAEMON_ADDRESS: d.address }), false],
-  ['in Lambda with POWERTOOLS_TRACE_ENABLED=false', (d) => ({ ...lambdaEnv(d), MCP_TRACING: 'true', POWERTOOLS_TRACE_ENABLED: 'false' }), false],
+  [
+    'in Lambda with POWERTOOLS_TRACE_ENABLED=false',
+    (d) => ({ ...lambdaEnv(d), MCP_TRACING: 'true', POWERTOOLS_TRACE_ENABLED: 'false' }),
+    false,
+  ],
   // Not the Lambda runtime's context (no facade segment), with the X-Ray setting that turns a missing segment into an exception.
-  ['with no segment and AWS_XRAY_CONTEXT_MISSING=RUNTIME_ERROR', (d) => ({ ...lambdaEnv(d), LAMBDA_TASK_ROOT: '', MCP_TRACING: 'true', AWS_XRAY_CONTEXT_MISSING: 'RUNTIME_ERROR' }), true],
+  [
+    'with no segment and AWS_XRAY_CONTEXT_MISSING=RUNTIME_ERROR',
+    (d) => ({ ...lambdaEnv(d), LAMBDA_TASK_ROOT: '', MCP_TRACING: 'true', AWS_XRAY_CONTEXT_MISSING: 'RUNTIME_ERROR' }),
+    true,
+  ],
   // The control: everything Lambda gives a traced function, but the setting off.
   ['in Lambda with MCP_TRACING unset', (d) => lambdaEnv(d), false],
 ];
 
-it.each(UNTRACED)('works and sends nothing %s', async (_name, env, warnsOnce) => {
-  const c = await serve(env(daemon));
-  expect(await callTool(c, 'coder_get_authenticated_user')).toMatchObject({ isError: false });
-  expect((await callTool(c, 'coder_workspace_bash', { workspace: 'dev', command: 'echo untraced' })).json()).toMatchObject({ output: 'untraced', exit_code: 0 });
-  // Datagrams on loopback arrive within moments; a generous wait so that "nothing" means nothing.
-  await new Promise((r) => setTimeout(r, 500));
-  expect(daemon.packets).toEqual([]);
-  const warnings = server?.output().match(/no X-Ray segment/g) ?? [];
-  expect(warnings).toHaveLength(warnsOnce ? 1 : 0);
-}, 30_000);
+it.each(UNTRACED)(
+  'works and sends nothing %s',
+  async (_name, env, warnsOnce) => {
+    const c = await serve(env(daemon));
+    expect(await callTool(c, 'coder_get_authenticated_user')).toMatchObject({ isError: false });
+    expect(
+      (await callTool(c, 'coder_workspace_bash', { workspace: 'dev', command: 'echo untraced' })).json(),
+    ).toMatchObject({ output: 'untraced', exit_code: 0 });
+    // Datagrams on loopback arrive within moments; a generous wait so that "nothing" means nothing.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(daemon.packets).toEqual([]);
+    const warnings = server?.output().match(/no X-Ray segment/g) ?? [];
+    expect(warnings).toHaveLength(warnsOnce ? 1 : 0);
+  },
+  30_000,
+);

@@ -40,13 +40,17 @@ it('logs a dial, a re-attach, a recovery and an eviction with the agent id and a
   const bash = (command: string) => callTool(client, 'coder_workspace_bash', { workspace: 'dev', command });
 
   expect(await bash('echo PRINTED-BY-THE-COMMAND')).toMatchObject({ isError: false });
-  expect(tunnelLines('tunnel dial')).toEqual([{ agentId, session: 'new-session', attempts: 1, ms: expect.any(Number) }]);
+  expect(tunnelLines('tunnel dial')).toEqual([
+    { agentId, session: 'new-session', attempts: 1, ms: expect.any(Number) },
+  ]);
 
   // An idle gap past the probe time with the socket gone: the probe fails, the same session is found again.
   clock.jump(sharedPool().settings.probeAfterIdleMs + 1);
   stack.sim.pty.dropSockets();
   expect(await bash('true')).toMatchObject({ isError: false });
-  expect(tunnelLines('tunnel reattach')).toEqual([{ agentId, session: 'same-session', attempts: 1, ms: expect.any(Number) }]);
+  expect(tunnelLines('tunnel reattach')).toEqual([
+    { agentId, session: 'same-session', attempts: 1, ms: expect.any(Number) },
+  ]);
 
   // A socket lost while a command runs (waiting for the agent's shell to start it, not for time in our code).
   const flag = path.join(stack.sim.pty.workspaceHome(stack.sim.demo.workspaceId), 'recovery-flag');
@@ -54,24 +58,35 @@ it('logs a dial, a re-attach, a recovery and an eviction with the agent id and a
   while (!existsSync(flag)) await new Promise((r) => setImmediate(r));
   expect(stack.sim.pty.dropSockets()).toBe(1);
   expect(await running).toMatchObject({ isError: false });
-  expect(tunnelLines('tunnel recovery reattach')).toEqual([{ agentId, session: 'same-session', attempts: expect.any(Number), ms: expect.any(Number) }]);
-  expect(tunnelLines('tunnel recovery')).toEqual([{ agentId, op: 'exec', outcome: 'answered', ms: expect.any(Number) }]);
+  expect(tunnelLines('tunnel recovery reattach')).toEqual([
+    { agentId, session: 'same-session', attempts: expect.any(Number), ms: expect.any(Number) },
+  ]);
+  expect(tunnelLines('tunnel recovery')).toEqual([
+    { agentId, op: 'exec', outcome: 'answered', ms: expect.any(Number) },
+  ]);
 
   clock.advance(sharedPool().settings.idleMs * 2);
   expect(tunnelLines('tunnel eviction')).toEqual([{ agentId, idleMs: expect.any(Number) }]);
   expect(tunnelLines('tunnel eviction')[0]?.idleMs).toBeGreaterThan(sharedPool().settings.idleMs);
 
   const written = JSON.stringify(lines);
-  for (const secret of [token, 'PRINTED-BY-THE-COMMAND', 'recovered', '?', 'ws://', stack.sim.url]) expect(written).not.toContain(secret);
+  for (const secret of [token, 'PRINTED-BY-THE-COMMAND', 'recovered', '?', 'ws://', stack.sim.url])
+    expect(written).not.toContain(secret);
   await client.close();
 });
 
-it('logs a failed dial with the error class and status, not coderd\'s text', async () => {
+it("logs a failed dial with the error class and status, not coderd's text", async () => {
   resetSharedPool();
   const client = await connectClient(stack, { token: stack.sim.demo.user.token });
-  stack.sim.failNext({ method: 'GET', pathPrefix: `/api/v2/workspaceagents/${stack.sim.demo.agentId}/pty` }, 400, { message: 'SECRET-LOOKING coderd text' });
-  expect(await callTool(client, 'coder_workspace_bash', { workspace: 'dev', command: 'true' })).toMatchObject({ isError: true });
-  expect(tunnelLines('tunnel dial failed')).toEqual([{ agentId: stack.sim.demo.agentId, error: 'TunnelDialError', status: 400, attempts: 1, ms: expect.any(Number) }]);
+  stack.sim.failNext({ method: 'GET', pathPrefix: `/api/v2/workspaceagents/${stack.sim.demo.agentId}/pty` }, 400, {
+    message: 'SECRET-LOOKING coderd text',
+  });
+  expect(await callTool(client, 'coder_workspace_bash', { workspace: 'dev', command: 'true' })).toMatchObject({
+    isError: true,
+  });
+  expect(tunnelLines('tunnel dial failed')).toEqual([
+    { agentId: stack.sim.demo.agentId, error: 'TunnelDialError', status: 400, attempts: 1, ms: expect.any(Number) },
+  ]);
   expect(JSON.stringify(lines)).not.toContain('SECRET-LOOKING');
   await client.close();
 });

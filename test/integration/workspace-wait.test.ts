@@ -20,7 +20,10 @@ afterEach(() => sim.close());
 
 it('finds a running workspace and its agent with one lookup', async () => {
   const before = sim.requestCount();
-  const { workspace, agent } = await findWorkspaceAndAgent(coder, `${sim.demo.user.username}/${sim.demo.workspaceName}`);
+  const { workspace, agent } = await findWorkspaceAndAgent(
+    coder,
+    `${sim.demo.user.username}/${sim.demo.workspaceName}`,
+  );
   expect(workspace.id).toBe(sim.demo.workspaceId);
   expect(agent.id).toBe(sim.demo.agentId);
   expect(sim.requestCount() - before).toBe(1);
@@ -33,7 +36,9 @@ it('auto-starts a stopped workspace and returns it running', async () => {
 
 it('says why a workspace cannot be started', async () => {
   await expect(findWorkspaceAndAgent(coder, 'ghost')).rejects.toThrow(/^failed to find workspace: GET .*404/);
-  await expect(findWorkspaceAndAgent(coder, 'a/b/c')).rejects.toThrow('failed to find workspace: invalid workspace identifier: "a/b/c"');
+  await expect(findWorkspaceAndAgent(coder, 'a/b/c')).rejects.toThrow(
+    'failed to find workspace: invalid workspace identifier: "a/b/c"',
+  );
 });
 
 it('a ready agent costs exactly one GET', async () => {
@@ -67,10 +72,13 @@ it('waits while the agent connects and starts, polling every 500 ms, then return
   expect(agent.lifecycle_state).toBe('start_error');
   expect(sim.requestCount(path) - before).toBe(3);
   expect(clock.sleeps).toEqual([500, 500]);
-  expect(reported).toEqual([`waiting for agent "${agent.name}": connecting, created`, `waiting for agent "${agent.name}": connected, starting`]);
+  expect(reported).toEqual([
+    `waiting for agent "${agent.name}": connecting, created`,
+    `waiting for agent "${agent.name}": connected, starting`,
+  ]);
 });
 
-it('polls less often the longer it waits, as coder\'s CLI does', async () => {
+it("polls less often the longer it waits, as coder's CLI does", async () => {
   const clock = new FakeClock();
   sim.setAgentState(sim.demo.agentId, { status: 'connecting', lifecycle_state: 'created' });
   const controller = new AbortController();
@@ -91,7 +99,9 @@ it('polls less often the longer it waits, as coder\'s CLI does', async () => {
 it('fails at once for an agent that is shutting down, and stops at the deadline otherwise', async () => {
   const clock = new FakeClock();
   sim.setAgentState(sim.demo.agentId, { status: 'connected', lifecycle_state: 'shutting_down' });
-  await expect(waitForAgent(coder, sim.demo.agentId, clock.timeout(5000), undefined, clock)).rejects.toThrow('agent not ready: agent is shutting down');
+  await expect(waitForAgent(coder, sim.demo.agentId, clock.timeout(5000), undefined, clock)).rejects.toThrow(
+    'agent not ready: agent is shutting down',
+  );
   sim.setAgentState(sim.demo.agentId, { status: 'connecting', lifecycle_state: 'created' });
   const deadline = new FakeClock();
   const waiting = waitForAgent(coder, sim.demo.agentId, deadline.timeout(800), undefined, deadline);

@@ -38,7 +38,12 @@ function formatError(token: string): string | undefined {
 }
 
 /** Resolves the caller or throws coderd's 401 answer with its challenge header. */
-export function authenticate(model: SimModel, req: { headers: http.IncomingHttpHeaders }, url: URL, baseUrl: string): SimUser {
+export function authenticate(
+  model: SimModel,
+  req: { headers: http.IncomingHttpHeaders },
+  url: URL,
+  baseUrl: string,
+): SimUser {
   const reject = (detail: string) => {
     const body = { message: SIGNED_OUT, detail };
     return new HttpError(401, body, { 'www-authenticate': challenge(baseUrl, 401, body) });

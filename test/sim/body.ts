@@ -45,7 +45,9 @@ export function readJson<T>(ctx: RouteContext, schema: z.ZodType<T>, goType: str
   const path = issue?.path.map(String).join('.') ?? '';
   const expected = issue && 'expected' in issue ? String(issue.expected) : 'value';
   const struct = goType.split('.').pop() ?? goType;
-  throw invalidJson(`json: cannot unmarshal ${goKind(valueAt(raw, issue?.path ?? []))} into Go struct field ${struct}.${path} of type ${expected}`);
+  throw invalidJson(
+    `json: cannot unmarshal ${goKind(valueAt(raw, issue?.path ?? []))} into Go struct field ${struct}.${path} of type ${expected}`,
+  );
 }
 
 function invalidJson(detail: string) {

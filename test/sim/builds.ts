@@ -8,7 +8,20 @@ import { randomUUID } from 'node:crypto';
 import { ZERO_UUID } from './body';
 import { fail } from './http';
 import type { JobRunner } from './jobs';
-import { appendAgentLog, now, updateAgent, type SimAgent, type SimApp, type SimBuild, type SimModel, type SimTemplate, type SimUser, type SimVersion, type SimWorkspace, type Transition } from './model';
+import {
+  appendAgentLog,
+  now,
+  updateAgent,
+  type SimAgent,
+  type SimApp,
+  type SimBuild,
+  type SimModel,
+  type SimTemplate,
+  type SimUser,
+  type SimVersion,
+  type SimWorkspace,
+  type Transition,
+} from './model';
 
 /** wsbuilder.BuildError as coderd writes it: the message doubles as the detail. */
 function buildError(status: number, message: string, detail = message) {
@@ -19,14 +32,21 @@ function buildError(status: number, message: string, detail = message) {
 export function checkVersion(template: SimTemplate, version: SimVersion | undefined): SimVersion {
   if (!version) throw buildError(400, 'template version does not exist', 'sql: no rows in result set');
   if (version.template_id !== template.id) {
-    throw buildError(400, "template version doesn't match template", `templateVersion.TemplateID = {UUID:${version.template_id ?? ZERO_UUID} Valid:${version.template_id !== null}}, template.ID = ${template.id}`);
+    throw buildError(
+      400,
+      "template version doesn't match template",
+      `templateVersion.TemplateID = {UUID:${version.template_id ?? ZERO_UUID} Valid:${version.template_id !== null}}, template.ID = ${template.id}`,
+    );
   }
   const { status, error } = version.job;
   if (status === 'pending' || status === 'running') {
     throw buildError(406, `The provided template version is ${status}. Wait for it to complete importing!`);
   }
   if (status === 'failed' || status === 'canceled') {
-    throw buildError(400, `The provided template version "${version.name}" has failed to import: "${error}". You cannot build workspaces with it!`);
+    throw buildError(
+      400,
+      `The provided template version "${version.name}" has failed to import: "${error}". You cannot build workspaces with it!`,
+    );
   }
   return version;
 }
@@ -81,7 +101,12 @@ export class Builds {
       template_version_id: spec.versionId,
       initiator_id: initiator.id,
       created_at: now(),
-      job: this.jobs.newJob('workspace_build', this.model.versions.get(spec.versionId)?.job.file_id ?? ZERO_UUID, initiator.id, { workspace_build_id: id }),
+      job: this.jobs.newJob(
+        'workspace_build',
+        this.model.versions.get(spec.versionId)?.job.file_id ?? ZERO_UUID,
+        initiator.id,
+        { workspace_build_id: id },
+      ),
       agent: newAgent(previous?.agent, up),
       preset_id: spec.presetId,
       parameters: spec.parameters.length > 0 ? spec.parameters : (previous?.parameters ?? []),
@@ -124,7 +149,11 @@ export const DEFAULT_APPS: SimApp[] = [
 ];
 
 /** The agent row of a new build: same name and apps as before, fresh ids. */
-export function newAgent(previous: SimAgent | undefined, up: boolean, apps: SimApp[] = previous?.apps ?? DEFAULT_APPS): SimAgent {
+export function newAgent(
+  previous: SimAgent | undefined,
+  up: boolean,
+  apps: SimApp[] = previous?.apps ?? DEFAULT_APPS,
+): SimAgent {
   const at = now();
   return {
     id: randomUUID(),

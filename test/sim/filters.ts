@@ -30,21 +30,28 @@ function addValue(values: Values, key: string, value: string): void {
 }
 
 /** searchTerms: `defaultKey` receives the words that are not `key:value` terms, joined by spaces. */
-function searchTerms(query: string, defaultKey: (term: string, values: Values) => string | undefined): { values: Values; errors: Validation[] } {
+function searchTerms(
+  query: string,
+  defaultKey: (term: string, values: Values) => string | undefined,
+): { values: Values; errors: Validation[] } {
   const values: Values = new Map();
   const tokens = splitOutsideQuotes(query, ' ', true);
   const words = tokens.filter((t) => !t.includes(':'));
   const elements = [...tokens.filter((t) => t.includes(':')), ...(words.length > 0 ? [words.join(' ')] : [])];
   for (const element of elements) {
     if (element.startsWith(':') || element.endsWith(':')) {
-      return { values, errors: [{ field: 'q', detail: `Query element ${goQuote(element)} cannot start or end with ':'` }] };
+      return {
+        values,
+        errors: [{ field: 'q', detail: `Query element ${goQuote(element)} cannot start or end with ':'` }],
+      };
     }
     const parts = splitOutsideQuotes(element, ':', false);
     if (parts.length === 1) {
       const err = defaultKey(element, values);
       if (err) return { values, errors: [{ field: 'q', detail: err }] };
     } else if (parts.length === 2) addValue(values, (parts[0] ?? '').toLowerCase(), parts[1] ?? '');
-    else return { values, errors: [{ field: 'q', detail: `Query element ${goQuote(element)} can only contain 1 ':'` }] };
+    else
+      return { values, errors: [{ field: 'q', detail: `Query element ${goQuote(element)} can only contain 1 ':'` }] };
   }
   return { values, errors: [] };
 }
@@ -65,13 +72,21 @@ class Params {
     const raw = this.string(key);
     if (raw === '') return undefined;
     const v = parseGoBool(raw);
-    if (v === undefined) this.errors.push({ field: key, detail: `Query param ${goQuote(key)} must be a valid boolean (strconv.ParseBool: parsing ${goQuote(raw)}: invalid syntax)` });
+    if (v === undefined)
+      this.errors.push({
+        field: key,
+        detail: `Query param ${goQuote(key)} must be a valid boolean (strconv.ParseBool: parsing ${goQuote(raw)}: invalid syntax)`,
+      });
     return v;
   }
 
   oneOf(key: string, allowed: readonly string[]): string {
     const raw = this.string(key);
-    if (raw && !allowed.includes(raw)) this.errors.push({ field: key, detail: `Query param ${goQuote(key)} has invalid value: ${goQuote(raw)} is not a valid value` });
+    if (raw && !allowed.includes(raw))
+      this.errors.push({
+        field: key,
+        detail: `Query param ${goQuote(key)} has invalid value: ${goQuote(raw)} is not a valid value`,
+      });
     return allowed.includes(raw) ? raw : '';
   }
 
@@ -80,7 +95,8 @@ class Params {
     if (!raw) return [];
     const ids = raw.split(',').map((s) => s.trim());
     const bad = ids.filter((s) => !isUuid(s));
-    if (bad.length > 0) this.errors.push({ field: key, detail: `Query param ${goQuote(key)} has invalid values: ${bad.join(',')}` });
+    if (bad.length > 0)
+      this.errors.push({ field: key, detail: `Query param ${goQuote(key)} has invalid values: ${bad.join(',')}` });
     return bad.length > 0 ? [] : ids;
   }
 
@@ -91,13 +107,25 @@ class Params {
 
   finish(): Validation[] {
     for (const k of this.values.keys()) {
-      if (!this.seen.has(k)) this.errors.push({ field: k, detail: `Query param ${goQuote(k)} is not a valid query param` });
+      if (!this.seen.has(k))
+        this.errors.push({ field: k, detail: `Query param ${goQuote(k)} is not a valid query param` });
     }
     return this.errors;
   }
 }
 
-export const WORKSPACE_STATUSES = ['pending', 'starting', 'running', 'stopping', 'stopped', 'failed', 'canceling', 'canceled', 'deleting', 'deleted'] as const;
+export const WORKSPACE_STATUSES = [
+  'pending',
+  'starting',
+  'running',
+  'stopping',
+  'stopped',
+  'failed',
+  'canceling',
+  'canceled',
+  'deleting',
+  'deleted',
+] as const;
 
 export interface WorkspaceFilter {
   ids: string[];
@@ -181,9 +209,17 @@ export interface ChatFilter {
  * fields coderd knows (repo, pr, pr_title, pr_status, diff_url, has_unread, source) are accepted and ignored.
  */
 export function parseChatQuery(q: string): { filter: ChatFilter; errors: Validation[] } {
-  const { values, errors } = searchTerms(q.toLowerCase(), (term) => `Query element ${goQuote(term)} is not a fielded term; use search:<text> for full-text search`);
+  const { values, errors } = searchTerms(
+    q.toLowerCase(),
+    (term) => `Query element ${goQuote(term)} is not a fielded term; use search:<text> for full-text search`,
+  );
   const p = new Params(values);
-  const filter: ChatFilter = { archived: p.bool('archived'), status: p.oneOf('status', CHAT_STATUSES), title: p.string('title'), search: p.string('search') };
+  const filter: ChatFilter = {
+    archived: p.bool('archived'),
+    status: p.oneOf('status', CHAT_STATUSES),
+    title: p.string('title'),
+    search: p.string('search'),
+  };
   p.bool('has_unread');
   p.accept('repo', 'pr', 'pr_title', 'pr_status', 'diff_url', 'source');
   return { filter, errors: errors.length > 0 ? errors : p.finish() };

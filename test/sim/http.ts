@@ -125,7 +125,11 @@ export function isReply(v: unknown): v is Reply {
   return typeof v === 'object' && v !== null && 'status' in v && 'body' in v;
 }
 
-export function fail(status: number, message: string, extra: { detail?: string; validations?: Validation[] } = {}): HttpError {
+export function fail(
+  status: number,
+  message: string,
+  extra: { detail?: string; validations?: Validation[] } = {},
+): HttpError {
   const body: Record<string, unknown> = { message };
   if (extra.detail) body.detail = extra.detail;
   if (extra.validations && extra.validations.length > 0) body.validations = extra.validations;
@@ -144,7 +148,8 @@ export function routeNotFound(): HttpError {
 /** httpapi.Forbidden. */
 export function forbidden(): HttpError {
   return fail(403, 'Forbidden.', {
-    detail: "You don't have permission to view this content. If you believe this is a mistake, please contact your administrator or try signing in with different credentials.",
+    detail:
+      "You don't have permission to view this content. If you believe this is a mistake, please contact your administrator or try signing in with different credentials.",
   });
 }
 
@@ -183,7 +188,9 @@ export function includeDeleted(ctx: RouteContext, field: string): boolean {
   if (raw === '') return false;
   const v = parseGoBool(raw);
   if (v === undefined) {
-    throw badRequest(`Invalid boolean value "${raw}" for "include_deleted" query param.`, [{ field, detail: 'Must be a valid boolean' }]);
+    throw badRequest(`Invalid boolean value "${raw}" for "include_deleted" query param.`, [
+      { field, detail: 'Must be a valid boolean' },
+    ]);
   }
   return v;
 }
@@ -192,6 +199,7 @@ export function includeDeleted(ctx: RouteContext, field: string): boolean {
 export function afterParam(ctx: RouteContext): number {
   const raw = ctx.query.get('after') ?? '';
   if (raw === '') return 0;
-  if (!/^-?\d+$/.test(raw)) throw badRequest('Query param "after" must be an integer.', [{ field: 'after', detail: 'Must be an integer' }]);
+  if (!/^-?\d+$/.test(raw))
+    throw badRequest('Query param "after" must be an integer.', [{ field: 'after', detail: 'Must be an integer' }]);
   return Number(raw);
 }

@@ -118,7 +118,10 @@ export interface Simulator {
    */
   setOAuth2Provider(opts: { enabled?: boolean; registration?: boolean }): void;
   /** An app registered by an operator (the fallback when dynamic registration is off): confidential, one redirect URI. */
-  createOAuth2App(app: { name: string; redirectUri: string; icon?: string }): { clientId: string; clientSecret: string };
+  createOAuth2App(app: { name: string; redirectUri: string; icon?: string }): {
+    clientId: string;
+    clientSecret: string;
+  };
   /** Every OAuth2 app, operator-created and dynamically registered, and how many were registered dynamically. */
   oauth2Apps(): { apps: OAuth2AppInfo[]; dynamicallyRegistered: number };
   /** The user's API keys of login type oauth2_provider_app (ids, app, audience, expiry; never secrets). */
@@ -140,7 +143,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const builds = new Builds(model, jobs);
   const sessions = new Sessions(opts.orphanTimeoutMs ?? 300_000, opts.agentImage);
   const oauth2 = new OAuth2Store(opts.oauth2);
-  const knobs: TerminalKnobs = { latencyMs: opts.latencyMs ?? 0, handshakeDelayMs: opts.handshakeDelayMs ?? 0, refuse: false, dials: 0, sockets: new Map() };
+  const knobs: TerminalKnobs = {
+    latencyMs: opts.latencyMs ?? 0,
+    handshakeDelayMs: opts.handshakeDelayMs ?? 0,
+    refuse: false,
+    dials: 0,
+    sockets: new Map(),
+  };
   let baseUrl = '';
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const router = buildRouter(model, builds, jobs, sessions, knobs, oauth2, () => baseUrl);
@@ -202,7 +211,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       else model.sshDenied.delete(username);
     },
     failNext: (match, status, body, times = 1) => {
-      model.faults.push({ ...match, status, body: body ?? { message: 'An internal server error occurred.', detail: 'injected by the simulator' }, times });
+      model.faults.push({
+        ...match,
+        status,
+        body: body ?? { message: 'An internal server error occurred.', detail: 'injected by the simulator' },
+        times,
+      });
     },
     requestCount: (prefix) => model.requests.filter((p) => !prefix || p.startsWith(prefix)).length,
     pty: ptyControl(sessions, knobs),
@@ -242,7 +256,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 }
 
 /** Every endpoint, one route module per area; a new module (a new WebSocket endpoint too) registers here. */
-function buildRouter(model: SimModel, builds: Builds, jobs: JobRunner, sessions: Sessions, knobs: TerminalKnobs, oauth2: OAuth2Store, baseUrl: () => string): Router {
+function buildRouter(
+  model: SimModel,
+  builds: Builds,
+  jobs: JobRunner,
+  sessions: Sessions,
+  knobs: TerminalKnobs,
+  oauth2: OAuth2Store,
+  baseUrl: () => string,
+): Router {
   const router = new Router();
   userRoutes(router, model);
   organizationRoutes(router, model);
@@ -261,7 +283,8 @@ function buildRouter(model: SimModel, builds: Builds, jobs: JobRunner, sessions:
 function ptyControl(sessions: Sessions, knobs: TerminalKnobs): PtyControl {
   return {
     dials: () => knobs.dials,
-    sessions: () => sessions.list().map((s) => ({ id: s.id, agentId: s.agentId, pid: s.term.pid, attached: s.attached.size })),
+    sessions: () =>
+      sessions.list().map((s) => ({ id: s.id, agentId: s.agentId, pid: s.term.pid, attached: s.attached.size })),
     dropSockets: (filter = {}) => {
       let n = 0;
       for (const [attachment, { session }] of knobs.sockets) {
@@ -291,6 +314,9 @@ function ptyControl(sessions: Sessions, knobs: TerminalKnobs): PtyControl {
     dropNewSockets: (rate) => {
       knobs.dropNewRate = rate;
     },
-    injectedFaults: () => ({ refusedDials: knobs.injected?.refusedDials ?? 0, droppedNewSockets: knobs.injected?.droppedNewSockets ?? 0 }),
+    injectedFaults: () => ({
+      refusedDials: knobs.injected?.refusedDials ?? 0,
+      droppedNewSockets: knobs.injected?.droppedNewSockets ?? 0,
+    }),
   };
 }

@@ -47,7 +47,13 @@ export class JobRunner {
   }
 
   /** A job that has already succeeded, for seed data. */
-  finishedJob(type: SimJob['type'], fileId: string, initiatorId: string, input: SimJob['input'], steps: JobStep[]): SimJob {
+  finishedJob(
+    type: SimJob['type'],
+    fileId: string,
+    initiatorId: string,
+    input: SimJob['input'],
+    steps: JobStep[],
+  ): SimJob {
     const job = this.newJob(type, fileId, initiatorId, input);
     job.started_at = job.created_at;
     job.completed_at = job.created_at;
@@ -88,7 +94,11 @@ export class JobRunner {
 
   private complete(job: SimJob, plan: JobPlan): void {
     if (plan.failWith) {
-      this.append(job, { stage: plan.steps[plan.steps.length - 1]?.stage ?? 'Setting up', output: plan.failWith }, 'error');
+      this.append(
+        job,
+        { stage: plan.steps[plan.steps.length - 1]?.stage ?? 'Setting up', output: plan.failWith },
+        'error',
+      );
       job.error = plan.failWith;
       job.status = 'failed';
     } else {
@@ -101,13 +111,25 @@ export class JobRunner {
     job.watchers.clear();
   }
 
-  private append(job: SimJob, step: JobStep, level: JobLog['log_level'], source: JobLog['log_source'] = 'provisioner'): void {
+  private append(
+    job: SimJob,
+    step: JobStep,
+    level: JobLog['log_level'],
+    source: JobLog['log_source'] = 'provisioner',
+  ): void {
     const log = this.log(step, level, source);
     job.logs.push(log);
     for (const w of [...job.watchers]) w(log);
   }
 
   private log(step: JobStep, level: JobLog['log_level'], source: JobLog['log_source'] = 'provisioner'): JobLog {
-    return { id: this.model.nextLogId(), created_at: now(), log_source: source, log_level: level, stage: step.stage, output: step.output };
+    return {
+      id: this.model.nextLogId(),
+      created_at: now(),
+      log_source: source,
+      log_level: level,
+      stage: step.stage,
+      output: step.output,
+    };
   }
 }

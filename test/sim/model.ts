@@ -288,7 +288,12 @@ export function updateAgent(agent: SimAgent, patch: { status?: string; lifecycle
 /** The log source id of the startup script. */
 export const STARTUP_SCRIPT_SOURCE = '0d0d0d0d-0000-4000-8000-000000000001';
 
-export function appendAgentLog(model: SimModel, agent: SimAgent, output: string, level: AgentLog['level'] = 'info'): void {
+export function appendAgentLog(
+  model: SimModel,
+  agent: SimAgent,
+  output: string,
+  level: AgentLog['level'] = 'info',
+): void {
   agent.logs.push({ id: model.nextLogId(), created_at: now(), output, level, source_id: STARTUP_SCRIPT_SOURCE });
   for (const w of [...agent.watchers]) w();
 }
@@ -324,7 +329,12 @@ export function createUser(model: SimModel, username: string, role: Role, passwo
 
 /** A new key for an existing user, as coderd's OAuth2 provider issues it at the token endpoint, bound to `audience`. */
 export function mintOAuth2Key(model: SimModel, user: SimUser, audience: string): string {
-  return mintKey(model, { userId: user.id, expiresAt: new Date(Date.now() + KEY_LIFETIME_MS), loginType: 'oauth2_provider_app', audience });
+  return mintKey(model, {
+    userId: user.id,
+    expiresAt: new Date(Date.now() + KEY_LIFETIME_MS),
+    loginType: 'oauth2_provider_app',
+    audience,
+  });
 }
 
 /** Stores a new key with a fresh id and secret; returns the token, `<key id>-<secret>`. */

@@ -22,8 +22,53 @@ export function displayNameValid(s: string): boolean {
   return s === '' || (s.length <= 64 && DISPLAY_NAME_RE.test(s));
 }
 
-const ADJECTIVES = ['admiring', 'brave', 'clever', 'dazzling', 'eager', 'focused', 'gallant', 'happy', 'inspiring', 'jolly', 'keen', 'loving', 'modest', 'nifty', 'optimistic', 'quirky', 'serene', 'trusting', 'upbeat', 'vibrant', 'wizardly', 'youthful', 'zealous'];
-const SCIENTISTS = ['agnesi', 'babbage', 'curie', 'darwin', 'euler', 'feynman', 'galois', 'hopper', 'jennings', 'kepler', 'lovelace', 'meitner', 'noether', 'pascal', 'ritchie', 'shannon', 'turing', 'volhard', 'wozniak', 'yalow'];
+const ADJECTIVES = [
+  'admiring',
+  'brave',
+  'clever',
+  'dazzling',
+  'eager',
+  'focused',
+  'gallant',
+  'happy',
+  'inspiring',
+  'jolly',
+  'keen',
+  'loving',
+  'modest',
+  'nifty',
+  'optimistic',
+  'quirky',
+  'serene',
+  'trusting',
+  'upbeat',
+  'vibrant',
+  'wizardly',
+  'youthful',
+  'zealous',
+];
+const SCIENTISTS = [
+  'agnesi',
+  'babbage',
+  'curie',
+  'darwin',
+  'euler',
+  'feynman',
+  'galois',
+  'hopper',
+  'jennings',
+  'kepler',
+  'lovelace',
+  'meitner',
+  'noether',
+  'pascal',
+  'ritchie',
+  'shannon',
+  'turing',
+  'volhard',
+  'wozniak',
+  'yalow',
+];
 
 function pick(list: readonly string[]): string {
   return list[Math.floor(Math.random() * list.length)] ?? 'x';

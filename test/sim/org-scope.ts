@@ -52,7 +52,10 @@ export function organizationFilter(model: SimModel, user: SimUser, value: string
   const org = [model.org, ...model.extraOrgs.values()].find((o) => o.name === value && canReachOrg(model, user, o.id));
   if (!org) {
     throw badRequest('Invalid template search query.', [
-      { field: 'organization', detail: `Query param "organization" has invalid value: organization ${JSON.stringify(value)} either does not exist, or you are unauthorized to view it` },
+      {
+        field: 'organization',
+        detail: `Query param "organization" has invalid value: organization ${JSON.stringify(value)} either does not exist, or you are unauthorized to view it`,
+      },
     ]);
   }
   return org.id;

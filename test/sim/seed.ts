@@ -7,7 +7,19 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_APPS, newAgent } from './builds';
 import type { JobRunner, JobStep } from './jobs';
-import { appendAgentLog, createUser, now, updateAgent, type SimBuild, type SimModel, type SimTemplate, type SimUser, type SimVersion, type SimWorkspace, type Transition } from './model';
+import {
+  appendAgentLog,
+  createUser,
+  now,
+  updateAgent,
+  type SimBuild,
+  type SimModel,
+  type SimTemplate,
+  type SimUser,
+  type SimVersion,
+  type SimWorkspace,
+  type Transition,
+} from './model';
 
 export interface Demo {
   user: SimUser;
@@ -33,7 +45,10 @@ function buildLogs(up: boolean): JobStep[] {
   return [
     { stage: 'Setting up', output: '' },
     { stage: 'Planning infrastructure', output: 'Terraform 1.9.8' },
-    { stage: up ? 'Starting workspace' : 'Stopping workspace', output: `docker_container.workspace[0]: ${up ? 'Creation' : 'Destruction'} complete after 1s` },
+    {
+      stage: up ? 'Starting workspace' : 'Stopping workspace',
+      output: `docker_container.workspace[0]: ${up ? 'Creation' : 'Destruction'} complete after 1s`,
+    },
     { stage: 'Cleaning Up', output: '' },
   ];
 }
@@ -65,7 +80,16 @@ function dockerVersion(model: SimModel, jobs: JobRunner, admin: SimUser, fileId:
         mutable: false,
         required: false,
       },
-      { name: 'cpu', display_name: 'CPU cores', type: 'number', default_value: '2', description: 'CPU cores.', options: [], mutable: true, required: false },
+      {
+        name: 'cpu',
+        display_name: 'CPU cores',
+        type: 'number',
+        default_value: '2',
+        description: 'CPU cores.',
+        options: [],
+        mutable: true,
+        required: false,
+      },
     ],
     presets: [
       {
@@ -88,7 +112,13 @@ export function seed(model: SimModel, jobs: JobRunner): Demo {
   const user = createUser(model, 'admin', 'owner');
   const member = createUser(model, 'alice', 'member');
   const fileId = randomUUID();
-  model.files.set(fileId, { id: fileId, hash: '', created_by: user.id, content_type: 'application/x-tar', names: ['main.tf'] });
+  model.files.set(fileId, {
+    id: fileId,
+    hash: '',
+    created_by: user.id,
+    content_type: 'application/x-tar',
+    names: ['main.tf'],
+  });
   const version = dockerVersion(model, jobs, user, fileId);
   model.versions.set(version.id, version);
   const template: SimTemplate = {
@@ -125,9 +155,25 @@ export function seed(model: SimModel, jobs: JobRunner): Demo {
 }
 
 /** A workspace whose only build has already finished: running with a ready agent, or stopped. */
-function seedWorkspace(model: SimModel, jobs: JobRunner, owner: SimUser, version: SimVersion, name: string, transition: Transition): SimWorkspace {
+function seedWorkspace(
+  model: SimModel,
+  jobs: JobRunner,
+  owner: SimUser,
+  version: SimVersion,
+  name: string,
+  transition: Transition,
+): SimWorkspace {
   const at = now();
-  const ws: SimWorkspace = { id: randomUUID(), name, owner_id: owner.id, template_id: version.template_id ?? '', created_at: at, last_used_at: at, builds: [], deleted: false };
+  const ws: SimWorkspace = {
+    id: randomUUID(),
+    name,
+    owner_id: owner.id,
+    template_id: version.template_id ?? '',
+    created_at: at,
+    last_used_at: at,
+    builds: [],
+    deleted: false,
+  };
   const up = transition === 'start';
   const id = randomUUID();
   const build: SimBuild = {
@@ -148,7 +194,8 @@ function seedWorkspace(model: SimModel, jobs: JobRunner, owner: SimUser, version
   };
   if (up) {
     updateAgent(build.agent, { status: 'connected', lifecycle_state: 'starting' });
-    for (const line of ['Cloning dotfiles...', 'Installing code-server', 'startup script finished']) appendAgentLog(model, build.agent, line);
+    for (const line of ['Cloning dotfiles...', 'Installing code-server', 'startup script finished'])
+      appendAgentLog(model, build.agent, line);
     updateAgent(build.agent, { lifecycle_state: 'ready' });
   }
   ws.builds.push(build);

@@ -39,18 +39,30 @@ function json(body: unknown): string {
 
 function replyAnswer(reply: Reply): Answer {
   const extra = reply.headers ?? {};
-  if (reply.raw) return { status: reply.status, headers: { ...(reply.raw.contentType ? { 'content-type': reply.raw.contentType } : {}), ...extra }, text: reply.raw.text };
+  if (reply.raw)
+    return {
+      status: reply.status,
+      headers: { ...(reply.raw.contentType ? { 'content-type': reply.raw.contentType } : {}), ...extra },
+      text: reply.raw.text,
+    };
   return { status: reply.status, headers: { 'content-type': JSON_TYPE, ...extra }, text: json(reply.body) };
 }
 
 /** An error thrown by a route or the auth middleware, as coderd's body (anything unexpected is a 500). */
 function errorAnswer(err: unknown): Answer {
-  const e = err instanceof HttpError ? err : new HttpError(500, { message: 'An internal server error occurred.', detail: err instanceof Error ? err.message : String(err) });
+  const e =
+    err instanceof HttpError
+      ? err
+      : new HttpError(500, {
+          message: 'An internal server error occurred.',
+          detail: err instanceof Error ? err.message : String(err),
+        });
   return { status: e.status, headers: { 'content-type': JSON_TYPE, ...e.headers }, text: json(e.body) };
 }
 
 function faultAnswer(fault: Fault): Answer {
-  if (typeof fault.body === 'string') return { status: fault.status, headers: { 'content-type': 'text/html; charset=utf-8' }, text: fault.body };
+  if (typeof fault.body === 'string')
+    return { status: fault.status, headers: { 'content-type': 'text/html; charset=utf-8' }, text: fault.body };
   return { status: fault.status, headers: { 'content-type': JSON_TYPE }, text: json(fault.body) };
 }
 
@@ -64,10 +76,35 @@ function takeFault(model: SimModel, method: string, path: string): Fault | undef
   return fault;
 }
 
-const ANONYMOUS: SimUser = { id: '', username: '', email: '', roles: 'member', token: '', organization_id: '', password: '' };
+const ANONYMOUS: SimUser = {
+  id: '',
+  username: '',
+  email: '',
+  roles: 'member',
+  token: '',
+  organization_id: '',
+  password: '',
+};
 
-function context(req: http.IncomingMessage, url: URL, params: Record<string, string>, user: SimUser, body: Buffer, upgrade: boolean): RouteContext {
-  return { method: req.method ?? 'GET', params, query: url.searchParams, user, body, contentType: (req.headers['content-type'] ?? '').trim(), upgrade, headers: req.headers, url };
+function context(
+  req: http.IncomingMessage,
+  url: URL,
+  params: Record<string, string>,
+  user: SimUser,
+  body: Buffer,
+  upgrade: boolean,
+): RouteContext {
+  return {
+    method: req.method ?? 'GET',
+    params,
+    query: url.searchParams,
+    user,
+    body,
+    contentType: (req.headers['content-type'] ?? '').trim(),
+    upgrade,
+    headers: req.headers,
+    url,
+  };
 }
 
 export async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse, deps: ServerDeps): Promise<void> {
@@ -92,7 +129,13 @@ export async function handleHttp(req: http.IncomingMessage, res: http.ServerResp
   deps.logger?.(`${method} ${url.pathname} ${answer.status} ${Date.now() - started}ms`);
 }
 
-async function route(req: http.IncomingMessage, url: URL, method: string, body: Buffer, deps: ServerDeps): Promise<Reply> {
+async function route(
+  req: http.IncomingMessage,
+  url: URL,
+  method: string,
+  body: Buffer,
+  deps: ServerDeps,
+): Promise<Reply> {
   const found = deps.router.match(method, url.pathname, false);
   const handler = found?.route.http;
   if (!found || !handler) throw routeNotFound();
@@ -100,7 +143,12 @@ async function route(req: http.IncomingMessage, url: URL, method: string, body: 
   return handler(context(req, url, found.params, user, body, false));
 }
 
-export async function handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, deps: ServerDeps): Promise<void> {
+export async function handleUpgrade(
+  req: http.IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  deps: ServerDeps,
+): Promise<void> {
   const url = new URL(req.url ?? '/', deps.baseUrl());
   deps.model.requests.push(url.pathname);
   if (url.pathname.endsWith('/pty')) await sleep(deps.handshakeDelayMs() + 2 * deps.latencyMs());
@@ -130,7 +178,9 @@ export async function handleUpgrade(req: http.IncomingMessage, socket: Duplex, h
 function refuse(socket: Duplex, answer: Answer, url: URL, deps: ServerDeps): void {
   const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.text)), connection: 'close' };
   const lines = Object.entries(headers).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one) => `${k}: ${one}`));
-  socket.end(`HTTP/1.1 ${answer.status} ${http.STATUS_CODES[answer.status] ?? ''}\r\n${lines.join('\r\n')}\r\n\r\n${answer.text}`);
+  socket.end(
+    `HTTP/1.1 ${answer.status} ${http.STATUS_CODES[answer.status] ?? ''}\r\n${lines.join('\r\n')}\r\n\r\n${answer.text}`,
+  );
   deps.logger?.(`GET ${url.pathname} ${answer.status}`);
 }
 

@@ -6,7 +6,16 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { AGENT_SOURCE, dialCommand, LOOP_SCRIPT, loopDigest, loopPayload, MARK, SH_DECODE_MAX, shConstant } from '../../lib/tunnel/protocol';
+import {
+  AGENT_SOURCE,
+  dialCommand,
+  LOOP_SCRIPT,
+  loopDigest,
+  loopPayload,
+  MARK,
+  SH_DECODE_MAX,
+  shConstant,
+} from '../../lib/tunnel/protocol';
 
 const ROOT = path.join(__dirname, '..', '..');
 

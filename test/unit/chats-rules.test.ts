@@ -5,12 +5,19 @@
  */
 import { watchedChatOf } from '../../lib/coder/chats';
 import { CoderApiError, CoderTimeoutError } from '../../lib/coder/errors';
-import { chatsAvailable, clearChatsAvailability, DECIDED_TTL_MS, UNDECIDED_TTL_MS, verdictOf } from '../../lib/tools/chats-availability';
+import {
+  chatsAvailable,
+  clearChatsAvailability,
+  DECIDED_TTL_MS,
+  UNDECIDED_TTL_MS,
+  verdictOf,
+} from '../../lib/tools/chats-availability';
 import { waitWindowMs } from '../../lib/tools/chats-await';
 import { CHAT_PROMPTS, promptsFor } from '../../lib/tools/chats-prompts';
 import { startSimulator, type Simulator } from '../sim';
 
-const apiError = (status: number, message: string) => new CoderApiError('GET', 'http://coder/x', status, message, undefined, []);
+const apiError = (status: number, message: string) =>
+  new CoderApiError('GET', 'http://coder/x', status, message, undefined, []);
 
 describe('verdictOf', () => {
   it('reads 200 as available, 404 and the experiment 403 as absent, anything else as undecided', () => {
@@ -18,7 +25,9 @@ describe('verdictOf', () => {
     expect(verdictOf(apiError(404, 'Route not found.'))).toBe('absent');
     expect(verdictOf(apiError(403, "Agents functionality requires enabling the 'agents' experiment."))).toBe('absent');
     expect(verdictOf(apiError(403, 'Forbidden.'))).toBe('undecided');
-    expect(verdictOf(apiError(401, 'You are signed out or your session has expired. Please sign in again to continue.'))).toBe('undecided');
+    expect(
+      verdictOf(apiError(401, 'You are signed out or your session has expired. Please sign in again to continue.')),
+    ).toBe('undecided');
     expect(verdictOf(apiError(500, 'An internal server error occurred.'))).toBe('undecided');
     expect(verdictOf(new CoderTimeoutError('slow'))).toBe('undecided');
   });
@@ -77,7 +86,13 @@ describe('promptsFor', () => {
   const tools = (...names: string[]) => names.map((name) => ({ name }));
 
   it('offers a prompt only with every tool it names', () => {
-    const all = tools('coder_create_chat', 'coder_get_chat', 'coder_get_chat_messages', 'coder_send_chat_message', 'coder_list_chat_model_configs');
+    const all = tools(
+      'coder_create_chat',
+      'coder_get_chat',
+      'coder_get_chat_messages',
+      'coder_send_chat_message',
+      'coder_list_chat_model_configs',
+    );
     expect(promptsFor(all).map((p) => p.name)).toEqual(['coder_agents_check', 'coder_agents_delegate']);
     expect(promptsFor(all.slice(1)).map((p) => p.name)).toEqual(['coder_agents_check']);
     expect(promptsFor(tools('coder_get_chat'))).toEqual([]);
@@ -86,10 +101,13 @@ describe('promptsFor', () => {
 });
 
 describe('watchedChatOf', () => {
-  it('reads coderd\'s ChatWatchEvent frames and the earlier server-sent-event envelope, and ignores pings and noise', () => {
+  it("reads coderd's ChatWatchEvent frames and the earlier server-sent-event envelope, and ignores pings and noise", () => {
     const chat = { id: 'c1', status: 'waiting', title: 't' };
     expect(watchedChatOf({ kind: 'status_change', chat })).toEqual(chat);
-    expect(watchedChatOf({ type: 'data', data: { kind: 'created', chat } })).toMatchObject({ id: 'c1', status: 'waiting' });
+    expect(watchedChatOf({ type: 'data', data: { kind: 'created', chat } })).toMatchObject({
+      id: 'c1',
+      status: 'waiting',
+    });
     expect(watchedChatOf({ type: 'ping' })).toBeUndefined();
     expect(watchedChatOf('garbage')).toBeUndefined();
     expect(watchedChatOf({ kind: 'status_change', chat: { id: 'c1' } })).toBeUndefined();

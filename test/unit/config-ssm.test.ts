@@ -13,7 +13,12 @@ beforeEach(() => {
   ssm.reset();
   resetConfig();
   resetSsmClient();
-  process.env = { ...saved, CODER_URL: 'https://coder.example.com', CODER_SESSION_TOKEN_PARAMETER: '/coder-mcp/service-token', MCP_CONFIG_TTL_MS: '60000' };
+  process.env = {
+    ...saved,
+    CODER_URL: 'https://coder.example.com',
+    CODER_SESSION_TOKEN_PARAMETER: '/coder-mcp/service-token',
+    MCP_CONFIG_TTL_MS: '60000',
+  };
   delete process.env.CODER_SESSION_TOKEN;
 });
 afterAll(() => {
@@ -22,13 +27,18 @@ afterAll(() => {
 });
 
 it('reads the SecureString with decryption once, and again after the TTL', async () => {
-  ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/coder-mcp/service-token', Value: 'abcdefghij-0123456789abcdefghijkl', Type: 'SecureString' } });
+  ssm.on(GetParameterCommand).resolves({
+    Parameter: { Name: '/coder-mcp/service-token', Value: 'abcdefghij-0123456789abcdefghijkl', Type: 'SecureString' },
+  });
   const first = await getConfig(1_000);
   expect(first.serviceToken).toBe('abcdefghij-0123456789abcdefghijkl');
   await getConfig(30_000);
   await getConfig(60_999);
   expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
-  expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({ Name: '/coder-mcp/service-token', WithDecryption: true });
+  expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({
+    Name: '/coder-mcp/service-token',
+    WithDecryption: true,
+  });
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'rotated000-0123456789abcdefghijkl' } });
   expect((await getConfig(61_001)).serviceToken).toBe('rotated000-0123456789abcdefghijkl');
   expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
@@ -36,7 +46,9 @@ it('reads the SecureString with decryption once, and again after the TTL', async
 
 it('names a missing parameter, and does not cache the failure', async () => {
   ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
-  await expect(getConfig(1_000)).rejects.toThrow('CODER_SESSION_TOKEN_PARAMETER: SSM parameter /coder-mcp/service-token: it does not exist in this account and region (ParameterNotFound)');
+  await expect(getConfig(1_000)).rejects.toThrow(
+    'CODER_SESSION_TOKEN_PARAMETER: SSM parameter /coder-mcp/service-token: it does not exist in this account and region (ParameterNotFound)',
+  );
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'abcdefghij-0123456789abcdefghijkl' } });
   expect((await getConfig(2_000)).serviceToken).toBe('abcdefghij-0123456789abcdefghijkl');
 });
@@ -86,11 +98,18 @@ it('keeps serving the last good configuration when a refresh fails, warns withou
 });
 
 it('does not touch SSM without a parameter, and refuses both a token and a parameter', async () => {
-  const plain = await loadConfig({ CODER_URL: 'https://coder.example.com', CODER_SESSION_TOKEN: 'abcdefghij-0123456789abcdefghijkl' });
+  const plain = await loadConfig({
+    CODER_URL: 'https://coder.example.com',
+    CODER_SESSION_TOKEN: 'abcdefghij-0123456789abcdefghijkl',
+  });
   expect(plain.serviceToken).toBe('abcdefghij-0123456789abcdefghijkl');
   expect(ssm.calls()).toHaveLength(0);
-  expect(() => parseConfig({ CODER_URL: 'https://x.example', CODER_SESSION_TOKEN: 't', CODER_SESSION_TOKEN_PARAMETER: '/p' })).toThrow(/not both/);
-  expect(() => parseConfig({ CODER_URL: 'https://x.example', CODER_SESSION_TOKEN_PARAMETER: 'bad name!' })).toThrow(/CODER_SESSION_TOKEN_PARAMETER/);
+  expect(() =>
+    parseConfig({ CODER_URL: 'https://x.example', CODER_SESSION_TOKEN: 't', CODER_SESSION_TOKEN_PARAMETER: '/p' }),
+  ).toThrow(/not both/);
+  expect(() => parseConfig({ CODER_URL: 'https://x.example', CODER_SESSION_TOKEN_PARAMETER: 'bad name!' })).toThrow(
+    /CODER_SESSION_TOKEN_PARAMETER/,
+  );
 });
 
 it('does not even load the SSM client module unless a parameter is used', async () => {
@@ -114,10 +133,16 @@ it('does not even load the SSM client module unless a parameter is used', async 
   });
   try {
     expect(loads).toBe(0);
-    await config?.loadConfig({ CODER_URL: 'https://coder.example.com', CODER_SESSION_TOKEN: 'abcdefghij-0123456789abcdefghijkl' });
+    await config?.loadConfig({
+      CODER_URL: 'https://coder.example.com',
+      CODER_SESSION_TOKEN: 'abcdefghij-0123456789abcdefghijkl',
+    });
     expect(loads).toBe(0);
     // Control: with a parameter the module is loaded, so the count above is meaningful.
-    const withParameter = await config?.loadConfig({ CODER_URL: 'https://coder.example.com', CODER_SESSION_TOKEN_PARAMETER: '/coder-mcp/service-token' });
+    const withParameter = await config?.loadConfig({
+      CODER_URL: 'https://coder.example.com',
+      CODER_SESSION_TOKEN_PARAMETER: '/coder-mcp/service-token',
+    });
     expect(withParameter?.serviceToken).toBe('abcdefghij-0123456789abcdefghijkl');
     expect(loads).toBe(1);
   } finally {
@@ -125,7 +150,7 @@ it('does not even load the SSM client module unless a parameter is used', async 
   }
 });
 
-describe('the operator\'s Coder app secret for sign-in (MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER)', () => {
+describe("the operator's Coder app secret for sign-in (MCP_OAUTH_UPSTREAM_CLIENT_SECRET_PARAMETER)", () => {
   const env = {
     CODER_URL: 'https://coder.example.com',
     MCP_OAUTH: 'true',
@@ -137,8 +162,14 @@ describe('the operator\'s Coder app secret for sign-in (MCP_OAUTH_UPSTREAM_CLIEN
   it('is read from the SecureString, decrypted', async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'coder_secret_abc' } });
     const config = await loadConfig(env);
-    expect(config.oauth?.upstreamApp).toEqual({ clientId: env.MCP_OAUTH_UPSTREAM_CLIENT_ID, clientSecret: 'coder_secret_abc', clientSecretParameter: '/coder-mcp/oauth-client-secret' });
-    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([{ Name: '/coder-mcp/oauth-client-secret', WithDecryption: true }]);
+    expect(config.oauth?.upstreamApp).toEqual({
+      clientId: env.MCP_OAUTH_UPSTREAM_CLIENT_ID,
+      clientSecret: 'coder_secret_abc',
+      clientSecretParameter: '/coder-mcp/oauth-client-secret',
+    });
+    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([
+      { Name: '/coder-mcp/oauth-client-secret', WithDecryption: true },
+    ]);
   });
 
   it('names its own setting when the parameter is missing', async () => {

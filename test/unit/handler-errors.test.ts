@@ -11,12 +11,17 @@ const EVENT = {
   version: '2.0',
   rawPath: '/mcp',
   rawQueryString: '',
-  headers: { host: 'x.lambda-url.eu-west-1.on.aws', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+  headers: {
+    host: 'x.lambda-url.eu-west-1.on.aws',
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+  },
   requestContext: { http: { method: 'POST' }, stage: '$default', requestId: 'r-1' },
   body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
   isBase64Encoded: false,
 };
-const DETAIL = "CODER_SESSION_TOKEN_PARAMETER: SSM parameter /coder-mcp/service-token: the function's role may not read or decrypt it (AccessDeniedException)";
+const DETAIL =
+  "CODER_SESSION_TOKEN_PARAMETER: SSM parameter /coder-mcp/service-token: the function's role may not read or decrypt it (AccessDeniedException)";
 
 async function answer(fault: unknown) {
   const previous = logLevel();
@@ -34,7 +39,10 @@ async function answer(fault: unknown) {
 it('answers a configuration fault with a generic 500 and logs which setting failed', async () => {
   const { result, logs } = await answer(new ConfigError(DETAIL));
   expect(result.statusCode).toBe(500);
-  expect(JSON.parse(result.body)).toEqual({ message: 'Internal error.', detail: 'the server is misconfigured; see its logs' });
+  expect(JSON.parse(result.body)).toEqual({
+    message: 'Internal error.',
+    detail: 'the server is misconfigured; see its logs',
+  });
   expect(result.body).not.toMatch(/coder-mcp|SSM|CODER_SESSION_TOKEN_PARAMETER/);
   expect(logs).toContain('/coder-mcp/service-token');
   expect(logs).toContain('"requestId":"r-1"');
@@ -43,7 +51,10 @@ it('answers a configuration fault with a generic 500 and logs which setting fail
 it('answers a programming fault with a generic 500 and echoes nothing of it', async () => {
   const { result, logs } = await answer(new TypeError('cannot read properties of undefined (reading secretThing)'));
   expect(result.statusCode).toBe(500);
-  expect(JSON.parse(result.body)).toEqual({ message: 'Internal error.', detail: 'internal error; see the server logs' });
+  expect(JSON.parse(result.body)).toEqual({
+    message: 'Internal error.',
+    detail: 'internal error; see the server logs',
+  });
   expect(logs).toContain('TypeError');
   expect(`${result.body}${logs}`).not.toContain('secretThing');
 });

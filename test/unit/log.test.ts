@@ -48,7 +48,12 @@ it('redacts secret-named fields and token-shaped strings, in the message too', (
   const { log } = freshLog({ LOG_LEVEL: 'DEBUG' });
   const output = captureOutput();
   try {
-    log('info', `refused ${TOKEN}`, { sessionToken: 'plain-secret', fileContent: 'hello', path: `/tmp/${TOKEN}`, status: 401 });
+    log('info', `refused ${TOKEN}`, {
+      sessionToken: 'plain-secret',
+      fileContent: 'hello',
+      path: `/tmp/${TOKEN}`,
+      status: 401,
+    });
   } finally {
     output.restore();
   }

@@ -27,7 +27,11 @@ function emfDocuments(lines: string[]): Emf[] {
 /** The documents that carry metric `name`, with the dimension sets it is published under. */
 function published(docs: Emf[], name: string) {
   return docs.flatMap((doc) =>
-    doc._aws.CloudWatchMetrics.filter((d) => d.Metrics.some((m) => m.Name === name)).map((d) => ({ doc, dimensions: d.Dimensions, namespace: d.Namespace })),
+    doc._aws.CloudWatchMetrics.filter((d) => d.Metrics.some((m) => m.Name === name)).map((d) => ({
+      doc,
+      dimensions: d.Dimensions,
+      namespace: d.Namespace,
+    })),
   );
 }
 
@@ -68,7 +72,11 @@ it('publishes ToolCalls, ToolErrors and ToolLatency by tool, tunnel events and l
   // The test setup turns metrics off with Powertools' switch; a deployed function leaves it unset.
   const output = twoInvocations({ POWERTOOLS_METRICS_DISABLED: undefined });
   const docs = emfDocuments(output.stdout);
-  for (const [name, value] of [['ToolCalls', 1], ['ToolErrors', 1], ['ToolLatency', 42]] as const) {
+  for (const [name, value] of [
+    ['ToolCalls', 1],
+    ['ToolErrors', 1],
+    ['ToolLatency', 42],
+  ] as const) {
     const found = published(docs, name);
     expect(found).toHaveLength(1);
     expect(found[0]?.namespace).toBe('CoderMcp');

@@ -27,7 +27,11 @@ it('beats once per interval with the whole seconds elapsed, until stopped', () =
   expect(out.sent).toHaveLength(0);
   jest.advanceTimersByTime(1);
   jest.advanceTimersByTime(20_000);
-  expect(out.messages()).toEqual(['the command: still running after 10 s', 'the command: still running after 20 s', 'the command: still running after 30 s']);
+  expect(out.messages()).toEqual([
+    'the command: still running after 10 s',
+    'the command: still running after 20 s',
+    'the command: still running after 30 s',
+  ]);
   stop();
   jest.advanceTimersByTime(60_000);
   expect(out.sent).toHaveLength(3);

@@ -17,7 +17,9 @@ function findShellcheck(): string {
     const candidate = path.join(dir, 'shellcheck');
     if (dir && existsSync(candidate)) return candidate;
   }
-  throw new Error('shellcheck is needed for this test: `npm install` fetches it into test/shellcheck/ (scripts/fetch-shellcheck.sh), or install the shellcheck package');
+  throw new Error(
+    'shellcheck is needed for this test: `npm install` fetches it into test/shellcheck/ (scripts/fetch-shellcheck.sh), or install the shellcheck package',
+  );
 }
 
 it.each(PROGRAMS)('%s passes shellcheck -s sh', (program) => {

@@ -58,7 +58,7 @@ describe('over HTTP', () => {
     expect((await me(sim.mintOAuth2Token(sim.demo.user.username, ''))).status).toBe(200);
   });
 
-  it('refuses a token for another resource with 403 and coderd\'s body and challenge', async () => {
+  it("refuses a token for another resource with 403 and coderd's body and challenge", async () => {
     const res = await me(sim.mintOAuth2Token(sim.demo.user.username, `${sim.url}/mcp`));
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({ message: 'Token audience validation failed' });

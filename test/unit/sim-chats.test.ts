@@ -24,11 +24,19 @@ interface Call {
   text: string;
 }
 
-async function call(method: string, path: string, opts: { token?: string | null; json?: unknown; absolute?: boolean } = {}): Promise<Call> {
+async function call(
+  method: string,
+  path: string,
+  opts: { token?: string | null; json?: unknown; absolute?: boolean } = {},
+): Promise<Call> {
   const token = opts.token === undefined ? sim.demo.user.token : opts.token;
   const headers: Record<string, string> = token ? { 'Coder-Session-Token': token } : {};
   if (opts.json !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(opts.absolute ? path : `${sim.url}${path}`, { method, headers, ...(opts.json === undefined ? {} : { body: JSON.stringify(opts.json) }) });
+  const res = await fetch(opts.absolute ? path : `${sim.url}${path}`, {
+    method,
+    headers,
+    ...(opts.json === undefined ? {} : { body: JSON.stringify(opts.json) }),
+  });
   const text = await res.text();
   const json = (res.headers.get('content-type') ?? '').startsWith('application/json');
   return { status: res.status, headers: res.headers, body: json ? JSON.parse(text) : text, text };
@@ -51,7 +59,10 @@ function items(v: unknown): unknown[] {
 const text = (t: string) => [{ type: 'text', text: t }];
 
 async function createChat(prompt: string, extra: Record<string, unknown> = {}, token?: string): Promise<string> {
-  const res = await call('POST', CHATS, { json: { organization_id: await orgId(token), content: text(prompt), ...extra }, ...(token ? { token } : {}) });
+  const res = await call('POST', CHATS, {
+    json: { organization_id: await orgId(token), content: text(prompt), ...extra },
+    ...(token ? { token } : {}),
+  });
   expect(res.status).toBe(201);
   return String(field(res.body, 'id'));
 }
@@ -71,19 +82,37 @@ async function until(chatId: string, status: string): Promise<void> {
 
 describe('creating a chat', () => {
   it('answers 201 with a running chat whose title comes from the prompt, then the agent replies', async () => {
-    const res = await call('POST', CHATS, { json: { organization_id: await orgId(), content: text('Fix the flaky login test in the web app please'), labels: { team: 'web' } } });
+    const res = await call('POST', CHATS, {
+      json: {
+        organization_id: await orgId(),
+        content: text('Fix the flaky login test in the web app please'),
+        labels: { team: 'web' },
+      },
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: 'running', title: 'Fix the flaky login test in…', labels: { team: 'web' }, archived: false, last_turn_summary: null });
+    expect(res.body).toMatchObject({
+      status: 'running',
+      title: 'Fix the flaky login test in…',
+      labels: { team: 'web' },
+      archived: false,
+      last_turn_summary: null,
+    });
     expect(res.body).not.toHaveProperty('last_error');
     const id = String(field(res.body, 'id'));
     await until(id, 'waiting');
     const got = await call('GET', `${CHATS}/${id}`);
-    expect(got.body).toMatchObject({ status: 'waiting', last_turn_summary: 'Answered: Fix the flaky login test in the web app please' });
+    expect(got.body).toMatchObject({
+      status: 'waiting',
+      last_turn_summary: 'Answered: Fix the flaky login test in the web app please',
+    });
   });
 
   it('refuses what postChats refuses, with its status codes and bodies', async () => {
     const org = await orgId();
-    expect(await call('POST', CHATS, { json: { content: text('x') } })).toMatchObject({ status: 400, body: { message: 'organization_id is required.' } });
+    expect(await call('POST', CHATS, { json: { content: text('x') } })).toMatchObject({
+      status: 400,
+      body: { message: 'organization_id is required.' },
+    });
     const other = sim.addOrganization('other', ['alice']);
     expect(await call('POST', CHATS, { json: { organization_id: other.id, content: text('x') } })).toMatchObject({
       status: 403,
@@ -97,19 +126,29 @@ describe('creating a chat', () => {
       status: 400,
       body: { message: 'Invalid input part.', detail: 'content[0].text cannot be empty.' },
     });
-    expect(await call('POST', CHATS, { json: { organization_id: org, content: [{ type: 'image', text: 'x' }] } })).toMatchObject({
+    expect(
+      await call('POST', CHATS, { json: { organization_id: org, content: [{ type: 'image', text: 'x' }] } }),
+    ).toMatchObject({
       status: 400,
       body: { detail: 'content[0].type "image" is not supported.' },
     });
-    const bad = await call('POST', CHATS, { json: { organization_id: org, content: text('x'), model_config_id: '0b7e2f4c-5d1a-4e8b-9c3f-2a6d8e1f4b70' } });
+    const bad = await call('POST', CHATS, {
+      json: { organization_id: org, content: text('x'), model_config_id: '0b7e2f4c-5d1a-4e8b-9c3f-2a6d8e1f4b70' },
+    });
     expect(bad).toMatchObject({ status: 400, body: { message: 'Invalid model config ID.' } });
-    expect(await call('POST', CHATS, { json: { organization_id: 'nope', content: text('x') } })).toMatchObject({ status: 400, body: { message: 'Request body must be valid JSON.' } });
+    expect(await call('POST', CHATS, { json: { organization_id: 'nope', content: text('x') } })).toMatchObject({
+      status: 400,
+      body: { message: 'Request body must be valid JSON.' },
+    });
   });
 });
 
 describe('a chat', () => {
-  it('is 400 for a malformed id and 404 for a missing one or another user\'s', async () => {
-    expect(await call('GET', `${CHATS}/not-a-uuid`)).toMatchObject({ status: 400, body: { message: 'Invalid UUID "not-a-uuid".' } });
+  it("is 400 for a malformed id and 404 for a missing one or another user's", async () => {
+    expect(await call('GET', `${CHATS}/not-a-uuid`)).toMatchObject({
+      status: 400,
+      body: { message: 'Invalid UUID "not-a-uuid".' },
+    });
     expect(await call('GET', `${CHATS}/0b7e2f4c-5d1a-4e8b-9c3f-2a6d8e1f4b70`)).toMatchObject({ status: 404 });
     const id = await createChat('mine');
     expect((await call('GET', `${CHATS}/${id}`, { token: sim.demo.member.token })).status).toBe(404);
@@ -142,16 +181,25 @@ describe('a chat', () => {
 
   it('validates message paging like getChatMessages', async () => {
     const id = await createChat('x');
-    expect(await call('GET', `${CHATS}/${id}/messages?limit=201`)).toMatchObject({ status: 400, body: { message: 'Invalid limit parameter (1-200).' } });
+    expect(await call('GET', `${CHATS}/${id}/messages?limit=201`)).toMatchObject({
+      status: 400,
+      body: { message: 'Invalid limit parameter (1-200).' },
+    });
     const bad = await call('GET', `${CHATS}/${id}/messages?before_id=abc`);
-    expect(bad).toMatchObject({ status: 400, body: { message: 'Query parameters have invalid values.', validations: [{ field: 'before_id' }] } });
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { message: 'Query parameters have invalid values.', validations: [{ field: 'before_id' }] },
+    });
   });
 
   it('queues a prompt sent while busy and promotes it after the turn; interrupt stops the turn first', async () => {
     sim.chats.scriptNextTurn({ hold: true });
     const id = await createChat('long job');
     const queued = await call('POST', `${CHATS}/${id}/messages`, { json: { content: text('and then this') } });
-    expect(queued).toMatchObject({ status: 200, body: { queued: true, queued_message: { content: text('and then this') } } });
+    expect(queued).toMatchObject({
+      status: 200,
+      body: { queued: true, queued_message: { content: text('and then this') } },
+    });
     const page = await call('GET', `${CHATS}/${id}/messages`);
     expect(items(field(page.body, 'queued_messages'))).toHaveLength(1);
     expect(sim.chats.finishTurn(id)).toBe(true);
@@ -162,12 +210,16 @@ describe('a chat', () => {
     sim.chats.scriptNextTurn({ hold: true });
     const sent = await call('POST', `${CHATS}/${id}/messages`, { json: { content: text('third') } });
     expect(sent).toMatchObject({ status: 200, body: { queued: false, message: { role: 'user' } } });
-    const interrupting = await call('POST', `${CHATS}/${id}/messages`, { json: { content: text('stop and do this'), busy_behavior: 'interrupt' } });
+    const interrupting = await call('POST', `${CHATS}/${id}/messages`, {
+      json: { content: text('stop and do this'), busy_behavior: 'interrupt' },
+    });
     expect(field(interrupting.body, 'queued')).toBe(true);
     const after = await call('GET', `${CHATS}/${id}/messages`);
     const texts = items(field(after.body, 'messages')).map((m) => field(m, 'content', 0, 'text'));
     expect(texts.slice(0, 2)).toEqual(['stop and do this', 'Interrupted before finishing.']);
-    expect(await call('POST', `${CHATS}/${id}/messages`, { json: { content: text('x'), busy_behavior: 'later' } })).toMatchObject({
+    expect(
+      await call('POST', `${CHATS}/${id}/messages`, { json: { content: text('x'), busy_behavior: 'later' } }),
+    ).toMatchObject({
       status: 400,
       body: { message: 'Invalid busy_behavior value.', detail: 'Must be "queue" or "interrupt".' },
     });
@@ -176,8 +228,12 @@ describe('a chat', () => {
   it('answers 429 when the queue is full', async () => {
     sim.chats.scriptNextTurn({ hold: true });
     const id = await createChat('busy');
-    for (let i = 0; i < 20; i++) expect((await call('POST', `${CHATS}/${id}/messages`, { json: { content: text(`q${i}`) } })).status).toBe(200);
-    expect(await call('POST', `${CHATS}/${id}/messages`, { json: { content: text('one more') } })).toMatchObject({ status: 429, body: { message: 'Message queue is full.' } });
+    for (let i = 0; i < 20; i++)
+      expect((await call('POST', `${CHATS}/${id}/messages`, { json: { content: text(`q${i}`) } })).status).toBe(200);
+    expect(await call('POST', `${CHATS}/${id}/messages`, { json: { content: text('one more') } })).toMatchObject({
+      status: 429,
+      body: { message: 'Message queue is full.' },
+    });
   });
 
   it('interrupts a running turn and leaves the chat waiting', async () => {
@@ -189,10 +245,15 @@ describe('a chat', () => {
   });
 
   it('ends a failing turn in error with a last_error, and a new prompt clears it', async () => {
-    sim.chats.scriptNextTurn({ fail: { message: 'The model provider is overloaded.', kind: 'overloaded', retryable: true } });
+    sim.chats.scriptNextTurn({
+      fail: { message: 'The model provider is overloaded.', kind: 'overloaded', retryable: true },
+    });
     const id = await createChat('x');
     await until(id, 'error');
-    expect((await call('GET', `${CHATS}/${id}`)).body).toMatchObject({ status: 'error', last_error: { message: 'The model provider is overloaded.', kind: 'overloaded', retryable: true } });
+    expect((await call('GET', `${CHATS}/${id}`)).body).toMatchObject({
+      status: 'error',
+      last_error: { message: 'The model provider is overloaded.', kind: 'overloaded', retryable: true },
+    });
     await call('POST', `${CHATS}/${id}/messages`, { json: { content: text('try again') } });
     await until(id, 'waiting');
     expect((await call('GET', `${CHATS}/${id}`)).body).not.toHaveProperty('last_error');
@@ -205,20 +266,28 @@ describe('a chat', () => {
     expect(res.text).toBe('');
     expect(items((await call('GET', CHATS)).body).map((c) => field(c, 'id'))).not.toContain(id);
     expect(items((await call('GET', `${CHATS}?q=archived:true`)).body).map((c) => field(c, 'id'))).toEqual([id]);
-    expect(await call('PATCH', `${CHATS}/${id}`, { json: { archived: true } })).toMatchObject({ status: 400, body: { message: 'Chat is already archived.' } });
+    expect(await call('PATCH', `${CHATS}/${id}`, { json: { archived: true } })).toMatchObject({
+      status: 400,
+      body: { message: 'Chat is already archived.' },
+    });
   });
 });
 
 describe('listing chats', () => {
-  it('lists the caller\'s own chats, newest first, filtered by labels, query and limit', async () => {
+  it("lists the caller's own chats, newest first, filtered by labels, query and limit", async () => {
     const a = await createChat('alpha task', { labels: { team: 'web' } });
     const b = await createChat('beta task', { labels: { team: 'api' } });
     await createChat('member chat', {}, sim.demo.member.token);
     expect(items((await call('GET', CHATS)).body).map((c) => field(c, 'id'))).toEqual([b, a]);
     expect(items((await call('GET', `${CHATS}?label=team:web`)).body).map((c) => field(c, 'id'))).toEqual([a]);
-    expect(items((await call('GET', `${CHATS}?q=${encodeURIComponent('title:beta')}`)).body).map((c) => field(c, 'id'))).toEqual([b]);
+    expect(
+      items((await call('GET', `${CHATS}?q=${encodeURIComponent('title:beta')}`)).body).map((c) => field(c, 'id')),
+    ).toEqual([b]);
     expect(items((await call('GET', `${CHATS}?limit=1`)).body)).toHaveLength(1);
-    expect(await call('GET', `${CHATS}?q=beta`)).toMatchObject({ status: 400, body: { message: 'Invalid chat search query.', validations: [{ field: 'q' }] } });
+    expect(await call('GET', `${CHATS}?q=beta`)).toMatchObject({
+      status: 400,
+      body: { message: 'Invalid chat search query.', validations: [{ field: 'q' }] },
+    });
     expect(await call('GET', `${CHATS}?label=team`)).toMatchObject({
       status: 400,
       body: { message: 'Invalid label filter: "team" (expected format key:value, both must be non-empty)' },
@@ -228,11 +297,17 @@ describe('listing chats', () => {
 
 describe('the watch WebSocket', () => {
   it('sends the owner a ChatWatchEvent per change of their own chats only', async () => {
-    const ws = new WebSocket(`${sim.url.replace('http', 'ws')}${CHATS}/watch`, { headers: { 'Coder-Session-Token': sim.demo.user.token } });
+    const ws = new WebSocket(`${sim.url.replace('http', 'ws')}${CHATS}/watch`, {
+      headers: { 'Coder-Session-Token': sim.demo.user.token },
+    });
     const events: { kind: unknown; id: unknown; status: unknown }[] = [];
     ws.on('message', (data) => {
       const parsed: unknown = JSON.parse(data.toString());
-      events.push({ kind: field(parsed, 'kind'), id: field(parsed, 'chat', 'id'), status: field(parsed, 'chat', 'status') });
+      events.push({
+        kind: field(parsed, 'kind'),
+        id: field(parsed, 'chat', 'id'),
+        status: field(parsed, 'chat', 'status'),
+      });
     });
     await new Promise((resolve) => ws.once('open', resolve));
     await createChat('from the member', {}, sim.demo.member.token);
@@ -255,7 +330,10 @@ describe('model configs and providers', () => {
     expect(items(admin.body)).toHaveLength(4);
     const member = await call('GET', `${CHATS}/model-configs`, { token: sim.demo.member.token });
     expect(items(member.body).map((c) => field(c, 'model'))).toEqual(['gpt-5', 'gpt-5-mini']);
-    expect(items((await call('GET', '/api/v2/ai/providers')).body).map((p) => field(p, 'enabled'))).toEqual([true, false]);
+    expect(items((await call('GET', '/api/v2/ai/providers')).body).map((p) => field(p, 'enabled'))).toEqual([
+      true,
+      false,
+    ]);
     expect((await call('GET', '/api/v2/ai/providers', { token: sim.demo.member.token })).status).toBe(403);
     expect((await call('GET', '/api/v2/deployment/config', { token: sim.demo.member.token })).status).toBe(403);
     expect((await call('GET', '/api/v2/deployment/config')).status).toBe(200);
@@ -269,29 +347,48 @@ describe('chat file downloads', () => {
     await until(id, 'waiting');
     const [fileId = ''] = sim.chats.chat(id)?.fileIds ?? [];
     const chat = await call('GET', `${CHATS}/${id}`);
-    expect(field(chat.body, 'files', 0)).toMatchObject({ id: fileId, name: 'report.md', mime_type: 'text/markdown', size_bytes: 9 });
+    expect(field(chat.body, 'files', 0)).toMatchObject({
+      id: fileId,
+      name: 'report.md',
+      mime_type: 'text/markdown',
+      size_bytes: 9,
+    });
 
     const made = await call('POST', `${CHATS}/files/${fileId}/download-url`);
     const sha = createHash('sha256').update('# Report\n').digest('hex');
-    expect(made).toMatchObject({ status: 200, body: { sha256: sha, size_bytes: 9, name: 'report.md', mime_type: 'text/markdown' } });
+    expect(made).toMatchObject({
+      status: 200,
+      body: { sha256: sha, size_bytes: 9, name: 'report.md', mime_type: 'text/markdown' },
+    });
     const url = String(field(made.body, 'url'));
     const got = await call('GET', url, { token: null, absolute: true });
     expect(got.status).toBe(200);
     expect(got.text).toBe('# Report\n');
     expect(got.headers.get('content-type')).toBe('text/markdown');
     const tampered = url.replace(/signature=([0-9a-f])/, (_m, c: string) => `signature=${c === '0' ? '1' : '0'}`);
-    expect(await call('GET', tampered, { token: null, absolute: true })).toMatchObject({ status: 403, body: { message: 'Invalid download URL signature.' } });
+    expect(await call('GET', tampered, { token: null, absolute: true })).toMatchObject({
+      status: 403,
+      body: { message: 'Invalid download URL signature.' },
+    });
 
     sim.chats.setDownloadTtlMs(0);
     const stale = String(field((await call('POST', `${CHATS}/files/${fileId}/download-url`)).body, 'url'));
-    expect(await call('GET', stale, { token: null, absolute: true })).toMatchObject({ status: 403, body: { message: 'Download URL has expired.' } });
-    expect((await call('POST', `${CHATS}/files/${fileId}/download-url`, { token: sim.demo.member.token })).status).toBe(404);
-    expect(await call('POST', `${CHATS}/files/nope/download-url`)).toMatchObject({ status: 400, body: { message: 'Invalid file ID.' } });
+    expect(await call('GET', stale, { token: null, absolute: true })).toMatchObject({
+      status: 403,
+      body: { message: 'Download URL has expired.' },
+    });
+    expect((await call('POST', `${CHATS}/files/${fileId}/download-url`, { token: sim.demo.member.token })).status).toBe(
+      404,
+    );
+    expect(await call('POST', `${CHATS}/files/nope/download-url`)).toMatchObject({
+      status: 400,
+      body: { message: 'Invalid file ID.' },
+    });
   });
 });
 
 describe('organizations', () => {
-  it('lists the caller\'s memberships and includes added organizations in organization_ids', async () => {
+  it("lists the caller's memberships and includes added organizations in organization_ids", async () => {
     const before = await call('GET', '/api/v2/users/me/organizations');
     expect(items(before.body).map((o) => field(o, 'name'))).toEqual(['coder']);
     const extra = sim.addOrganization('research', ['admin']);
@@ -320,10 +417,17 @@ describe('a deployment without the chats API', () => {
 
   it('answers 403 after authentication when the agents experiment is off', async () => {
     sim.chats.setMode('experiment-off');
-    expect(await call('GET', `${CHATS}/model-configs`)).toMatchObject({ status: 403, body: { message: expect.stringContaining("'agents' experiment") } });
+    expect(await call('GET', `${CHATS}/model-configs`)).toMatchObject({
+      status: 403,
+      body: { message: expect.stringContaining("'agents' experiment") },
+    });
     expect((await call('GET', `${CHATS}/model-configs`, { token: null })).status).toBe(401);
-    const ws = new WebSocket(`${sim.url.replace('http', 'ws')}${CHATS}/watch`, { headers: { 'Coder-Session-Token': sim.demo.user.token } });
-    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    const ws = new WebSocket(`${sim.url.replace('http', 'ws')}${CHATS}/watch`, {
+      headers: { 'Coder-Session-Token': sim.demo.user.token },
+    });
+    const status = await new Promise<number>((resolve) =>
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
     expect(status).toBe(403);
     sim.chats.setMode('on');
     expect((await call('GET', '/api/v2/experiments')).body).toEqual(['agents']);

@@ -85,7 +85,10 @@ it('answers bad queries and missing permission before the upgrade', async () => 
     });
   });
   expect(body).toMatch(/^400 /);
-  expect(JSON.parse(body.slice(4))).toMatchObject({ message: 'Invalid query parameters.', validations: [{ field: 'reconnect' }] });
+  expect(JSON.parse(body.slice(4))).toMatchObject({
+    message: 'Invalid query parameters.',
+    validations: [{ field: 'reconnect' }],
+  });
   sim.denySsh(sim.demo.user.username, true);
   const denied = open(randomUUID());
   await expect(denied.opened).rejects.toThrow(/403/);

@@ -22,7 +22,11 @@ interface Call {
 }
 
 /** One request with the admin's token unless another (or none) is given; the body parsed as JSON. */
-async function call(method: string, path: string, opts: { token?: string | null; json?: unknown; raw?: Buffer; contentType?: string } = {}): Promise<Call> {
+async function call(
+  method: string,
+  path: string,
+  opts: { token?: string | null; json?: unknown; raw?: Buffer; contentType?: string } = {},
+): Promise<Call> {
   const token = opts.token === undefined ? sim.demo.user.token : opts.token;
   const headers: Record<string, string> = token ? { 'Coder-Session-Token': token } : {};
   let body: string | Uint8Array<ArrayBuffer> | undefined;
@@ -36,7 +40,11 @@ async function call(method: string, path: string, opts: { token?: string | null;
   const res = await fetch(`${sim.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await res.text();
   const contentType = res.headers.get('content-type') ?? '';
-  return { status: res.status, headers: res.headers, body: contentType.startsWith('application/json') ? JSON.parse(text) : text };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: contentType.startsWith('application/json') ? JSON.parse(text) : text,
+  };
 }
 
 /** Field access on a parsed body without casts. */
@@ -56,7 +64,9 @@ function items(v: unknown): unknown[] {
 
 /** Every text frame of a WebSocket until the server closes it, and the close code. */
 function follow(path: string, token = sim.demo.user.token): Promise<{ frames: unknown[]; code: number }> {
-  const socket = new WebSocket(`${sim.url.replace('http', 'ws')}${path}`, { headers: { 'Coder-Session-Token': token } });
+  const socket = new WebSocket(`${sim.url.replace('http', 'ws')}${path}`, {
+    headers: { 'Coder-Session-Token': token },
+  });
   const frames: unknown[] = [];
   return new Promise((resolve, reject) => {
     socket.on('message', (data, isBinary) => {
@@ -93,34 +103,52 @@ describe('authentication', () => {
     const missing = await call('GET', '/api/v2/users/me', { token: null });
     expect(missing.status).toBe(401);
     expect(missing.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect(missing.body).toEqual({ message: SIGNED_OUT, detail: 'Cookie "coder_session_token" or query parameter must be provided.' });
+    expect(missing.body).toEqual({
+      message: SIGNED_OUT,
+      detail: 'Cookie "coder_session_token" or query parameter must be provided.',
+    });
     expect(missing.headers.get('www-authenticate')).toBe(
       `Bearer realm="coder", error="invalid_token", error_description="The access token has expired", resource_metadata="${sim.url}/.well-known/oauth-protected-resource"`,
     );
     const detail = async (token: string) => field((await call('GET', '/api/v2/users/me', { token })).body, 'detail');
     expect(await detail('short')).toBe('Invalid API key format: incorrect amount of API key parts, expected 2 got 1');
-    expect(await detail('abc-ABCDEFGHIJKLMNOPQRSTUV')).toBe('Invalid API key format: invalid API key ID length, expected 10 got 3');
+    expect(await detail('abc-ABCDEFGHIJKLMNOPQRSTUV')).toBe(
+      'Invalid API key format: invalid API key ID length, expected 10 got 3',
+    );
     expect(await detail('abcdefghij-ABCDEFGHIJKLMNOPQRSTUV')).toBe('API key is invalid.');
     const [id] = sim.demo.user.token.split('-');
     expect(await detail(`${id}-ABCDEFGHIJKLMNOPQRSTUV`)).toBe('API key secret is invalid.');
     sim.expireToken(sim.demo.member.token);
     const expired = await call('GET', '/api/v2/users/me', { token: sim.demo.member.token });
     expect(expired.status).toBe(401);
-    expect(field(expired.body, 'detail')).toMatch(/^API key expired at "\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC"\.$/);
+    expect(field(expired.body, 'detail')).toMatch(
+      /^API key expired at "\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC"\.$/,
+    );
     expect(expired.headers.get('www-authenticate')).toContain('error_description="The access token has expired"');
   });
 
   it('takes the token from a bearer header, the cookie or the query, and needs none for buildinfo', async () => {
-    const get = (init: RequestInit, query = '') => fetch(`${sim.url}/api/v2/users/me${query}`, init).then((r) => r.status);
+    const get = (init: RequestInit, query = '') =>
+      fetch(`${sim.url}/api/v2/users/me${query}`, init).then((r) => r.status);
     expect(await get({ headers: { Authorization: `Bearer ${sim.demo.user.token}` } })).toBe(200);
     expect(await get({ headers: { Cookie: `coder_session_token=${sim.demo.user.token}` } })).toBe(200);
     expect(await get({}, `?coder_session_token=${sim.demo.user.token}`)).toBe(200);
-    expect(await call('GET', '/api/v2/buildinfo', { token: null })).toMatchObject({ status: 200, body: { version: 'v2.99.0-sim', dashboard_url: sim.url } });
+    expect(await call('GET', '/api/v2/buildinfo', { token: null })).toMatchObject({
+      status: 200,
+      body: { version: 'v2.99.0-sim', dashboard_url: sim.url },
+    });
   });
 
   it('returns the caller as codersdk.User', async () => {
     const me = await call('GET', '/api/v2/users/me');
-    expect(me.body).toMatchObject({ id: sim.demo.user.id, username: 'admin', status: 'active', login_type: 'password', roles: [{ name: 'owner' }], organization_ids: [sim.demo.user.organization_id] });
+    expect(me.body).toMatchObject({
+      id: sim.demo.user.id,
+      username: 'admin',
+      status: 'active',
+      login_type: 'password',
+      roles: [{ name: 'owner' }],
+      organization_ids: [sim.demo.user.organization_id],
+    });
     const alice = await call('GET', '/api/v2/users/alice');
     expect(alice.body).toMatchObject({ id: sim.demo.member.id, roles: [] });
   });
@@ -128,24 +156,47 @@ describe('authentication', () => {
 
 describe('errors', () => {
   it('serves unknown routes, bad ids, bad JSON and hidden resources with coderd bodies', async () => {
-    expect(await call('GET', '/api/v2/nothing-here')).toMatchObject({ status: 404, body: { message: 'Route not found.' } });
-    expect(await call('GET', '/api/v2/workspaces/not-a-uuid')).toMatchObject({ status: 400, body: { message: 'Invalid UUID "not-a-uuid".', detail: 'invalid UUID length: 10' } });
-    const bad = await call('POST', '/api/v2/users/me/workspaces', { raw: Buffer.from('{nope'), contentType: 'application/json' });
+    expect(await call('GET', '/api/v2/nothing-here')).toMatchObject({
+      status: 404,
+      body: { message: 'Route not found.' },
+    });
+    expect(await call('GET', '/api/v2/workspaces/not-a-uuid')).toMatchObject({
+      status: 400,
+      body: { message: 'Invalid UUID "not-a-uuid".', detail: 'invalid UUID length: 10' },
+    });
+    const bad = await call('POST', '/api/v2/users/me/workspaces', {
+      raw: Buffer.from('{nope'),
+      contentType: 'application/json',
+    });
     expect(bad).toMatchObject({ status: 400, body: { message: 'Request body must be valid JSON.' } });
     const hidden = await call('GET', `/api/v2/workspaces/${sim.demo.workspaceId}`, { token: sim.demo.member.token });
-    expect(hidden).toMatchObject({ status: 404, body: { message: 'Resource not found or you do not have access to this resource' } });
+    expect(hidden).toMatchObject({
+      status: 404,
+      body: { message: 'Resource not found or you do not have access to this resource' },
+    });
     const invalid = await call('POST', '/api/v2/users/me/workspaces', { json: { name: 'Not_Valid' } });
     expect(invalid.status).toBe(400);
     expect(invalid.body).toEqual({
       message: 'Validation failed.',
       validations: [
-        { field: 'template_id', detail: 'Validation failed for tag "required_without" with value: "00000000-0000-0000-0000-000000000000"' },
-        { field: 'template_version_id', detail: 'Validation failed for tag "required_without" with value: "00000000-0000-0000-0000-000000000000"' },
+        {
+          field: 'template_id',
+          detail: 'Validation failed for tag "required_without" with value: "00000000-0000-0000-0000-000000000000"',
+        },
+        {
+          field: 'template_version_id',
+          detail: 'Validation failed for tag "required_without" with value: "00000000-0000-0000-0000-000000000000"',
+        },
         { field: 'name', detail: 'Validation failed for tag "workspace_name" with value: "Not_Valid"' },
       ],
     });
-    const dup = await call('POST', '/api/v2/users/me/workspaces', { json: { name: 'dev', template_id: sim.demo.templateId } });
-    expect(dup).toMatchObject({ status: 409, body: { message: 'Workspace "dev" already exists.', validations: [{ field: 'name' }] } });
+    const dup = await call('POST', '/api/v2/users/me/workspaces', {
+      json: { name: 'dev', template_id: sim.demo.templateId },
+    });
+    expect(dup).toMatchObject({
+      status: 409,
+      body: { message: 'Workspace "dev" already exists.', validations: [{ field: 'name' }] },
+    });
   });
 
   it('injects faults, JSON or not, and counts requests', async () => {
@@ -170,7 +221,7 @@ describe('workspaces', () => {
     return { res, names: items(field(res.body, 'workspaces')).map((w) => field(w, 'name')) };
   };
 
-  it('filters the list with coderd\'s q= syntax and refuses unknown keys', async () => {
+  it("filters the list with coderd's q= syntax and refuses unknown keys", async () => {
     expect((await list('owner:"me" status:running')).names).toEqual(['dev']);
     expect((await list('owner:me')).names).toEqual(['dev', 'stopped-ws']);
     expect((await list('status:stopped')).names).toEqual(['stopped-ws']);
@@ -180,7 +231,13 @@ describe('workspaces', () => {
     expect((await list('owner:alice')).res.body).toEqual({ workspaces: [], count: 0 });
     expect((await list('', sim.demo.member.token)).names).toEqual([]);
     const bad = await list('color:blue');
-    expect(bad.res).toMatchObject({ status: 400, body: { message: 'Invalid workspace search query.', validations: [{ field: 'color', detail: 'Query param "color" is not a valid query param' }] } });
+    expect(bad.res).toMatchObject({
+      status: 400,
+      body: {
+        message: 'Invalid workspace search query.',
+        validations: [{ field: 'color', detail: 'Query param "color" is not a valid query param' }],
+      },
+    });
     expect((await list('status:asleep')).res.status).toBe(400);
   });
 
@@ -207,7 +264,13 @@ describe('workspaces', () => {
   });
 
   it('creates a workspace whose build progresses to running while the follow socket streams its logs', async () => {
-    const created = await call('POST', '/api/v2/users/me/workspaces', { json: { name: 'streamed', template_id: sim.demo.templateId, rich_parameter_values: [{ name: 'cpu', value: '4' }] } });
+    const created = await call('POST', '/api/v2/users/me/workspaces', {
+      json: {
+        name: 'streamed',
+        template_id: sim.demo.templateId,
+        rich_parameter_values: [{ name: 'cpu', value: '4' }],
+      },
+    });
     expect(created.status).toBe(201);
     expect(field(created.body, 'latest_build', 'status')).toBe('pending');
     expect(field(created.body, 'latest_build', 'job', 'completed_at')).toBeUndefined();
@@ -215,35 +278,58 @@ describe('workspaces', () => {
     const { frames, code } = await follow(`/api/v2/workspacebuilds/${buildId}/logs?follow`);
     expect(code).toBe(1000);
     expect(frames.length).toBeGreaterThan(2);
-    expect(frames[0]).toMatchObject({ id: expect.any(Number), log_source: 'provisioner_daemon', log_level: 'info', stage: 'Setting up', output: '' });
+    expect(frames[0]).toMatchObject({
+      id: expect.any(Number),
+      log_source: 'provisioner_daemon',
+      log_level: 'info',
+      stage: 'Setting up',
+      output: '',
+    });
     expect(frames.map((f) => field(f, 'stage'))).toContain('Cleaning Up');
     const build = await call('GET', `/api/v2/workspacebuilds/${buildId}`);
-    expect(build.body).toMatchObject({ status: 'running', job: { status: 'succeeded', completed_at: expect.any(String) } });
+    expect(build.body).toMatchObject({
+      status: 'running',
+      job: { status: 'succeeded', completed_at: expect.any(String) },
+    });
     // The agent connects, runs its startup script, and becomes ready; its logs stream as arrays.
     const agentId = String(field(build.body, 'resources', 0, 'agents', 0, 'id'));
     const agentLogs = await follow(`/api/v2/workspaceagents/${agentId}/logs?follow`);
     expect(agentLogs.code).toBe(1000);
     expect(agentLogs.frames.every((f) => Array.isArray(f))).toBe(true);
-    const agent = await waitFor(() => call('GET', `/api/v2/workspaceagents/${agentId}`), (r) => field(r.body, 'lifecycle_state') === 'ready');
+    const agent = await waitFor(
+      () => call('GET', `/api/v2/workspaceagents/${agentId}`),
+      (r) => field(r.body, 'lifecycle_state') === 'ready',
+    );
     expect(agent.body).toMatchObject({ status: 'connected', lifecycle_state: 'ready' });
     // A finished job replays its logs as a JSON array.
     expect(Array.isArray((await call('GET', `/api/v2/workspacebuilds/${buildId}/logs`)).body)).toBe(true);
   });
 
   it('stops, refuses a second build meanwhile, and deletes a workspace', async () => {
-    const stop = await call('POST', `/api/v2/workspaces/${sim.demo.workspaceId}/builds`, { json: { transition: 'stop' } });
+    const stop = await call('POST', `/api/v2/workspaces/${sim.demo.workspaceId}/builds`, {
+      json: { transition: 'stop' },
+    });
     expect(stop).toMatchObject({ status: 201, body: { transition: 'stop', build_number: 2, status: 'pending' } });
-    const busy = await call('POST', `/api/v2/workspaces/${sim.demo.workspaceId}/builds`, { json: { transition: 'start' } });
+    const busy = await call('POST', `/api/v2/workspaces/${sim.demo.workspaceId}/builds`, {
+      json: { transition: 'start' },
+    });
     expect(busy).toMatchObject({ status: 409, body: { message: 'A workspace build is already active.' } });
     await follow(`/api/v2/workspacebuilds/${String(field(stop.body, 'id'))}/logs?follow`);
     const stopped = await call('GET', `/api/v2/workspaces/${sim.demo.workspaceId}`);
     expect(field(stopped.body, 'latest_build', 'status')).toBe('stopped');
-    expect((await call('GET', `/api/v2/workspaceagents/${sim.demo.agentId}`)).body).toMatchObject({ status: 'disconnected', lifecycle_state: 'off' });
+    expect((await call('GET', `/api/v2/workspaceagents/${sim.demo.agentId}`)).body).toMatchObject({
+      status: 'disconnected',
+      lifecycle_state: 'off',
+    });
 
-    const del = await call('POST', `/api/v2/workspaces/${sim.demo.workspaceId}/builds`, { json: { transition: 'delete' } });
+    const del = await call('POST', `/api/v2/workspaces/${sim.demo.workspaceId}/builds`, {
+      json: { transition: 'delete' },
+    });
     await follow(`/api/v2/workspacebuilds/${String(field(del.body, 'id'))}/logs?follow`);
     expect((await call('GET', `/api/v2/workspaces/${sim.demo.workspaceId}`)).status).toBe(410);
-    expect((await call('GET', `/api/v2/workspaces/${sim.demo.workspaceId}?include_deleted=true`)).body).toMatchObject({ latest_build: { status: 'deleted' } });
+    expect((await call('GET', `/api/v2/workspaces/${sim.demo.workspaceId}?include_deleted=true`)).body).toMatchObject({
+      latest_build: { status: 'deleted' },
+    });
     expect((await call('GET', '/api/v2/users/me/workspace/dev')).status).toBe(404);
     expect((await list('')).names).toEqual(['stopped-ws']);
   });
@@ -257,79 +343,144 @@ describe('templates', () => {
     const fileId = String(field(upload.body, 'hash'));
     expect(fileId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
     expect(await call('POST', '/api/v2/files', { raw: tar })).toMatchObject({ status: 200, body: { hash: fileId } });
-    expect((await call('POST', '/api/v2/files', { raw: tar, contentType: 'text/plain' })).body).toEqual({ message: 'Unsupported content type header "text/plain".' });
+    expect((await call('POST', '/api/v2/files', { raw: tar, contentType: 'text/plain' })).body).toEqual({
+      message: 'Unsupported content type header "text/plain".',
+    });
 
     const org = sim.demo.user.organization_id;
     const versionBody = { storage_method: 'file', file_id: fileId, provisioner: 'terraform' };
     const v1 = await call('POST', `/api/v2/organizations/${org}/templateversions`, { json: versionBody });
-    expect(v1).toMatchObject({ status: 201, body: { name: expect.stringMatching(/^[a-z]+_[a-z]+\d*$/), job: { status: 'pending', type: 'template_version_import' } } });
+    expect(v1).toMatchObject({
+      status: 201,
+      body: {
+        name: expect.stringMatching(/^[a-z]+_[a-z]+\d*$/),
+        job: { status: 'pending', type: 'template_version_import' },
+      },
+    });
     expect(field(v1.body, 'template_id')).toBeUndefined();
     const v1Id = String(field(v1.body, 'id'));
     const importLogs = await follow(`/api/v2/templateversions/${v1Id}/logs?follow`);
     expect(importLogs.code).toBe(1000);
 
-    const created = await call('POST', `/api/v2/organizations/${org}/templates`, { json: { name: 'sim-test', display_name: 'Sim Test', description: 'made by a test', template_version_id: v1Id } });
-    expect(created).toMatchObject({ status: 201, body: { name: 'sim-test', active_version_id: v1Id, created_by_name: 'admin' } });
+    const created = await call('POST', `/api/v2/organizations/${org}/templates`, {
+      json: { name: 'sim-test', display_name: 'Sim Test', description: 'made by a test', template_version_id: v1Id },
+    });
+    expect(created).toMatchObject({
+      status: 201,
+      body: { name: 'sim-test', active_version_id: v1Id, created_by_name: 'admin' },
+    });
     const templateId = String(field(created.body, 'id'));
-    expect((await call('GET', `/api/v2/templateversions/${v1Id}`)).body).toMatchObject({ template_id: templateId, job: { status: 'succeeded' } });
-    expect((await call('POST', `/api/v2/organizations/${org}/templates`, { json: { name: 'sim-test', template_version_id: v1Id } })).status).toBe(409);
+    expect((await call('GET', `/api/v2/templateversions/${v1Id}`)).body).toMatchObject({
+      template_id: templateId,
+      job: { status: 'succeeded' },
+    });
+    expect(
+      (
+        await call('POST', `/api/v2/organizations/${org}/templates`, {
+          json: { name: 'sim-test', template_version_id: v1Id },
+        })
+      ).status,
+    ).toBe(409);
 
-    const v2 = await call('POST', `/api/v2/organizations/${org}/templateversions`, { json: { ...versionBody, template_id: templateId } });
+    const v2 = await call('POST', `/api/v2/organizations/${org}/templateversions`, {
+      json: { ...versionBody, template_id: templateId },
+    });
     const v2Id = String(field(v2.body, 'id'));
     const early = await call('PATCH', `/api/v2/templates/${templateId}/versions`, { json: { id: v2Id } });
-    expect(early).toMatchObject({ status: 403, body: { message: 'Only versions that have been built successfully can be promoted.' } });
+    expect(early).toMatchObject({
+      status: 403,
+      body: { message: 'Only versions that have been built successfully can be promoted.' },
+    });
     await follow(`/api/v2/templateversions/${v2Id}/logs?follow`);
     const promote = await call('PATCH', `/api/v2/templates/${templateId}/versions`, { json: { id: v2Id } });
     expect(promote).toMatchObject({ status: 200, body: { message: 'Updated the active template version!' } });
     expect((await call('GET', `/api/v2/templates/${templateId}`)).body).toMatchObject({ active_version_id: v2Id });
-    const foreign = await call('PATCH', `/api/v2/templates/${templateId}/versions`, { json: { id: sim.demo.templateVersionId } });
-    expect(foreign).toMatchObject({ status: 400, body: { message: "The provided template version doesn't belong to the specified template." } });
+    const foreign = await call('PATCH', `/api/v2/templates/${templateId}/versions`, {
+      json: { id: sim.demo.templateVersionId },
+    });
+    expect(foreign).toMatchObject({
+      status: 400,
+      body: { message: "The provided template version doesn't belong to the specified template." },
+    });
 
-    expect((await call('DELETE', `/api/v2/templates/${templateId}`, { token: sim.demo.member.token })).status).toBe(403);
-    expect(await call('DELETE', `/api/v2/templates/${templateId}`)).toMatchObject({ status: 200, body: { message: 'Template has been deleted!' } });
+    expect((await call('DELETE', `/api/v2/templates/${templateId}`, { token: sim.demo.member.token })).status).toBe(
+      403,
+    );
+    expect(await call('DELETE', `/api/v2/templates/${templateId}`)).toMatchObject({
+      status: 200,
+      body: { message: 'Template has been deleted!' },
+    });
     expect((await call('GET', `/api/v2/templates/${templateId}`)).status).toBe(404);
   });
 
   it('fails the import of an archive without Terraform files, with an error log and job.error', async () => {
     const upload = await call('POST', '/api/v2/files', { raw: await tarOf({ 'README.md': '# nothing here' }) });
     const org = sim.demo.user.organization_id;
-    const v = await call('POST', `/api/v2/organizations/${org}/templateversions`, { json: { storage_method: 'file', file_id: field(upload.body, 'hash'), provisioner: 'terraform' } });
+    const v = await call('POST', `/api/v2/organizations/${org}/templateversions`, {
+      json: { storage_method: 'file', file_id: field(upload.body, 'hash'), provisioner: 'terraform' },
+    });
     const { frames } = await follow(`/api/v2/templateversions/${String(field(v.body, 'id'))}/logs?follow`);
     expect(frames[frames.length - 1]).toMatchObject({ log_level: 'error' });
     const after = await call('GET', `/api/v2/templateversions/${String(field(v.body, 'id'))}`);
-    expect(after.body).toMatchObject({ job: { status: 'failed', error: expect.stringMatching(/No configuration files/) } });
-    const missing = await call('POST', `/api/v2/organizations/${org}/templateversions`, { json: { storage_method: 'file', file_id: '8d9a2a1e-0000-4000-8000-000000000000', provisioner: 'terraform' } });
+    expect(after.body).toMatchObject({
+      job: { status: 'failed', error: expect.stringMatching(/No configuration files/) },
+    });
+    const missing = await call('POST', `/api/v2/organizations/${org}/templateversions`, {
+      json: { storage_method: 'file', file_id: '8d9a2a1e-0000-4000-8000-000000000000', provisioner: 'terraform' },
+    });
     expect(missing).toMatchObject({ status: 404, body: { message: 'File not found.' } });
   });
 
   it('lists templates with q=, serves parameters and presets, and refuses deleting a template in use', async () => {
-    const names = async (q: string) => items((await call('GET', `/api/v2/templates?q=${encodeURIComponent(q)}`)).body).map((t) => field(t, 'name'));
+    const names = async (q: string) =>
+      items((await call('GET', `/api/v2/templates?q=${encodeURIComponent(q)}`)).body).map((t) => field(t, 'name'));
     expect(await names('dock')).toEqual(['docker']);
     expect(await names('exact_name:docker')).toEqual(['docker']);
     expect(await names('name:nothing')).toEqual([]);
     const params = await call('GET', `/api/v2/templateversions/${sim.demo.templateVersionId}/rich-parameters`);
     expect(params.body).toEqual([
-      expect.objectContaining({ name: 'region', type: 'string', default_value: 'us-east', options: expect.arrayContaining([expect.objectContaining({ value: 'eu-west' })]) }),
+      expect.objectContaining({
+        name: 'region',
+        type: 'string',
+        default_value: 'us-east',
+        options: expect.arrayContaining([expect.objectContaining({ value: 'eu-west' })]),
+      }),
       expect.objectContaining({ name: 'cpu', type: 'number', default_value: '2' }),
     ]);
     const presets = await call('GET', `/api/v2/templateversions/${sim.demo.templateVersionId}/presets`);
-    expect(presets.body).toEqual([expect.objectContaining({ ID: expect.any(String), Name: 'Small EU', Default: true, Parameters: expect.arrayContaining([{ Name: 'region', Value: 'eu-west' }]) })]);
+    expect(presets.body).toEqual([
+      expect.objectContaining({
+        ID: expect.any(String),
+        Name: 'Small EU',
+        Default: true,
+        Parameters: expect.arrayContaining([{ Name: 'region', Value: 'eu-west' }]),
+      }),
+    ]);
     const inUse = await call('DELETE', `/api/v2/templates/${sim.demo.templateId}`);
-    expect(inUse).toMatchObject({ status: 400, body: { message: 'All workspaces must be deleted before a template can be removed.' } });
+    expect(inUse).toMatchObject({
+      status: 400,
+      body: { message: 'All workspaces must be deleted before a template can be removed.' },
+    });
   });
 });
 
 describe('authcheck, app host and agents', () => {
   it('answers authcheck by role, ownership and the ssh deny switch', async () => {
     const check = async (token: string, action = 'ssh', resourceId = sim.demo.workspaceId) => {
-      const res = await call('POST', '/api/v2/authcheck', { token, json: { checks: { k: { object: { resource_type: 'workspace', resource_id: resourceId }, action } } } });
+      const res = await call('POST', '/api/v2/authcheck', {
+        token,
+        json: { checks: { k: { object: { resource_type: 'workspace', resource_id: resourceId }, action } } },
+      });
       return field(res.body, 'k');
     };
     expect(await check(sim.demo.user.token)).toBe(true);
     expect(await check(sim.demo.member.token)).toBe(false);
     expect(await check(sim.demo.member.token, 'read')).toBe(false);
     const bob = sim.addUser('bob', 'member');
-    const created = await call('POST', '/api/v2/users/me/workspaces', { token: bob.token, json: { name: 'bobs', template_id: sim.demo.templateId } });
+    const created = await call('POST', '/api/v2/users/me/workspaces', {
+      token: bob.token,
+      json: { name: 'bobs', template_id: sim.demo.templateId },
+    });
     const bobsId = String(field(created.body, 'id'));
     expect(await check(bob.token, 'ssh', bobsId)).toBe(true);
     sim.denySsh('bob', true);
@@ -344,8 +495,16 @@ describe('authcheck, app host and agents', () => {
     sim.setAppHost('');
     expect((await call('GET', '/api/v2/applications/host')).body).toEqual({ host: '' });
     sim.setAgentState(sim.demo.agentId, { status: 'connecting', lifecycle_state: 'created' });
-    expect((await call('GET', `/api/v2/workspaceagents/${sim.demo.agentId}`)).body).toMatchObject({ status: 'connecting', lifecycle_state: 'created', health: { healthy: false } });
+    expect((await call('GET', `/api/v2/workspaceagents/${sim.demo.agentId}`)).body).toMatchObject({
+      status: 'connecting',
+      lifecycle_state: 'created',
+      health: { healthy: false },
+    });
     const logs = await call('GET', `/api/v2/workspaceagents/${sim.demo.agentId}/logs`);
-    expect(logs.body).toEqual(expect.arrayContaining([expect.objectContaining({ output: 'startup script finished', level: 'info', source_id: expect.any(String) })]));
+    expect(logs.body).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ output: 'startup script finished', level: 'info', source_id: expect.any(String) }),
+      ]),
+    );
   });
 });

@@ -47,7 +47,7 @@ function fakeRuntime() {
     },
     HttpResponseStream: {
       from: (stream: Writable, metadata) => {
-        if (stream !== sink || !sink) throw new Error('HttpResponseStream.from: not the runtime\'s stream');
+        if (stream !== sink || !sink) throw new Error("HttpResponseStream.from: not the runtime's stream");
         // What the client gets: the prelude goes out only if something is written.
         sink.beforeFirstWrite = () => {
           seen.metadata = metadata;
@@ -101,7 +101,11 @@ it('carries status, headers and cookies in the prelude, without a length', () =>
   const headers = new Headers({ a: '1', vary: 'x, y', 'content-length': '0' });
   headers.append('set-cookie', 'c=1');
   headers.append('set-cookie', 'd=2');
-  expect(preludeOf(new Response('', { status: 201, headers }))).toEqual({ statusCode: 201, headers: { a: '1', vary: 'x, y', 'content-type': 'text/plain;charset=UTF-8' }, cookies: ['c=1', 'd=2'] });
+  expect(preludeOf(new Response('', { status: 201, headers }))).toEqual({
+    statusCode: 201,
+    headers: { a: '1', vary: 'x, y', 'content-type': 'text/plain;charset=UTF-8' },
+    cookies: ['c=1', 'd=2'],
+  });
 });
 
 it('sends the prelude before the first chunk, writes each chunk as it comes, and only then ends the stream', async () => {
@@ -114,7 +118,11 @@ it('sends the prelude before the first chunk, writes each chunk as it comes, and
       close = () => controller.close();
     },
   });
-  const respond = () => Promise.resolve({ kind: 'http' as const, response: new Response(body, { headers: { 'content-type': 'text/event-stream' } }) });
+  const respond = () =>
+    Promise.resolve({
+      kind: 'http' as const,
+      response: new Response(body, { headers: { 'content-type': 'text/event-stream' } }),
+    });
   streamingHandler(runtime, respond);
   const done = invoke({});
   await new Promise((r) => setImmediate(r));
@@ -151,7 +159,10 @@ it('answers what is not an HTTP event (a warm-up ping, a scheduled event, null) 
     expect(a.metadata).toMatchObject({ statusCode: 400, headers: { 'content-type': 'application/json' } });
     expect(JSON.parse(a.body)).toMatchObject({ message: expect.stringMatching(/^unsupported event/) });
   }
-  const lines = output.all.join('').split('\n').filter((l) => l.includes('"unsupported event"'));
+  const lines = output.all
+    .join('')
+    .split('\n')
+    .filter((l) => l.includes('"unsupported event"'));
   expect(lines).toHaveLength(3);
   for (const line of lines) expect(line).toMatch(/"level":"WARN"/);
   expect(output.all.join('')).not.toMatch(/"level":"ERROR"/);

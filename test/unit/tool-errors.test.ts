@@ -14,7 +14,14 @@ import { captureOutput } from '../helpers/capture-output';
 import { logLevel, setLogLevel } from '../../lib/log';
 
 const failing = (name: string, fault: () => Promise<never>) =>
-  defineTool({ name, description: name, annotations: 'read', input: () => z.object({}), output: () => z.object({}), handler: fault });
+  defineTool({
+    name,
+    description: name,
+    annotations: 'read',
+    input: () => z.object({}),
+    output: () => z.object({}),
+    handler: fault,
+  });
 
 const TOOLS = [
   failing('fault', () => Promise.reject(new TypeError("cannot read properties of undefined (reading 'secretThing')"))),
@@ -80,5 +87,7 @@ it('wraps a failure instead of editing it: the cause keeps its message and famil
 });
 
 it('validates no elicitation answers (the server never elicits, and the bundle carries no Ajv), saying so', () => {
-  expect(() => NO_SCHEMA_VALIDATION.getValidator({ type: 'object' })).toThrow(/does not validate elicitation answers: it never elicits/);
+  expect(() => NO_SCHEMA_VALIDATION.getValidator({ type: 'object' })).toThrow(
+    /does not validate elicitation answers: it never elicits/,
+  );
 });

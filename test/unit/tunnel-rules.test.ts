@@ -24,7 +24,8 @@ describe('eviction and probing', () => {
   it('keeps a channel after an operation error, discards it after anything else', () => {
     expect(breaksChannel(new AgentOpError('ENOENT', 'x'))).toBe(false);
     expect(breaksChannel(new InvalidArgumentError('x'))).toBe(false);
-    for (const e of [new DeadlineError('x'), new OutcomeUnknownError('x'), new TunnelDialError('x'), new Error('x')]) expect(breaksChannel(e)).toBe(true);
+    for (const e of [new DeadlineError('x'), new OutcomeUnknownError('x'), new TunnelDialError('x'), new Error('x')])
+      expect(breaksChannel(e)).toBe(true);
   });
 });
 
@@ -40,44 +41,71 @@ describe('line protocol', () => {
     expect(dialCommand('0123456789abcdef')).toMatch(/^N=0123456789abcdef; H=[0-9a-f]{64}\n/);
     for (const script of [LOOP_SCRIPT, dialCommand('0123456789abcdef')]) expect(script).not.toMatch(/bash|python|perl/);
   });
-  it('keeps the dial\'s request line within 4 KB, whatever the loop grows to', () => {
+  it("keeps the dial's request line within 4 KB, whatever the loop grows to", () => {
     // A long deployment URL (a path prefix behind a proxy) and real UUIDs: what a proxy in front of coderd sees.
-    const target = { coderUrl: `https://${'c'.repeat(60)}.example.com/${'prefix/'.repeat(10)}`, token: 't', agentId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' };
+    const target = {
+      coderUrl: `https://${'c'.repeat(60)}.example.com/${'prefix/'.repeat(10)}`,
+      token: 't',
+      agentId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+    };
     const url = dialUrl(target, 'ffffffff-1111-2222-3333-444444444444', '0123456789abcdef');
     expect(requestLineBytes(url)).toBeLessThanOrEqual(4096);
     // The loop travels inside the terminal, not in the URL.
     expect(url.toString()).not.toContain(encodeURIComponent('op_exec'));
   });
   it('parses our lines and ignores everything else', () => {
-    expect(parseLine('__CMCP n1 a1 ok 0 2 0 aGkK .\r')).toEqual({ nonce: 'n1', id: 'a1', status: 'ok', fields: ['0', '2', '0', 'aGkK'] });
+    expect(parseLine('__CMCP n1 a1 ok 0 2 0 aGkK .\r')).toEqual({
+      nonce: 'n1',
+      id: 'a1',
+      status: 'ok',
+      fields: ['0', '2', '0', 'aGkK'],
+    });
     expect(parseLine('__CMCP n1 a1 ok 0 0  .')).toEqual({ nonce: 'n1', id: 'a1', status: 'ok', fields: ['0', '0'] });
     expect(parseLine('__CMCP_READY n1')).toEqual({ kind: 'ready', nonce: 'n1' });
     expect(parseLine('__CMCP_MISSING n1 base64')).toEqual({ kind: 'missing', nonce: 'n1', tool: 'base64' });
     expect(parseLine('__CMCP_LOAD n1')).toEqual({ kind: 'load', nonce: 'n1' });
     expect(parseLine('__CMCP_BADLOAD n1')).toEqual({ kind: 'badload', nonce: 'n1' });
-    for (const junk of ['', 'hello', '$ a1 ping', '__CMCP n1 a1 maybe .', 'x__CMCP n1 a1 ok .']) expect(parseLine(junk)).toBeUndefined();
+    for (const junk of ['', 'hello', '$ a1 ping', '__CMCP n1 a1 maybe .', 'x__CMCP n1 a1 ok .'])
+      expect(parseLine(junk)).toBeUndefined();
     // The head of an exec answer whose output and end were lost (a socket dropped between the loop's writes) is no answer at all.
-    for (const cut of ['__CMCP n1 a1 ok 0 0 ', '__CMCP n1 a1 ok 0 0 aGkK', '__CMCP n1 a1 ok']) expect(parseLine(cut)).toBeUndefined();
+    for (const cut of ['__CMCP n1 a1 ok 0 0 ', '__CMCP n1 a1 ok 0 0 aGkK', '__CMCP n1 a1 ok'])
+      expect(parseLine(cut)).toBeUndefined();
   });
 });
 
 describe('edits', () => {
   const text = 'alpha\nbeta\nbeta\ngamma $& $1\n';
   it('replaces a unique match literally', () => {
-    expect(applyEdits('/f', text, [{ old_text: 'gamma $& $1', new_text: '$& stays' }])).toBe('alpha\nbeta\nbeta\n$& stays\n');
+    expect(applyEdits('/f', text, [{ old_text: 'gamma $& $1', new_text: '$& stays' }])).toBe(
+      'alpha\nbeta\nbeta\n$& stays\n',
+    );
   });
-  it('refuses ambiguous, missing and empty old_text with Coder\'s rule and words', () => {
+  it("refuses ambiguous, missing and empty old_text with Coder's rule and words", () => {
     expect(() => applyEdits('/f', text, [{ old_text: 'beta', new_text: 'x' }])).toThrow(
       /^edit \/f: old_text matches 2 occurrences \(expected exactly 1\)\. Include more surrounding context to make the match unique, or set replace_all to true$/,
     );
-    expect(() => applyEdits('/f', text, [{ old_text: 'delta', new_text: 'x' }])).toThrow(/^edit \/f: old_text not found in file/);
-    expect(() => applyEdits('/f', text, [{ old_text: 'alpha', new_text: 'a' }, { old_text: '', new_text: 'x' }])).toThrow(/^edit \/f \(edit 2 of 2\): old_text must not be empty$/);
+    expect(() => applyEdits('/f', text, [{ old_text: 'delta', new_text: 'x' }])).toThrow(
+      /^edit \/f: old_text not found in file/,
+    );
+    expect(() =>
+      applyEdits('/f', text, [
+        { old_text: 'alpha', new_text: 'a' },
+        { old_text: '', new_text: 'x' },
+      ]),
+    ).toThrow(/^edit \/f \(edit 2 of 2\): old_text must not be empty$/);
   });
   it('replaces every match with replace_all, applying edits in order', () => {
-    expect(applyEdits('/f', text, [{ old_text: 'beta', new_text: 'b', replace_all: true }, { old_text: 'b\nb', new_text: 'bb' }])).toBe('alpha\nbb\ngamma $& $1\n');
+    expect(
+      applyEdits('/f', text, [
+        { old_text: 'beta', new_text: 'b', replace_all: true },
+        { old_text: 'b\nb', new_text: 'bb' },
+      ]),
+    ).toBe('alpha\nbb\ngamma $& $1\n');
   });
   it('makes a unified diff and refuses non-UTF-8 files', async () => {
-    await expect(unifiedDiff('/f', 'a\nb\n', 'a\nc\n')).resolves.toMatch(/^--- \/f\n\+\+\+ \/f\n@@ -1,2 \+1,2 @@\n a\n-b\n\+c\n$/);
+    await expect(unifiedDiff('/f', 'a\nb\n', 'a\nc\n')).resolves.toMatch(
+      /^--- \/f\n\+\+\+ \/f\n@@ -1,2 \+1,2 @@\n a\n-b\n\+c\n$/,
+    );
     expect(() => decodeText('/bin', Buffer.from([0xff, 0xfe, 0x00]))).toThrow(/not UTF-8/);
   });
 });

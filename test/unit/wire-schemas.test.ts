@@ -18,5 +18,9 @@ it('has every tool, and tools/list sends exactly the schemas converted from zod'
     expect([tool.name, table[tool.name]]).toEqual([tool.name, fresh]);
     expect([tool.name, tool.inputSchema, tool.outputSchema]).toEqual([tool.name, fresh.input, fresh.output]);
   }
-  expect(Object.keys(table).sort()).toEqual(allTools().map((t) => t.name).sort());
+  expect(Object.keys(table).sort()).toEqual(
+    allTools()
+      .map((t) => t.name)
+      .sort(),
+  );
 });

@@ -54,7 +54,9 @@ describe('pickAgent', () => {
       { id: '2', name: 'gpu' },
     ]);
     expect(() => pickAgent(two, 'x')).toThrow('agent not found by name "x", available agents: [main gpu]');
-    expect(() => pickAgent(two, undefined)).toThrow('multiple agents found, please specify the agent name, available agents: [main gpu]');
+    expect(() => pickAgent(two, undefined)).toThrow(
+      'multiple agents found, please specify the agent name, available agents: [main gpu]',
+    );
   });
 });
 

@@ -103,7 +103,11 @@ export class ChatAgent {
     this.turns.delete(chatId);
     const { chat, script } = turn;
     if (script.fail) {
-      const error: ChatError = { message: script.fail.message, kind: script.fail.kind ?? 'generic', retryable: script.fail.retryable ?? false };
+      const error: ChatError = {
+        message: script.fail.message,
+        kind: script.fail.kind ?? 'generic',
+        retryable: script.fail.retryable ?? false,
+      };
       if (script.fail.detail) error.detail = script.fail.detail;
       this.store.setStatus(chat, 'error', error);
       return;
@@ -122,12 +126,22 @@ export class ChatAgent {
       { type: 'reasoning', text: 'Working out what to do.' },
       { type: 'tool-call', tool_call_id: callId, tool_name: 'execute', args: { command: 'true' } },
     ]);
-    this.append(chat, 'tool', [{ type: 'tool-result', tool_call_id: callId, tool_name: 'execute', result: { output: '', exit_code: 0 } }]);
+    this.append(chat, 'tool', [
+      { type: 'tool-result', tool_call_id: callId, tool_name: 'execute', result: { output: '', exit_code: 0 } },
+    ]);
     const fileParts: ChatPart[] = (turn.script.files ?? []).map((f) => {
-      const id = this.store.attachFile(chat, f.name, f.mimeType, typeof f.content === 'string' ? Buffer.from(f.content) : f.content);
+      const id = this.store.attachFile(
+        chat,
+        f.name,
+        f.mimeType,
+        typeof f.content === 'string' ? Buffer.from(f.content) : f.content,
+      );
       return { type: 'file', file_id: id, media_type: f.mimeType, name: f.name };
     });
-    this.append(chat, 'assistant', [{ type: 'text', text: turn.script.reply ?? `Finished: ${firstLine(turn.prompt)}` }, ...fileParts]);
+    this.append(chat, 'assistant', [
+      { type: 'text', text: turn.script.reply ?? `Finished: ${firstLine(turn.prompt)}` },
+      ...fileParts,
+    ]);
   }
 
   private append(chat: SimChat, role: SimChatMessage['role'], content: ChatPart[], createdBy?: string): SimChatMessage {

@@ -15,7 +15,8 @@ export function chatConfigRoutes(router: Router, deps: ChatDeps, baseUrl: () => 
   router.get(
     `${BASE}/model-configs`,
     gate.http((ctx) => {
-      const visible = ctx.user.roles === 'owner' ? store.modelConfigs : store.modelConfigs.filter((c) => store.usable(c));
+      const visible =
+        ctx.user.roles === 'owner' ? store.modelConfigs : store.modelConfigs.filter((c) => store.usable(c));
       return ok(visible.map((c) => modelConfigJson(c, model.startedAt)));
     }),
     { auth: false },
@@ -33,5 +34,8 @@ export function chatConfigRoutes(router: Router, deps: ChatDeps, baseUrl: () => 
 
 /** codersdk.DeploymentConfig, the few values a client might look at. */
 function deploymentConfig(model: SimModel, accessUrl: string) {
-  return { config: { access_url: model.accessUrl ?? accessUrl, experiments: [], wildcard_access_url: model.appHost }, options: [] };
+  return {
+    config: { access_url: model.accessUrl ?? accessUrl, experiments: [], wildcard_access_url: model.appHost },
+    options: [],
+  };
 }

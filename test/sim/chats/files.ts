@@ -36,7 +36,11 @@ export function chatFileRoutes(router: Router, deps: ChatDeps, baseUrl: () => st
     }),
     { auth: false },
   );
-  router.get(`${BASE}/files/:file/download`, gate.open((ctx) => download(ctx, store)), { auth: false });
+  router.get(
+    `${BASE}/files/:file/download`,
+    gate.open((ctx) => download(ctx, store)),
+    { auth: false },
+  );
 }
 
 /** chatFileByID's parameter: 400 "Invalid file ID." for a malformed id, 404 for an unknown one. */
@@ -58,8 +62,14 @@ function download(ctx: RouteContext, store: ChatStore): Reply {
   const expires = /^\d+$/.test(expiresRaw) ? Number(expiresRaw) : NaN;
   const given = Buffer.from(ctx.query.get('signature') ?? '', 'hex');
   const expected = Buffer.from(Number.isNaN(expires) ? '' : sign(store, file.id, expires), 'hex');
-  if (expected.length === 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) throw fail(403, DOWNLOAD_BAD_SIGNATURE);
+  if (expected.length === 0 || given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw fail(403, DOWNLOAD_BAD_SIGNATURE);
   if (expires * 1000 <= Date.now()) throw fail(403, DOWNLOAD_EXPIRED);
   const disposition = `attachment; filename=${JSON.stringify(file.name)}`;
-  return { status: 200, body: null, headers: { 'content-disposition': disposition, 'cache-control': 'private, no-store' }, raw: { contentType: file.mime_type, text: file.data } };
+  return {
+    status: 200,
+    body: null,
+    headers: { 'content-disposition': disposition, 'cache-control': 'private, no-store' },
+    raw: { contentType: file.mime_type, text: file.data },
+  };
 }

@@ -33,9 +33,25 @@ export interface ChatsControl {
   /** Open watch sockets. */
   watchers(): number;
   /** A chat as the simulator holds it; undefined when unknown. */
-  chat(id: string): { status: ChatStatus; messages: number; queued: number; archived: boolean; fileIds: string[]; lastError: string | undefined } | undefined;
+  chat(id: string):
+    | {
+        status: ChatStatus;
+        messages: number;
+        queued: number;
+        archived: boolean;
+        fileIds: string[];
+        lastError: string | undefined;
+      }
+    | undefined;
   /** The seeded model configs: the default, a second usable one, a disabled one, and one whose provider is disabled. */
-  modelConfigs(): { id: string; model: string; displayName: string; enabled: boolean; isDefault: boolean; providerEnabled: boolean }[];
+  modelConfigs(): {
+    id: string;
+    model: string;
+    displayName: string;
+    enabled: boolean;
+    isDefault: boolean;
+    providerEnabled: boolean;
+  }[];
 }
 
 export interface ChatsModule {
@@ -77,7 +93,14 @@ export function chatsModule(router: Router, model: SimModel, baseUrl: () => stri
     chat: (id) => {
       const c = store.chats.get(id);
       if (!c) return undefined;
-      return { status: c.status, messages: c.messages.length, queued: c.queue.length, archived: c.archived, fileIds: [...c.file_ids], lastError: c.last_error?.message };
+      return {
+        status: c.status,
+        messages: c.messages.length,
+        queued: c.queue.length,
+        archived: c.archived,
+        fileIds: [...c.file_ids],
+        lastError: c.last_error?.message,
+      };
     },
     modelConfigs: () =>
       store.modelConfigs.map((c) => ({

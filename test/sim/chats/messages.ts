@@ -20,8 +20,16 @@ const sendBody = z.object({
 
 export function chatMessageRoutes(router: Router, deps: ChatDeps): void {
   const { gate, store, agent } = deps;
-  router.get(`${BASE}/:chat/messages`, gate.http((ctx) => listMessages(ctx, deps)), { auth: false });
-  router.post(`${BASE}/:chat/messages`, gate.http((ctx) => sendMessage(ctx, deps)), { auth: false });
+  router.get(
+    `${BASE}/:chat/messages`,
+    gate.http((ctx) => listMessages(ctx, deps)),
+    { auth: false },
+  );
+  router.post(
+    `${BASE}/:chat/messages`,
+    gate.http((ctx) => sendMessage(ctx, deps)),
+    { auth: false },
+  );
   router.post(
     `${BASE}/:chat/interrupt`,
     gate.http((ctx) => {
@@ -34,7 +42,12 @@ export function chatMessageRoutes(router: Router, deps: ChatDeps): void {
 }
 
 /** httpapi.QueryParamParser.PositiveInt64/32: absent is the default; anything but a positive integer is a validation. */
-function positiveParam(ctx: RouteContext, name: string, fallback: number, problems: { field: string; detail: string }[]): number {
+function positiveParam(
+  ctx: RouteContext,
+  name: string,
+  fallback: number,
+  problems: { field: string; detail: string }[],
+): number {
   const raw = ctx.query.get(name) ?? '';
   if (raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) {
@@ -52,7 +65,9 @@ function listMessages(ctx: RouteContext, deps: ChatDeps): Reply {
   const limit = positiveParam(ctx, 'limit', 50, problems);
   if (problems.length > 0) throw badRequest('Query parameters have invalid values.', problems);
   if (limit < 1 || limit > 200) throw badRequest('Invalid limit parameter (1-200).');
-  const inRange = chat.messages.filter((m) => m.role !== 'system' && (beforeId === 0 || m.id < beforeId) && m.id > afterId);
+  const inRange = chat.messages.filter(
+    (m) => m.role !== 'system' && (beforeId === 0 || m.id < beforeId) && m.id > afterId,
+  );
   // After a cursor alone the page runs forward (ascending ids, so a poller can advance without gaps); otherwise newest first.
   const ordered: SimChatMessage[] = afterId > 0 && beforeId === 0 ? inRange : [...inRange].reverse();
   const page = ordered.slice(0, limit);
@@ -77,7 +92,8 @@ function sendMessage(ctx: RouteContext, deps: ChatDeps): Reply {
     agent.start(chat, textOf(content));
     return ok({ message: messageJson(message), queued: false });
   }
-  if (chat.queue.length >= MAX_QUEUE_SIZE) throw fail(429, 'Message queue is full.', { detail: `Maximum ${MAX_QUEUE_SIZE} messages can be queued.` });
+  if (chat.queue.length >= MAX_QUEUE_SIZE)
+    throw fail(429, 'Message queue is full.', { detail: `Maximum ${MAX_QUEUE_SIZE} messages can be queued.` });
   const queued: SimQueuedMessage = { id: store.nextMessageId(), chat_id: chat.id, content, created_at: now() };
   chat.queue.push(queued);
   if (body.busy_behavior === 'interrupt') {

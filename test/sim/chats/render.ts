@@ -3,7 +3,15 @@
  * ChatModelConfig and AIProvider. Fields Go tags `omitempty` are left out when empty, as encoding/json
  * does; `last_turn_summary` (a pointer without omitempty) is null until the first turn ends.
  */
-import type { ChatStore, SimAIProvider, SimChat, SimChatFile, SimChatMessage, SimModelConfig, SimQueuedMessage } from './store';
+import type {
+  ChatStore,
+  SimAIProvider,
+  SimChat,
+  SimChatFile,
+  SimChatMessage,
+  SimModelConfig,
+  SimQueuedMessage,
+} from './store';
 
 /** codersdk.ChatFileMetadata. */
 export function fileMetadataJson(file: SimChatFile) {

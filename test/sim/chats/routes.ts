@@ -7,7 +7,17 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { goUuid, isZero, readJson } from '../body';
 import { parseChatQuery, type ChatFilter } from '../filters';
-import { badRequest, fail, notFound, ok, uuidParam, type Reply, type RouteContext, type Router, type Validation } from '../http';
+import {
+  badRequest,
+  fail,
+  notFound,
+  ok,
+  uuidParam,
+  type Reply,
+  type RouteContext,
+  type Router,
+  type Validation,
+} from '../http';
 import { now, type SimModel, type SimUser } from '../model';
 import { isMember } from '../orgs';
 import type { ChatAgent } from './agent';
@@ -25,7 +35,11 @@ export interface ChatDeps {
 export const BASE = '/api/experimental/chats';
 
 /** codersdk.ChatInputPart, decoded as Go does (unknown fields ignored, absent ones zero). */
-export const inputPart = z.object({ type: z.string().default(''), text: z.string().default(''), file_id: goUuid.optional() });
+export const inputPart = z.object({
+  type: z.string().default(''),
+  text: z.string().default(''),
+  file_id: goUuid.optional(),
+});
 export type InputPart = z.infer<typeof inputPart>;
 
 const createChatBody = z.object({
@@ -58,15 +72,31 @@ function canSee(user: SimUser, chat: SimChat): boolean {
 /** GET and POST /chats. */
 export function chatCollectionRoutes(router: Router, deps: ChatDeps): void {
   const { gate, store } = deps;
-  router.get(BASE, gate.http((ctx) => listChats(ctx, store)), { auth: false });
-  router.post(BASE, gate.http((ctx) => createChat(ctx, deps)), { auth: false });
+  router.get(
+    BASE,
+    gate.http((ctx) => listChats(ctx, store)),
+    { auth: false },
+  );
+  router.post(
+    BASE,
+    gate.http((ctx) => createChat(ctx, deps)),
+    { auth: false },
+  );
 }
 
 /** GET and PATCH /chats/{chat}: registered after the static /chats/<word> routes (watch, model-configs), which the pattern also matches. */
 export function chatItemRoutes(router: Router, deps: ChatDeps): void {
   const { gate, store } = deps;
-  router.get(`${BASE}/:chat`, gate.http((ctx) => ok(chatJson(store, chatParam(ctx, store), { files: true }))), { auth: false });
-  router.patch(`${BASE}/:chat`, gate.http((ctx) => patchChat(ctx, deps)), { auth: false });
+  router.get(
+    `${BASE}/:chat`,
+    gate.http((ctx) => ok(chatJson(store, chatParam(ctx, store), { files: true }))),
+    { auth: false },
+  );
+  router.patch(
+    `${BASE}/:chat`,
+    gate.http((ctx) => patchChat(ctx, deps)),
+    { auth: false },
+  );
 }
 
 /** GET /chats: the caller's own chats, most recently updated first; `q`, repeated `label=k:v`, `limit`, `offset`. */
@@ -78,7 +108,10 @@ function listChats(ctx: RouteContext, store: ChatStore): Reply {
     const at = raw.indexOf(':');
     const key = at < 0 ? '' : raw.slice(0, at);
     const value = at < 0 ? '' : raw.slice(at + 1);
-    if (!key || !value) throw badRequest(`Invalid label filter: ${JSON.stringify(raw)} (expected format key:value, both must be non-empty)`);
+    if (!key || !value)
+      throw badRequest(
+        `Invalid label filter: ${JSON.stringify(raw)} (expected format key:value, both must be non-empty)`,
+      );
     labels.set(key, value);
   }
   const limit = pagination(ctx, 'limit');
@@ -95,7 +128,12 @@ function matches(chat: SimChat, f: ChatFilter): boolean {
   if (f.status && chat.status !== f.status) return false;
   if (f.title && !chat.title.toLowerCase().includes(f.title)) return false;
   if (f.search) {
-    const text = [chat.title, ...chat.messages.flatMap((m) => m.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])))].join('\n').toLowerCase();
+    const text = [
+      chat.title,
+      ...chat.messages.flatMap((m) => m.content.flatMap((p) => (p.type === 'text' ? [p.text] : []))),
+    ]
+      .join('\n')
+      .toLowerCase();
     if (!text.includes(f.search)) return false;
   }
   return true;
@@ -106,7 +144,9 @@ function pagination(ctx: RouteContext, name: 'limit' | 'offset'): number {
   const raw = ctx.query.get(name) ?? '';
   if (raw === '') return 0;
   if (!/^\d+$/.test(raw)) {
-    throw badRequest('Query parameters have invalid values.', [{ field: name, detail: `Query param "${name}" must be a valid non-negative integer` }]);
+    throw badRequest('Query parameters have invalid values.', [
+      { field: name, detail: `Query param "${name}" must be a valid non-negative integer` },
+    ]);
   }
   return Number(raw);
 }
@@ -160,10 +200,16 @@ export function chatContent(parts: InputPart[]): ChatPart[] {
       return { type: 'text', text };
     }
     if (type === 'file') {
-      const detail = isZero(part.file_id) ? `content[${i}].file_id is required for file parts.` : `content[${i}].file_id references a file that does not exist.`;
+      const detail = isZero(part.file_id)
+        ? `content[${i}].file_id is required for file parts.`
+        : `content[${i}].file_id references a file that does not exist.`;
       throw badRequest('Invalid input part.', undefined, detail);
     }
-    throw badRequest('Invalid input part.', undefined, `content[${i}].type ${JSON.stringify(part.type)} is not supported.`);
+    throw badRequest(
+      'Invalid input part.',
+      undefined,
+      `content[${i}].type ${JSON.stringify(part.type)} is not supported.`,
+    );
   });
 }
 
@@ -171,7 +217,12 @@ export function chatContent(parts: InputPart[]): ChatPart[] {
 function modelConfig(store: ChatStore, id: string | undefined): SimModelConfig {
   if (id && !isZero(id)) {
     const found = store.modelConfigs.find((m) => m.id === id);
-    if (!found) throw badRequest('Invalid model config ID.', undefined, 'insert chat: violates foreign key constraint "chats_last_model_config_id_fkey"');
+    if (!found)
+      throw badRequest(
+        'Invalid model config ID.',
+        undefined,
+        'insert chat: violates foreign key constraint "chats_last_model_config_id_fkey"',
+      );
     return found;
   }
   const fallback = store.defaultModelConfig();
@@ -184,7 +235,11 @@ function labelProblems(labels: Record<string, string>): Validation[] {
   const problems: Validation[] = [];
   if (Object.keys(labels).length > 50) problems.push({ field: 'labels', detail: 'at most 50 labels are allowed' });
   for (const [key, value] of Object.entries(labels)) {
-    if (!/^[A-Za-z0-9._/-]{1,64}$/.test(key)) problems.push({ field: `labels.${key}`, detail: 'key must be 1-64 characters of letters, digits, ".", "_", "/" or "-"' });
+    if (!/^[A-Za-z0-9._/-]{1,64}$/.test(key))
+      problems.push({
+        field: `labels.${key}`,
+        detail: 'key must be 1-64 characters of letters, digits, ".", "_", "/" or "-"',
+      });
     if (value.length > 256) problems.push({ field: `labels.${key}`, detail: 'value must be at most 256 characters' });
   }
   return problems;
@@ -208,7 +263,8 @@ function patchChat(ctx: RouteContext, deps: ChatDeps): Reply {
     chat.labels = body.labels;
   }
   if (body.archived !== undefined && body.archived !== null) {
-    if (body.archived === chat.archived) throw badRequest(`Chat is already ${chat.archived ? 'archived' : 'not archived'}.`);
+    if (body.archived === chat.archived)
+      throw badRequest(`Chat is already ${chat.archived ? 'archived' : 'not archived'}.`);
     if (body.archived && deps.agent.isRunning(chat.id)) deps.agent.interrupt(chat);
     chat.archived = body.archived;
     chat.updated_at = now();

@@ -158,7 +158,16 @@ export class ChatStore {
   attachFile(chat: SimChat, name: string, mimeType: string, data: Buffer): string {
     const id = randomUUID();
     const sha256 = createHash('sha256').update(data).digest('hex');
-    this.files.set(id, { id, owner_id: chat.owner_id, organization_id: chat.organization_id, name, mime_type: mimeType, data, sha256, created_at: now() });
+    this.files.set(id, {
+      id,
+      owner_id: chat.owner_id,
+      organization_id: chat.organization_id,
+      name,
+      mime_type: mimeType,
+      data,
+      sha256,
+      created_at: now(),
+    });
     chat.file_ids.push(id);
     return id;
   }
@@ -177,10 +186,28 @@ export class ChatStore {
    * disabled, one whose provider is disabled. An admin sees all four; a member sees the two usable ones.
    */
   private seedModels(): void {
-    const openai: SimAIProvider = { id: randomUUID(), type: 'openai', name: 'openai', display_name: 'OpenAI', enabled: true };
-    const google: SimAIProvider = { id: randomUUID(), type: 'google', name: 'google', display_name: 'Google', enabled: false };
+    const openai: SimAIProvider = {
+      id: randomUUID(),
+      type: 'openai',
+      name: 'openai',
+      display_name: 'OpenAI',
+      enabled: true,
+    };
+    const google: SimAIProvider = {
+      id: randomUUID(),
+      type: 'google',
+      name: 'google',
+      display_name: 'Google',
+      enabled: false,
+    };
     this.providers.push(openai, google);
-    const config = (provider: SimAIProvider, model: string, display: string, enabled: boolean, isDefault: boolean): SimModelConfig => ({
+    const config = (
+      provider: SimAIProvider,
+      model: string,
+      display: string,
+      enabled: boolean,
+      isDefault: boolean,
+    ): SimModelConfig => ({
       id: randomUUID(),
       provider: provider.type,
       ai_provider_id: provider.id,

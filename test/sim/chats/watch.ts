@@ -15,7 +15,10 @@ export function chatWatchRoutes(router: Router, deps: ChatDeps): void {
     `${BASE}/watch`,
     gate.http(() => ({
       ...ok(null, 400),
-      raw: { contentType: 'text/plain; charset=utf-8', text: 'websocket protocol violation: Connection header "keep-alive" does not contain Upgrade\n' },
+      raw: {
+        contentType: 'text/plain; charset=utf-8',
+        text: 'websocket protocol violation: Connection header "keep-alive" does not contain Upgrade\n',
+      },
     })),
     { auth: false },
   );
@@ -25,7 +28,8 @@ export function chatWatchRoutes(router: Router, deps: ChatDeps): void {
       const watcher: ChatWatcher = {
         ownerId: ctx.user.id,
         send: (kind, chat) => {
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ kind, chat: chatJson(store, chat, { files: false }) }));
+          if (ws.readyState === ws.OPEN)
+            ws.send(JSON.stringify({ kind, chat: chatJson(store, chat, { files: false }) }));
         },
         drop: () => ws.terminate(),
       };

@@ -28,7 +28,16 @@ export interface AuthorizeParams {
   codeChallengeMethod: string;
 }
 
-const PARSED = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'resource', 'code_challenge', 'code_challenge_method'];
+const PARSED = [
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+  'resource',
+  'code_challenge',
+  'code_challenge_method',
+];
 
 /** One value of a parsed parameter, with the parser's "required" and "more than once" errors. */
 function single(query: URLSearchParams, name: string, errors: ValidationError[], required = false): string {
@@ -38,38 +47,71 @@ function single(query: URLSearchParams, name: string, errors: ValidationError[],
     return '';
   }
   if (values.length > 1 && values[0] !== '') {
-    errors.push({ field: name, detail: `Query param "${name}" provided more than once, found ${values.length} times. Only provide 1 instance of this query param.` });
+    errors.push({
+      field: name,
+      detail: `Query param "${name}" provided more than once, found ${values.length} times. Only provide 1 instance of this query param.`,
+    });
     return '';
   }
   return values[0] ?? '';
 }
 
-export function extractAuthorizeParams(query: URLSearchParams, callbackUrl: string): { params: AuthorizeParams } | { errors: ValidationError[] } {
+export function extractAuthorizeParams(
+  query: URLSearchParams,
+  callbackUrl: string,
+): { params: AuthorizeParams } | { errors: ValidationError[] } {
   const errors: ValidationError[] = [];
   const clientId = single(query, 'client_id', errors, true);
   const presented = single(query, 'redirect_uri', errors);
   if (presented !== '') {
-    if (!goParse(presented)) errors.push({ field: 'redirect_uri', detail: `Query param "redirect_uri" must be a valid url` });
-    else if (!redirectUriMatches(presented, callbackUrl)) errors.push({ field: 'redirect_uri', detail: `Query param "redirect_uri" must match the registered redirect URI` });
+    if (!goParse(presented))
+      errors.push({ field: 'redirect_uri', detail: `Query param "redirect_uri" must be a valid url` });
+    else if (!redirectUriMatches(presented, callbackUrl))
+      errors.push({
+        field: 'redirect_uri',
+        detail: `Query param "redirect_uri" must match the registered redirect URI`,
+      });
   }
   const responseType = single(query, 'response_type', errors, true);
   if (responseType !== '' && responseType !== 'code' && responseType !== 'token') {
-    errors.push({ field: 'response_type', detail: `Query param "response_type" has invalid value: "${responseType}" is not a valid value` });
+    errors.push({
+      field: 'response_type',
+      detail: `Query param "response_type" has invalid value: "${responseType}" is not a valid value`,
+    });
   }
-  const scope = single(query, 'scope', errors).trim().split(/\s+/).filter((s) => s !== '');
+  const scope = single(query, 'scope', errors)
+    .trim()
+    .split(/\s+/)
+    .filter((s) => s !== '');
   const state = single(query, 'state', errors);
   const resource = single(query, 'resource', errors);
   const codeChallenge = single(query, 'code_challenge', errors);
   const codeChallengeMethod = single(query, 'code_challenge_method', errors);
   if (responseType === 'code') {
-    if (codeChallenge === '') errors.push({ field: 'code_challenge', detail: `Query param "code_challenge" is required and cannot be empty` });
-    else if (!validPkceFormat(codeChallenge)) errors.push({ field: 'code_challenge', detail: 'must be 43 to 128 characters from the unreserved character set [A-Za-z0-9-._~]' });
+    if (codeChallenge === '')
+      errors.push({ field: 'code_challenge', detail: `Query param "code_challenge" is required and cannot be empty` });
+    else if (!validPkceFormat(codeChallenge))
+      errors.push({
+        field: 'code_challenge',
+        detail: 'must be 43 to 128 characters from the unreserved character set [A-Za-z0-9-._~]',
+      });
   }
   if (!resourceValid(resource)) errors.push({ field: 'resource', detail: 'must be an absolute URI without fragment' });
-  for (const key of new Set(query.keys())) if (!PARSED.includes(key)) errors.push({ field: key, detail: `"${key}" is not a valid query param` });
+  for (const key of new Set(query.keys()))
+    if (!PARSED.includes(key)) errors.push({ field: key, detail: `"${key}" is not a valid query param` });
   if (errors.length > 0) return { errors };
   return {
-    params: { clientId, callback: presented || callbackUrl, redirectUriProvided: presented !== '', responseType, scope, state, resource, codeChallenge, codeChallengeMethod },
+    params: {
+      clientId,
+      callback: presented || callbackUrl,
+      redirectUriProvided: presented !== '',
+      responseType,
+      scope,
+      state,
+      resource,
+      codeChallenge,
+      codeChallengeMethod,
+    },
   };
 }
 

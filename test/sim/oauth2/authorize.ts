@@ -13,7 +13,14 @@
 import { authenticate, SIGNED_OUT } from '../auth';
 import { HttpError, type Reply, type RouteContext } from '../http';
 import type { SimModel, SimUser } from '../model';
-import { challengeMethodError, codeUrl, describeErrors, errorUrl, extractAuthorizeParams, type AuthorizeParams } from './authorize-params';
+import {
+  challengeMethodError,
+  codeUrl,
+  describeErrors,
+  errorUrl,
+  extractAuthorizeParams,
+  type AuthorizeParams,
+} from './authorize-params';
 import { extractApp } from './client';
 import { consentPage } from './consent-page';
 import { baseToken, CSRF_FAILURE, csrfCookie, maskedToken, newBaseToken, sentToken, tokenMatches } from './csrf';
@@ -50,7 +57,9 @@ function session(deps: AuthorizeDeps, ctx: RouteContext): SimUser | Reply {
 
 /** The checks GET and POST share after the query parsed: each failure is a redirect to the client. */
 function refusal(app: OAuth2App, p: AuthorizeParams, method: string): { reply: Reply } | { scope: string } {
-  const refuse = (error: string, description: string) => ({ reply: redirect(302, errorUrl(p.callback, p.state, error, description), method) });
+  const refuse = (error: string, description: string) => ({
+    reply: redirect(302, errorUrl(p.callback, p.state, error, description), method),
+  });
   if (p.responseType !== 'code') return refuse('unsupported_response_type', 'Only response_type=code is supported');
   const badMethod = challengeMethodError(p.codeChallengeMethod);
   if (badMethod) return refuse('invalid_request', badMethod);
@@ -66,7 +75,13 @@ export function showAuthorize(deps: AuthorizeDeps, ctx: RouteContext): Reply {
   const extracted = extractAuthorizeParams(ctx.query, app.redirectUris[0] ?? '');
   if ('errors' in extracted) {
     const warnings = extracted.errors.map((e) => e.detail);
-    return errorPage(400, 'Invalid Query Parameters', 'One or more query parameters are missing or invalid.', warnings, deps.accessUrl());
+    return errorPage(
+      400,
+      'Invalid Query Parameters',
+      'One or more query parameters are missing or invalid.',
+      warnings,
+      deps.accessUrl(),
+    );
   }
   const p = extracted.params;
   const checked = refusal(app, p, ctx.method);
@@ -85,7 +100,12 @@ export function showAuthorize(deps: AuthorizeDeps, ctx: RouteContext): Reply {
     scopes: scopes.includes(SCOPE_ALL) ? [] : scopes,
     csrfToken: maskedToken(token),
     action: pathAndQuery(ctx),
-    cancelUri: errorUrl(p.callback, p.state, 'access_denied', 'The resource owner or authorization server denied the request'),
+    cancelUri: errorUrl(
+      p.callback,
+      p.state,
+      'access_denied',
+      'The resource owner or authorization server denied the request',
+    ),
   });
   return html(200, page, headers);
 }

@@ -23,13 +23,20 @@ export function extractApp(store: OAuth2Store, ctx: RouteContext, form: URLSearc
 }
 
 /** client_id and client_secret from the form, overridden by HTTP Basic; a disagreement is coderd's 400. */
-export function clientCredentials(ctx: RouteContext, form: URLSearchParams): { clientId: string; clientSecret: string } {
+export function clientCredentials(
+  ctx: RouteContext,
+  form: URLSearchParams,
+): { clientId: string; clientSecret: string } {
   let clientId = form.get('client_id') ?? '';
   let clientSecret = form.get('client_secret') ?? '';
   const basic = basicAuth(ctx);
   if (basic && basic.user !== '') {
     if ((clientId !== '' && clientId !== basic.user) || (clientSecret !== '' && clientSecret !== basic.password)) {
-      throw oauth2Error(400, 'invalid_request', 'Conflicting client credentials between Authorization header and request body');
+      throw oauth2Error(
+        400,
+        'invalid_request',
+        'Conflicting client credentials between Authorization header and request body',
+      );
     }
     clientId = basic.user;
     clientSecret = basic.password;

@@ -27,7 +27,10 @@ export interface OAuth2KeyInfo {
 }
 
 /** An operator-created app (confidential, one redirect URI, one secret). */
-export function createOperatorApp(store: OAuth2Store, app: { name: string; redirectUri: string; icon?: string }): { clientId: string; clientSecret: string } {
+export function createOperatorApp(
+  store: OAuth2Store,
+  app: { name: string; redirectUri: string; icon?: string },
+): { clientId: string; clientSecret: string } {
   const secret = generateSecret();
   const id = randomUUID();
   store.apps.set(id, {

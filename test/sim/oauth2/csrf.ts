@@ -10,7 +10,8 @@ import { cookie } from './wire';
 
 export const CSRF_COOKIE = 'csrf_token';
 export const CSRF_FIELD = 'csrf_token';
-export const CSRF_FAILURE = 'Something is wrong with your CSRF token. Please refresh the page. If this error persists, try clearing your cookies.';
+export const CSRF_FAILURE =
+  'Something is wrong with your CSRF token. Please refresh the page. If this error persists, try clearing your cookies.';
 const TOKEN_BYTES = 32;
 
 function decode(value: string | undefined): Buffer | undefined {

@@ -22,13 +22,24 @@ export function deleteKey(model: SimModel, store: OAuth2Store, keyId: string): v
 }
 
 /** Deletes the user's earlier key(s) for the app, then stores a new key and refresh token. */
-export function issueKey(model: SimModel, store: OAuth2Store, grant: { userId: string; appId: string; audience: string }): Issued {
+export function issueKey(
+  model: SimModel,
+  store: OAuth2Store,
+  grant: { userId: string; appId: string; audience: string },
+): Issued {
   for (const [keyId, key] of model.keys) {
-    if (key.loginType === 'oauth2_provider_app' && key.userId === grant.userId && key.appId === grant.appId) deleteKey(model, store, keyId);
+    if (key.loginType === 'oauth2_provider_app' && key.userId === grant.userId && key.appId === grant.appId)
+      deleteKey(model, store, keyId);
   }
   const now = Date.now();
   const expiresAt = new Date(now + store.switches.accessTokenLifetimeMs);
-  const accessToken = mintKey(model, { userId: grant.userId, expiresAt, loginType: 'oauth2_provider_app', audience: grant.audience, appId: grant.appId });
+  const accessToken = mintKey(model, {
+    userId: grant.userId,
+    expiresAt,
+    loginType: 'oauth2_provider_app',
+    audience: grant.audience,
+    appId: grant.appId,
+  });
   const refresh = generateSecret();
   store.refreshTokens.set(refresh.prefix, {
     prefix: refresh.prefix,

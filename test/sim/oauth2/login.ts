@@ -33,7 +33,11 @@ function userByEmail(model: SimModel, email: string): SimUser | undefined {
 function signIn(model: SimModel, email: string, password: string): { token: string; cookie: string } | undefined {
   const user = userByEmail(model, email);
   if (!user || user.password !== password) return undefined;
-  const token = mintKey(model, { userId: user.id, expiresAt: new Date(Date.now() + DEFAULT_ACCESS_TOKEN_LIFETIME_MS), loginType: 'password' });
+  const token = mintKey(model, {
+    userId: user.id,
+    expiresAt: new Date(Date.now() + DEFAULT_ACCESS_TOKEN_LIFETIME_MS),
+    loginType: 'password',
+  });
   return { token, cookie: `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax` };
 }
 

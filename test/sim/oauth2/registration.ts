@@ -59,13 +59,21 @@ function validationError(req: RegistrationBody): string | undefined {
   if (grants.length > 0) {
     const unsupported = grants.find((g) => g !== 'authorization_code' && g !== 'refresh_token');
     if (unsupported !== undefined) return `invalid grant_types: unsupported grant type: ${unsupported}`;
-    if (!grants.includes('authorization_code')) return 'invalid grant_types: authorization_code grant type is required when redirect_uris are specified';
+    if (!grants.includes('authorization_code'))
+      return 'invalid grant_types: authorization_code grant type is required when redirect_uris are specified';
   }
   const badResponse = (req.response_types ?? []).find((r) => r !== 'code');
   if (badResponse !== undefined) return `invalid response_types: unsupported response type: ${badResponse}`;
   const method = req.token_endpoint_auth_method ?? '';
-  if (method !== '' && !AUTH_METHODS.includes(method)) return `invalid token_endpoint_auth_method: unsupported token endpoint auth method: ${method}`;
-  for (const [field, value] of [['client_uri', req.client_uri], ['logo_uri', req.logo_uri], ['tos_uri', req.tos_uri], ['policy_uri', req.policy_uri], ['jwks_uri', req.jwks_uri]] as const) {
+  if (method !== '' && !AUTH_METHODS.includes(method))
+    return `invalid token_endpoint_auth_method: unsupported token endpoint auth method: ${method}`;
+  for (const [field, value] of [
+    ['client_uri', req.client_uri],
+    ['logo_uri', req.logo_uri],
+    ['tos_uri', req.tos_uri],
+    ['policy_uri', req.policy_uri],
+    ['jwks_uri', req.jwks_uri],
+  ] as const) {
     const bad = uriFieldError(value ?? '', field);
     if (bad) return bad;
   }
@@ -82,16 +90,26 @@ function clientTypeOf(method: string): ClientType {
 /** GenerateClientName after ApplyDefaults: the given name (at most 64 characters) or coderd's default. */
 function clientName(name: string): string {
   if (name === '') return 'Dynamically Registered Client';
-  return name.length > 64 ? `${name.slice(0, 55)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}` : name;
+  return name.length > 64
+    ? `${name.slice(0, 55)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`
+    : name;
 }
 
 /** Go's omitempty: drops '', 0, empty arrays and undefined. */
 function omitEmpty(o: Record<string, unknown>, keep: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([k, v]) => keep.includes(k) || !(v === '' || v === 0 || v === undefined || (Array.isArray(v) && v.length === 0))));
+  return Object.fromEntries(
+    Object.entries(o).filter(
+      ([k, v]) => keep.includes(k) || !(v === '' || v === 0 || v === undefined || (Array.isArray(v) && v.length === 0)),
+    ),
+  );
 }
 
 /** codersdk.OAuth2ClientRegistrationResponse / OAuth2ClientConfiguration for an app. */
-export function clientJson(app: OAuth2App, accessUrl: string, extra: { clientSecret?: string; registrationAccessToken?: string }): Record<string, unknown> {
+export function clientJson(
+  app: OAuth2App,
+  accessUrl: string,
+  extra: { clientSecret?: string; registrationAccessToken?: string },
+): Record<string, unknown> {
   return omitEmpty(
     {
       client_id: app.id,
@@ -110,12 +128,20 @@ export function clientJson(app: OAuth2App, accessUrl: string, extra: { clientSec
       registration_access_token: extra.registrationAccessToken,
       registration_client_uri: joinPath(accessUrl, `/oauth2/clients/${app.id}`),
     },
-    ['client_id', 'grant_types', 'response_types', 'token_endpoint_auth_method', 'registration_client_uri', ...(extra.registrationAccessToken !== undefined ? ['registration_access_token'] : [])],
+    [
+      'client_id',
+      'grant_types',
+      'response_types',
+      'token_endpoint_auth_method',
+      'registration_client_uri',
+      ...(extra.registrationAccessToken !== undefined ? ['registration_access_token'] : []),
+    ],
   );
 }
 
 export function register(store: OAuth2Store, ctx: RouteContext, accessUrl: string): Reply {
-  if (!store.switches.registration) throw oauth2Error(403, 'invalid_request', 'Dynamic client registration is disabled');
+  if (!store.switches.registration)
+    throw oauth2Error(403, 'invalid_request', 'Dynamic client registration is disabled');
   const req = readJson(ctx, registrationBody, 'codersdk.OAuth2ClientRegistrationRequest');
   const bad = validationError(req);
   if (bad) throw oauth2Error(400, 'invalid_client_metadata', bad);
@@ -142,7 +168,13 @@ export function register(store: OAuth2Store, ctx: RouteContext, accessUrl: strin
     logoUri: req.logo_uri ?? '',
   };
   store.apps.set(app.id, app);
-  return ok(clientJson(app, accessUrl, { ...(secret ? { clientSecret: secret.formatted } : {}), registrationAccessToken: registrationToken.formatted }), 201);
+  return ok(
+    clientJson(app, accessUrl, {
+      ...(secret ? { clientSecret: secret.formatted } : {}),
+      registrationAccessToken: registrationToken.formatted,
+    }),
+    201,
+  );
 }
 
 /** GET /oauth2/clients/{client_id}, with the registration access token as a Bearer token. */
@@ -155,6 +187,7 @@ export function clientConfiguration(store: OAuth2Store, ctx: RouteContext, acces
   if (token === '') throw oauth2Error(401, 'invalid_token', 'Missing registration access token');
   if (!app) throw oauth2Error(401, 'invalid_token', 'Client not found');
   if (!app.dynamicallyRegistered) throw oauth2Error(401, 'invalid_token', 'Client was not dynamically registered');
-  if (token !== app.registrationAccessToken) throw oauth2Error(401, 'invalid_token', 'Invalid registration access token');
+  if (token !== app.registrationAccessToken)
+    throw oauth2Error(401, 'invalid_token', 'Invalid registration access token');
   return ok(clientJson(app, accessUrl, {}));
 }

@@ -10,9 +10,22 @@ export function oauth2Error(status: number, error: string, description: string):
 }
 
 /** http.Redirect: a GET gets the small HTML body Go writes; other methods none. */
-export function redirect(status: number, location: string, method: string, headers: Record<string, string | string[]> = {}): Reply {
-  const text = method === 'GET' ? `<a href="${escapeHtml(location)}">${status === 303 ? 'See Other' : status === 307 ? 'Temporary Redirect' : 'Found'}</a>.\n\n` : '';
-  return { status, body: null, headers: { location, ...headers }, raw: { contentType: 'text/html; charset=utf-8', text } };
+export function redirect(
+  status: number,
+  location: string,
+  method: string,
+  headers: Record<string, string | string[]> = {},
+): Reply {
+  const text =
+    method === 'GET'
+      ? `<a href="${escapeHtml(location)}">${status === 303 ? 'See Other' : status === 307 ? 'Temporary Redirect' : 'Found'}</a>.\n\n`
+      : '';
+  return {
+    status,
+    body: null,
+    headers: { location, ...headers },
+    raw: { contentType: 'text/html; charset=utf-8', text },
+  };
 }
 
 export function html(status: number, text: string, headers: Record<string, string | string[]> = {}): Reply {
@@ -21,15 +34,31 @@ export function html(status: number, text: string, headers: Record<string, strin
 
 /** http.Error. */
 export function plainError(status: number, message: string): Reply {
-  return { status, body: null, headers: { 'x-content-type-options': 'nosniff' }, raw: { contentType: 'text/plain; charset=utf-8', text: `${message}\n` } };
+  return {
+    status,
+    body: null,
+    headers: { 'x-content-type-options': 'nosniff' },
+    raw: { contentType: 'text/plain; charset=utf-8', text: `${message}\n` },
+  };
 }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** site.RenderStaticErrorPage, reduced to what a test or a person reads: status, title, description, warnings. */
-export function errorPage(status: number, title: string, description: string, warnings: string[], dashboardUrl: string): Reply {
+export function errorPage(
+  status: number,
+  title: string,
+  description: string,
+  warnings: string[],
+  dashboardUrl: string,
+): Reply {
   const items = warnings.map((w) => `      <li>${escapeHtml(w)}</li>`).join('\n');
   const text = `<!doctype html>
 <html lang="en">

@@ -43,8 +43,10 @@ function refreshTokenKey(store: OAuth2Store, app: OAuth2App, token: string): str
 function apiKeyOf(model: SimModel, app: OAuth2App, token: string): string | undefined {
   const parts = token.split('-');
   const [keyId = '', secret = ''] = parts;
-  if (parts.length !== 2 || keyId.length !== 10 || secret.length !== 22) throw oauth2Error(400, 'invalid_request', 'Invalid token format');
+  if (parts.length !== 2 || keyId.length !== 10 || secret.length !== 22)
+    throw oauth2Error(400, 'invalid_request', 'Invalid token format');
   const key = model.keys.get(keyId);
-  if (!key || key.secret !== secret || key.loginType !== 'oauth2_provider_app' || key.appId !== app.id) return undefined;
+  if (!key || key.secret !== secret || key.loginType !== 'oauth2_provider_app' || key.appId !== app.id)
+    return undefined;
   return keyId;
 }

@@ -27,15 +27,47 @@ export function oauth2Routes(router: Router, model: SimModel, store: OAuth2Store
 
   // coderd mounts each document with a `/*` suffix route too (path-suffixed discovery).
   for (const suffix of ['', '/:suffix']) {
-    router.get(`/.well-known/oauth-authorization-server${suffix}`, gated(() => authorizationServerMetadata(store, accessUrl())), open);
-    router.get(`/.well-known/oauth-protected-resource${suffix}`, gated(() => protectedResourceMetadata(accessUrl())), open);
+    router.get(
+      `/.well-known/oauth-authorization-server${suffix}`,
+      gated(() => authorizationServerMetadata(store, accessUrl())),
+      open,
+    );
+    router.get(
+      `/.well-known/oauth-protected-resource${suffix}`,
+      gated(() => protectedResourceMetadata(accessUrl())),
+      open,
+    );
   }
-  router.get('/oauth2/authorize', gated((ctx) => showAuthorize(deps, ctx)), open);
-  router.post('/oauth2/authorize', gated((ctx) => processAuthorize(deps, ctx)), open);
-  router.post('/oauth2/tokens', gated((ctx) => tokens(model, store, ctx)), open);
-  router.post('/oauth2/revoke', gated((ctx) => revoke(model, store, ctx)), open);
-  router.post('/oauth2/register', gated((ctx) => register(store, ctx, accessUrl())), open);
-  router.get('/oauth2/clients/:client_id', gated((ctx) => clientConfiguration(store, ctx, accessUrl())), open);
+  router.get(
+    '/oauth2/authorize',
+    gated((ctx) => showAuthorize(deps, ctx)),
+    open,
+  );
+  router.post(
+    '/oauth2/authorize',
+    gated((ctx) => processAuthorize(deps, ctx)),
+    open,
+  );
+  router.post(
+    '/oauth2/tokens',
+    gated((ctx) => tokens(model, store, ctx)),
+    open,
+  );
+  router.post(
+    '/oauth2/revoke',
+    gated((ctx) => revoke(model, store, ctx)),
+    open,
+  );
+  router.post(
+    '/oauth2/register',
+    gated((ctx) => register(store, ctx, accessUrl())),
+    open,
+  );
+  router.get(
+    '/oauth2/clients/:client_id',
+    gated((ctx) => clientConfiguration(store, ctx, accessUrl())),
+    open,
+  );
 
   router.post('/api/v2/users/login', (ctx) => postLogin(model, ctx), open);
   router.get('/login', showLoginPage, open);

@@ -64,15 +64,30 @@ function quoted(s: string): string {
  * The scope the code will carry, or the invalid_scope description. `allowlist` is the app's stored scope
  * ('' or undefined: none); `requested` the authorize request's names.
  */
-export function negotiateScope(allowlist: string | undefined, requested: string[]): { scope: string } | { error: string } {
+export function negotiateScope(
+  allowlist: string | undefined,
+  requested: string[],
+): { scope: string } | { error: string } {
   const granted = [...new Set(requested.map(canonicalScope))];
   for (const s of granted) if (!isExternalScope(s)) return { error: `${quoted(s)}: unknown or unsupported scope` };
-  if (allowlist === undefined || allowlist === '') return { scope: granted.length === 0 ? SCOPE_ALL : granted.join(' ') };
-  const filtered = [...new Set(allowlist.split(/\s+/).filter((a) => a !== '' && isExternalScope(a)).map(canonicalScope))];
+  if (allowlist === undefined || allowlist === '')
+    return { scope: granted.length === 0 ? SCOPE_ALL : granted.join(' ') };
+  const filtered = [
+    ...new Set(
+      allowlist
+        .split(/\s+/)
+        .filter((a) => a !== '' && isExternalScope(a))
+        .map(canonicalScope),
+    ),
+  ];
   if (filtered.length === 0) {
-    return { error: `${quoted(allowlist)}: none of the scopes registered for this app are supported by this deployment; change the app's registered scopes to supported ones` };
+    return {
+      error: `${quoted(allowlist)}: none of the scopes registered for this app are supported by this deployment; change the app's registered scopes to supported ones`,
+    };
   }
   if (granted.length === 0) return { scope: filtered.join(' ') };
-  for (const s of granted) if (!covers(filtered, s)) return { error: `${quoted(s)}: scope requests permissions beyond this app's allowed scopes` };
+  for (const s of granted)
+    if (!covers(filtered, s))
+      return { error: `${quoted(s)}: scope requests permissions beyond this app's allowed scopes` };
   return { scope: granted.join(' ') };
 }

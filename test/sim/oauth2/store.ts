@@ -93,7 +93,8 @@ export class OAuth2Store {
 
   /** DeleteOAuth2ProviderAppCodesByAppAndUserID. */
   deleteCodes(appId: string, userId: string): void {
-    for (const [prefix, code] of this.codes) if (code.appId === appId && code.userId === userId) this.codes.delete(prefix);
+    for (const [prefix, code] of this.codes)
+      if (code.appId === appId && code.userId === userId) this.codes.delete(prefix);
   }
 
   /** The refresh tokens of an API key go with it (the foreign key cascades in coderd). */

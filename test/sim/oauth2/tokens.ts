@@ -23,7 +23,17 @@ import type { OAuth2App, OAuth2Store } from './store';
 import { redirectUriMatches, resourceValid } from './validation';
 import { formKeys, parseForm } from './wire';
 
-const PARSED = ['grant_type', 'client_id', 'client_secret', 'code', 'redirect_uri', 'refresh_token', 'code_verifier', 'resource', 'scope'];
+const PARSED = [
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'code',
+  'redirect_uri',
+  'refresh_token',
+  'code_verifier',
+  'resource',
+  'scope',
+];
 const KNOWN_GRANTS = ['authorization_code', 'refresh_token', 'password', 'client_credentials', 'implicit'];
 
 const badCode = () => oauth2Error(400, 'invalid_grant', 'The authorization code is invalid or expired');
@@ -55,7 +65,8 @@ function readRequest(app: OAuth2App, ctx: RouteContext, form: URLSearchParams): 
     codeVerifier: form.get('code_verifier') ?? '',
     resource: form.get('resource') ?? '',
   };
-  if (grantType === '' || !KNOWN_GRANTS.includes(grantType)) throw oauth2Error(400, 'unsupported_grant_type', 'The grant type is missing or unsupported');
+  if (grantType === '' || !KNOWN_GRANTS.includes(grantType))
+    throw oauth2Error(400, 'unsupported_grant_type', 'The grant type is missing or unsupported');
   const missing: string[] = [];
   if (grantType === 'refresh_token' && req.refreshToken === '') missing.push('refresh_token');
   if (grantType === 'authorization_code') {
@@ -63,14 +74,16 @@ function readRequest(app: OAuth2App, ctx: RouteContext, form: URLSearchParams): 
     if (req.clientId === '') missing.push('client_id');
     if (req.clientSecret === '' && app.clientType === 'confidential') missing.push('client_secret');
   }
-  for (const field of ['code', 'client_id', 'client_secret']) if (missing.includes(field)) throw oauth2Error(400, 'invalid_request', `Missing required parameter: ${field}`);
+  for (const field of ['code', 'client_id', 'client_secret'])
+    if (missing.includes(field)) throw oauth2Error(400, 'invalid_request', `Missing required parameter: ${field}`);
   const malformed =
     missing.length > 0 ||
     (req.redirectUri !== '' && !redirectUriMatches(req.redirectUri, app.redirectUris[0] ?? '')) ||
     !resourceValid(req.resource) ||
     formKeys(form).some((k) => !PARSED.includes(k)) ||
     formKeys(form).some((k) => form.getAll(k).length > 1);
-  if (malformed) throw oauth2Error(400, 'invalid_request', 'The request is missing required parameters or is otherwise malformed');
+  if (malformed)
+    throw oauth2Error(400, 'invalid_request', 'The request is missing required parameters or is otherwise malformed');
   return req;
 }
 
@@ -98,9 +111,15 @@ function authorizationCodeGrant(model: SimModel, store: OAuth2Store, app: OAuth2
   // ConsumeOAuth2ProviderAppCodeByPrefix: the code is gone whatever happens next.
   const code = store.codes.get(parsed.prefix);
   store.codes.delete(parsed.prefix);
-  if (!code || code.secret !== parsed.secret || code.appId !== app.id || code.expiresAt.getTime() <= Date.now()) throw badCode();
+  if (!code || code.secret !== parsed.secret || code.appId !== app.id || code.expiresAt.getTime() <= Date.now())
+    throw badCode();
   if (code.codeChallenge !== '') {
-    if (req.codeVerifier === '' || !validPkceFormat(req.codeVerifier) || !verifyPkce(code.codeChallenge, req.codeVerifier)) throw badPkce();
+    if (
+      req.codeVerifier === '' ||
+      !validPkceFormat(req.codeVerifier) ||
+      !verifyPkce(code.codeChallenge, req.codeVerifier)
+    )
+      throw badPkce();
   }
   if (code.resource !== '' ? req.resource !== code.resource : req.resource !== '') throw badResource();
   if (code.redirectUri !== undefined && req.redirectUri !== '' && req.redirectUri !== code.redirectUri) {
@@ -115,7 +134,8 @@ function refreshTokenGrant(model: SimModel, store: OAuth2Store, app: OAuth2App, 
   const parsed = parseSecret(req.refreshToken);
   if (!parsed) throw badRefresh();
   const token = store.refreshTokens.get(parsed.prefix);
-  if (!token || token.secret !== parsed.secret || token.appId !== app.id || token.expiresAt.getTime() <= Date.now()) throw badRefresh();
+  if (!token || token.secret !== parsed.secret || token.appId !== app.id || token.expiresAt.getTime() <= Date.now())
+    throw badRefresh();
   if (req.resource !== '' && req.resource !== token.audience) throw badResource();
   // A revoked access token took its refresh token with it; a key deleted another way does too.
   if (!model.keys.has(token.keyId)) throw badRefresh();

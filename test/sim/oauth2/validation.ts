@@ -59,7 +59,8 @@ function isLocalhost(hostname: string): boolean {
 function schemeError(u: GoUrl, raw: string): string | undefined {
   if (u.scheme === '') return 'must have a scheme';
   if (u.scheme === 'urn') return raw === 'urn:ietf:wg:oauth:2.0:oob' ? undefined : 'uses an unsupported URN scheme';
-  for (const dangerous of ['javascript', 'data', 'file', 'ftp']) if (u.scheme === dangerous) return `uses the dangerous scheme ${dangerous}`;
+  for (const dangerous of ['javascript', 'data', 'file', 'ftp'])
+    if (u.scheme === dangerous) return `uses the dangerous scheme ${dangerous}`;
   return undefined;
 }
 
@@ -73,8 +74,10 @@ export function redirectUriError(raw: string, clientType: ClientType): string | 
   if (bad) return bad;
   if (u.scheme === 'urn') return undefined;
   if (u.scheme === 'http') {
-    if (clientType === 'public' && !isLoopback(u.hostname)) return 'public clients may only use http with loopback addresses (127.0.0.1, ::1, localhost)';
-    if (clientType === 'confidential' && !isLocalhost(u.hostname)) return 'must use https scheme for non-localhost URLs';
+    if (clientType === 'public' && !isLoopback(u.hostname))
+      return 'public clients may only use http with loopback addresses (127.0.0.1, ::1, localhost)';
+    if (clientType === 'confidential' && !isLocalhost(u.hostname))
+      return 'must use https scheme for non-localhost URLs';
   } else if (u.scheme !== 'https' && clientType === 'public' && ['mailto', 'tel', 'sms'].includes(u.scheme)) {
     return `public clients may not use the ${u.scheme} scheme`;
   }
@@ -96,7 +99,10 @@ export function redirectUriMatches(presented: string, registered: string): boole
 }
 
 function withoutPort(raw: string): string {
-  return raw.replace(/^(http:\/\/)(\[[^\]]*\]|[^/:?#]*)(:\d*)?/i, (_m, scheme: string, host: string) => `${scheme}${host}`);
+  return raw.replace(
+    /^(http:\/\/)(\[[^\]]*\]|[^/:?#]*)(:\d*)?/i,
+    (_m, scheme: string, host: string) => `${scheme}${host}`,
+  );
 }
 
 /** validateResourceParameter (RFC 8707): absent, or an absolute URI without a fragment. */

@@ -8,7 +8,12 @@ const ALL_DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'satur
 
 /** codersdk.Template. */
 export function templateJson(model: SimModel, t: SimTemplate) {
-  const owners = new Set(model.liveWorkspaces().filter((w) => w.template_id === t.id).map((w) => w.owner_id));
+  const owners = new Set(
+    model
+      .liveWorkspaces()
+      .filter((w) => w.template_id === t.id)
+      .map((w) => w.owner_id),
+  );
   const org = orgById(model, t.organization_id) ?? model.org;
   return {
     id: t.id,
@@ -62,7 +67,9 @@ export function versionJson(model: SimModel, v: SimVersion) {
     readme: v.readme,
     created_by: minimalUserJson(model, v.created_by),
     archived: false,
-    ...(v.job.status === 'pending' ? { matched_provisioners: { count: 1, available: 1, most_recently_seen: new Date().toISOString() } } : {}),
+    ...(v.job.status === 'pending'
+      ? { matched_provisioners: { count: 1, available: 1, most_recently_seen: new Date().toISOString() } }
+      : {}),
     has_external_agent: false,
   };
 }

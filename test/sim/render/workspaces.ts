@@ -1,5 +1,12 @@
 /** codersdk JSON for workspaces, their builds, resources, agents and apps. */
-import { STARTUP_SCRIPT_SOURCE, type SimAgent, type SimApp, type SimBuild, type SimModel, type SimWorkspace } from '../model';
+import {
+  STARTUP_SCRIPT_SOURCE,
+  type SimAgent,
+  type SimApp,
+  type SimBuild,
+  type SimModel,
+  type SimWorkspace,
+} from '../model';
 import { orgById, workspaceOrgId } from '../org-scope';
 import { jobJson } from './common';
 
@@ -23,7 +30,8 @@ function appJson(a: SimApp) {
 /** convertWorkspaceAgent's health: only a connected agent that is neither failing nor shutting down is healthy. */
 function agentHealth(agent: SimAgent): { healthy: boolean; reason?: string } {
   if (agent.status !== 'connected') return { healthy: false, reason: 'agent is not connected' };
-  if (agent.lifecycle_state === 'start_error') return { healthy: false, reason: 'agent startup script exited with an error' };
+  if (agent.lifecycle_state === 'start_error')
+    return { healthy: false, reason: 'agent startup script exited with an error' };
   if (['shutting_down', 'shutdown_timeout', 'shutdown_error', 'off'].includes(agent.lifecycle_state)) {
     return { healthy: false, reason: 'agent is shutting down' };
   }
@@ -64,7 +72,15 @@ export function agentJson(agent: SimAgent) {
     subsystems: [],
     health: agentHealth(agent),
     display_apps: [],
-    log_sources: [{ id: STARTUP_SCRIPT_SOURCE, workspace_agent_id: agent.id, created_at: agent.created_at, display_name: 'Startup Script', icon: '/emojis/25b6-fe0f.png' }],
+    log_sources: [
+      {
+        id: STARTUP_SCRIPT_SOURCE,
+        workspace_agent_id: agent.id,
+        created_at: agent.created_at,
+        display_name: 'Startup Script',
+        icon: '/emojis/25b6-fe0f.png',
+      },
+    ],
     scripts: [],
     startup_script_behavior: 'non-blocking',
   };

@@ -44,7 +44,9 @@ export function buildRoutes(router: Router, model: SimModel, builds: Builds): vo
     const template = model.templates.get(ws.template_id);
     if (!isTransition(body.transition) || !template) throw notFound();
     // Without a version the build reuses the last build's one (wsbuilder's zero versionTarget).
-    const versionId = isZero(body.template_version_id) ? model.latestBuild(ws).template_version_id : (body.template_version_id ?? '');
+    const versionId = isZero(body.template_version_id)
+      ? model.latestBuild(ws).template_version_id
+      : (body.template_version_id ?? '');
     checkVersion(template, model.versions.get(versionId));
     checkNoActiveBuild(ws);
     const build = builds.create(ws, ctx.user, {

@@ -20,7 +20,8 @@ export function fileRoutes(router: Router, model: SimModel): void {
     if (ctx.contentType !== TAR && !ZIP_TYPES.includes(ctx.contentType)) {
       throw badRequest(`Unsupported content type header "${ctx.contentType}".`);
     }
-    if (ctx.body.length > FILE_MAX_BYTES) throw badRequest('Failed to read file from request.', undefined, 'http: request body too large');
+    if (ctx.body.length > FILE_MAX_BYTES)
+      throw badRequest('Failed to read file from request.', undefined, 'http: request body too large');
     let names: string[];
     if (ctx.contentType === TAR) names = await tarEntryNames(ctx.body);
     else {

@@ -15,7 +15,9 @@ export function jobLogRoutes(router: Router, path: string, find: (ctx: RouteCont
     const after = afterParam(ctx);
     // coderd tries to accept a WebSocket for ?follow and fails on a plain request.
     if (ctx.query.has('follow')) {
-      throw fail(400, 'Failed to accept websocket.', { detail: 'websocket protocol violation: Connection header "keep-alive" does not contain Upgrade' });
+      throw fail(400, 'Failed to accept websocket.', {
+        detail: 'websocket protocol violation: Connection header "keep-alive" does not contain Upgrade',
+      });
     }
     return ok(job.logs.filter((l) => l.id > after));
   });

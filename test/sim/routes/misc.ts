@@ -57,7 +57,9 @@ function allowed(model: SimModel, user: SimUser, key: string, check: Check): boo
   let owner = object.owner_id === 'me' ? user.id : object.owner_id;
   if (object.resource_id) {
     if (!isUuid(object.resource_id)) {
-      throw badRequest(`Object "${object.resource_id}" id is not a valid uuid.`, [{ field: 'resource_id', detail: uuidError(object.resource_id) }]);
+      throw badRequest(`Object "${object.resource_id}" id is not a valid uuid.`, [
+        { field: 'resource_id', detail: uuidError(object.resource_id) },
+      ]);
     }
     if (!BY_ID.has(object.resource_type)) {
       const msg = `Object type "${object.resource_type}" does not support "resource_id" field.`;

@@ -36,7 +36,8 @@ function matches(t: SimTemplate, f: TemplateFilter, orgId: string | undefined): 
   if (f.exactName && name !== f.exactName) return false;
   if (f.name && !name.includes(f.name)) return false;
   // coderd matches a bare word against the display name; the simulator accepts the name too (older coderd did).
-  if (f.displayName && !t.display_name.toLowerCase().includes(f.displayName) && !name.includes(f.displayName)) return false;
+  if (f.displayName && !t.display_name.toLowerCase().includes(f.displayName) && !name.includes(f.displayName))
+    return false;
   if (f.ids.length > 0 && !f.ids.includes(t.id)) return false;
   if (f.deprecated === true) return false;
   return true;
@@ -57,7 +58,9 @@ export function templateRoutes(router: Router, model: SimModel): void {
   router.get('/api/v2/organizations/:org/templates/:name', (ctx) => {
     const org = callerOrg(model, ctx);
     const name = (ctx.params.name ?? '').toLowerCase();
-    const t = [...model.templates.values()].find((x) => !x.deleted && x.organization_id === org.id && x.name.toLowerCase() === name);
+    const t = [...model.templates.values()].find(
+      (x) => !x.deleted && x.organization_id === org.id && x.name.toLowerCase() === name,
+    );
     if (!t) throw notFound();
     return ok(templateJson(model, t));
   });
@@ -80,9 +83,12 @@ export function templateRoutes(router: Router, model: SimModel): void {
     new Checks().expect(!isZero(id), 'id', 'required', id ?? ZERO_UUID).done();
     const v = model.versions.get(id ?? '');
     if (!v) throw fail(404, 'Template version not found.');
-    if (v.template_id !== t.id) throw badRequest("The provided template version doesn't belong to the specified template.");
+    if (v.template_id !== t.id)
+      throw badRequest("The provided template version doesn't belong to the specified template.");
     if (v.job.status !== 'succeeded') {
-      throw fail(403, 'Only versions that have been built successfully can be promoted.', { detail: `Attempted to promote a version with a ${v.job.status} build` });
+      throw fail(403, 'Only versions that have been built successfully can be promoted.', {
+        detail: `Attempted to promote a version with a ${v.job.status} build`,
+      });
     }
     t.active_version_id = v.id;
     t.updated_at = now();
@@ -104,20 +110,32 @@ function createTemplate(ctx: RouteContext, model: SimModel) {
   requireOwner(ctx);
   const lower = body.name.toLowerCase();
   // GetTemplateByOrganizationAndName: names are unique within an organization, not across them.
-  if ([...model.templates.values()].some((t) => !t.deleted && t.organization_id === org.id && t.name.toLowerCase() === lower)) {
-    throw fail(409, `Template with name "${body.name}" already exists.`, { validations: [{ field: 'name', detail: 'This value is already in use and should be unique.' }] });
+  if (
+    [...model.templates.values()].some(
+      (t) => !t.deleted && t.organization_id === org.id && t.name.toLowerCase() === lower,
+    )
+  ) {
+    throw fail(409, `Template with name "${body.name}" already exists.`, {
+      validations: [{ field: 'name', detail: 'This value is already in use and should be unique.' }],
+    });
   }
   const versionId = body.template_version_id ?? ZERO_UUID;
   const v = model.versions.get(versionId);
   if (!v) {
-    throw fail(404, `Template version "${versionId}" does not exist.`, { validations: [{ field: 'template_version_id', detail: 'Template version does not exist' }] });
+    throw fail(404, `Template version "${versionId}" does not exist.`, {
+      validations: [{ field: 'template_version_id', detail: 'Template version does not exist' }],
+    });
   }
   if (v.template_id) {
-    throw badRequest(`Template version ${versionId} is already part of a template`, [{ field: 'template_version_id', detail: 'Template version is already part of a template' }]);
+    throw badRequest(`Template version ${versionId} is already part of a template`, [
+      { field: 'template_version_id', detail: 'Template version is already part of a template' },
+    ]);
   }
   // A simulator rule (not found in coderd's handler): a template needs a version that imported successfully.
   if (v.job.status !== 'succeeded') {
-    throw badRequest('The provided template version has failed to import or has not finished importing.', [{ field: 'template_version_id', detail: `Template version import job is ${v.job.status}` }]);
+    throw badRequest('The provided template version has failed to import or has not finished importing.', [
+      { field: 'template_version_id', detail: `Template version import job is ${v.job.status}` },
+    ]);
   }
   const at = now();
   const t: SimTemplate = {

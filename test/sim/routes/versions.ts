@@ -66,15 +66,20 @@ function createVersion(ctx: RouteContext, model: SimModel, jobs: JobRunner) {
     .done();
   const templateId = isZero(body.template_id) ? null : (body.template_id ?? null);
   const template = templateId ? model.templates.get(templateId) : undefined;
-  if (templateId && (!template || !canSeeTemplate(model, ctx.user, template))) throw fail(404, 'Template does not exist.');
+  if (templateId && (!template || !canSeeTemplate(model, ctx.user, template)))
+    throw fail(404, 'Template does not exist.');
   if (body.example_id && !isZero(fileId)) throw badRequest('You cannot specify both an example_id and a file_id.');
-  if (body.example_id) throw badRequest('Example not found.', undefined, `example with id "${body.example_id}" not found`);
+  if (body.example_id)
+    throw badRequest('Example not found.', undefined, `example with id "${body.example_id}" not found`);
   const file = model.files.get(fileId);
   if (!file) throw fail(404, 'File not found.');
   requireOwner(ctx);
-  const taken = (name: string) => [...model.versions.values()].some((v) => templateId !== null && v.template_id === templateId && v.name === name);
+  const taken = (name: string) =>
+    [...model.versions.values()].some((v) => templateId !== null && v.template_id === templateId && v.name === name);
   if (body.name && taken(body.name)) {
-    throw fail(409, `A template version with name "${body.name}" already exists for this template.`, { validations: [{ field: 'name', detail: 'This value is already in use and should be unique.' }] });
+    throw fail(409, `A template version with name "${body.name}" already exists for this template.`, {
+      validations: [{ field: 'name', detail: 'This value is already in use and should be unique.' }],
+    });
   }
   const id = randomUUID();
   const at = now();
@@ -95,7 +100,9 @@ function createVersion(ctx: RouteContext, model: SimModel, jobs: JobRunner) {
   model.versions.set(v.id, v);
   jobs.run(v.job, {
     steps: IMPORT_STEPS,
-    ...(hasTerraform(file.names) ? {} : { failWith: 'Error: No configuration files: the uploaded archive holds no Terraform (*.tf) files' }),
+    ...(hasTerraform(file.names)
+      ? {}
+      : { failWith: 'Error: No configuration files: the uploaded archive holds no Terraform (*.tf) files' }),
   });
   return ok(versionJson(model, v), 201);
 }

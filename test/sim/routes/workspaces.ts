@@ -28,12 +28,19 @@ const createBody = z.object({
 });
 
 /** A workspace the caller may see. A deleted one is 410 on GET (unless allowed) and 404 otherwise. */
-export function visibleWorkspace(model: SimModel, ctx: RouteContext, opts: { allowDeleted?: boolean } = {}): SimWorkspace {
+export function visibleWorkspace(
+  model: SimModel,
+  ctx: RouteContext,
+  opts: { allowDeleted?: boolean } = {},
+): SimWorkspace {
   const ws = model.workspaces.get(uuidParam(ctx, 'id'));
   if (!ws || !canSee(ctx.user, ws)) throw notFound();
   if (ws.deleted && !opts.allowDeleted) {
     if (ctx.method !== 'GET') throw notFound();
-    throw fail(410, `Workspace "${ws.id}" was deleted, you can view this workspace by specifying '?deleted=true' and trying again.`);
+    throw fail(
+      410,
+      `Workspace "${ws.id}" was deleted, you can view this workspace by specifying '?deleted=true' and trying again.`,
+    );
   }
   return ws;
 }
@@ -48,7 +55,9 @@ export function workspaceRoutes(router: Router, model: SimModel, builds: Builds)
     const owner = resolveUser(model, ctx.user, ctx.params.user ?? '');
     const withDeleted = includeDeleted(ctx, 'include_deleted');
     const name = (ctx.params.name ?? '').toLowerCase();
-    const named = [...model.workspaces.values()].filter((w) => w.owner_id === owner.id && w.name.toLowerCase() === name);
+    const named = [...model.workspaces.values()].filter(
+      (w) => w.owner_id === owner.id && w.name.toLowerCase() === name,
+    );
     // The live workspace of that name wins; a deleted one only when asked for.
     const ws = named.find((w) => !w.deleted) ?? (withDeleted ? named[named.length - 1] : undefined);
     if (!ws || !canSee(ctx.user, ws)) throw notFound();
@@ -91,7 +100,8 @@ function matches(model: SimModel, user: SimUser, w: SimWorkspace, f: WorkspaceFi
   if (f.template && template?.name.toLowerCase() !== f.template) return false;
   if (f.status && buildStatus(build) !== f.status) return false;
   if (f.hasAgent && (build.transition !== 'start' || build.agent.status !== f.hasAgent)) return false;
-  if (f.outdated !== undefined && (build.template_version_id !== template?.active_version_id) !== f.outdated) return false;
+  if (f.outdated !== undefined && (build.template_version_id !== template?.active_version_id) !== f.outdated)
+    return false;
   return true;
 }
 
@@ -101,7 +111,12 @@ function pagination(ctx: RouteContext): { offset: number; limit: number } {
     const raw = ctx.query.get(key) ?? '';
     if (raw === '') return 0;
     if (!/^\d+$/.test(raw)) {
-      throw badRequest('Query parameters have invalid values.', [{ field: key, detail: `Query param "${key}" must be a valid positive integer (strconv.ParseUint: parsing "${raw}": invalid syntax)` }]);
+      throw badRequest('Query parameters have invalid values.', [
+        {
+          field: key,
+          detail: `Query param "${key}" must be a valid positive integer (strconv.ParseUint: parsing "${raw}": invalid syntax)`,
+        },
+      ]);
     }
     return Number(raw);
   };
@@ -115,12 +130,17 @@ function requestTemplate(model: SimModel, user: SimUser, body: z.infer<typeof cr
     const versionId = body.template_version_id ?? ZERO_UUID;
     const version = model.versions.get(versionId);
     if (!version || !canReachOrg(model, user, version.organization_id)) {
-      throw badRequest(`Template version "${versionId}" doesn't exist.`, [{ field: 'template_version_id', detail: 'template not found' }]);
+      throw badRequest(`Template version "${versionId}" doesn't exist.`, [
+        { field: 'template_version_id', detail: 'template not found' },
+      ]);
     }
     templateId = version.template_id ?? ZERO_UUID;
   }
   const template = model.templates.get(templateId);
-  if (!template || !canSeeTemplate(model, user, template)) throw badRequest(`Template "${templateId}" doesn't exist.`, [{ field: 'template_id', detail: 'template not found' }]);
+  if (!template || !canSeeTemplate(model, user, template))
+    throw badRequest(`Template "${templateId}" doesn't exist.`, [
+      { field: 'template_id', detail: 'template not found' },
+    ]);
   if (template.deleted) throw fail(404, `Template "${template.name}" has been deleted!`);
   return template;
 }
@@ -129,25 +149,47 @@ function createWorkspace(ctx: RouteContext, model: SimModel, builds: Builds) {
   const owner = resolveUser(model, ctx.user, ctx.params.user ?? '');
   const body = readJson(ctx, createBody, 'codersdk.CreateWorkspaceRequest');
   new Checks()
-    .exactlyOne({ field: 'template_id', value: body.template_id }, { field: 'template_version_id', value: body.template_version_id })
+    .exactlyOne(
+      { field: 'template_id', value: body.template_id },
+      { field: 'template_version_id', value: body.template_version_id },
+    )
     .expect(nameValid(body.name), 'name', 'workspace_name', body.name)
     .done();
   const template = requestTemplate(model, ctx.user, body);
   if (owner.id !== ctx.user.id && ctx.user.roles !== 'owner') {
     throw fail(403, 'Unauthorized to create workspace.', {
-      detail: 'You are unable to create a workspace in this organization. It is possible to have access to the template, but not be able to create a workspace. Please contact an administrator about your permissions if you feel this is an error.',
+      detail:
+        'You are unable to create a workspace in this organization. It is possible to have access to the template, but not be able to create a workspace. Please contact an administrator about your permissions if you feel this is an error.',
     });
   }
   const lower = body.name.toLowerCase();
   if (model.liveWorkspaces().some((w) => w.owner_id === owner.id && w.name.toLowerCase() === lower)) {
-    throw fail(409, `Workspace "${body.name}" already exists.`, { validations: [{ field: 'name', detail: 'This value is already in use and should be unique.' }] });
+    throw fail(409, `Workspace "${body.name}" already exists.`, {
+      validations: [{ field: 'name', detail: 'This value is already in use and should be unique.' }],
+    });
   }
-  const versionId = isZero(body.template_version_id) ? template.active_version_id : (body.template_version_id ?? ZERO_UUID);
+  const versionId = isZero(body.template_version_id)
+    ? template.active_version_id
+    : (body.template_version_id ?? ZERO_UUID);
   checkVersion(template, model.versions.get(versionId));
   const at = now();
-  const ws: SimWorkspace = { id: randomUUID(), name: body.name, owner_id: owner.id, template_id: template.id, created_at: at, last_used_at: at, builds: [], deleted: false };
+  const ws: SimWorkspace = {
+    id: randomUUID(),
+    name: body.name,
+    owner_id: owner.id,
+    template_id: template.id,
+    created_at: at,
+    last_used_at: at,
+    builds: [],
+    deleted: false,
+  };
   model.workspaces.set(ws.id, ws);
   const presetId = isZero(body.template_version_preset_id) ? null : (body.template_version_preset_id ?? null);
-  builds.create(ws, ctx.user, { transition: 'start', versionId, presetId, parameters: body.rich_parameter_values ?? [] });
+  builds.create(ws, ctx.user, {
+    transition: 'start',
+    versionId,
+    presetId,
+    parameters: body.rich_parameter_values ?? [],
+  });
   return ok(workspaceJson(model, ws), 201);
 }

@@ -65,14 +65,19 @@ const query = z.object({
   backend_type: z.enum(['', 'buffered', 'screen']).optional(),
 });
 
-const input = z.object({ data: z.string().optional(), height: z.number().int().min(0).optional(), width: z.number().int().min(0).optional() });
+const input = z.object({
+  data: z.string().optional(),
+  height: z.number().int().min(0).optional(),
+  width: z.number().int().min(0).optional(),
+});
 
 export function terminalRoute(router: Router, model: SimModel, sessions: Sessions, knobs: TerminalKnobs): void {
   router.ws('/api/v2/workspaceagents/:id/pty', (ctx) => {
     const q = parseQuery(ctx);
     const found = model.findAgent(ctx.params.id ?? '');
     if (!found || !canSee(ctx.user, found.ws)) throw notFound();
-    if (model.sshDenied.has(ctx.user.username) || (ctx.user.roles !== 'owner' && found.ws.owner_id !== ctx.user.id)) throw forbidden();
+    if (model.sshDenied.has(ctx.user.username) || (ctx.user.roles !== 'owner' && found.ws.owner_id !== ctx.user.id))
+      throw forbidden();
     if (knobs.refuse) throw new HttpError(502, { message: 'Failed to dial workspace agent.' });
     if (strikes(knobs.refuseRate)) {
       injected(knobs).refusedDials += 1;
@@ -108,7 +113,12 @@ function parseQuery(ctx: RouteContext) {
   return parsed.data;
 }
 
-function serve(socket: WebSocket, sessions: Sessions, knobs: TerminalKnobs, spec: Parameters<Sessions['attach']>[0]): void {
+function serve(
+  socket: WebSocket,
+  sessions: Sessions,
+  knobs: TerminalKnobs,
+  spec: Parameters<Sessions['attach']>[0],
+): void {
   const toClient = new DelayLine(() => knobs.latencyMs);
   const toAgent = new DelayLine(() => knobs.latencyMs);
   const attachment: Attachment = {

@@ -125,9 +125,24 @@ export class Sessions {
       cols: spec.width,
       rows: spec.height,
       cwd: home,
-      env: { PATH: this.image.path, HOME: home, TERM: 'xterm-256color', USER: 'coder', SHELL: '/bin/sh', LANG: 'C.UTF-8' },
+      env: {
+        PATH: this.image.path,
+        HOME: home,
+        TERM: 'xterm-256color',
+        USER: 'coder',
+        SHELL: '/bin/sh',
+        LANG: 'C.UTF-8',
+      },
     });
-    const session: Session = { id: spec.reconnectId, agentId: spec.agentId, term, history: [], historyBytes: 0, attached: new Set(), orphanTimer: undefined };
+    const session: Session = {
+      id: spec.reconnectId,
+      agentId: spec.agentId,
+      term,
+      history: [],
+      historyBytes: 0,
+      attached: new Set(),
+      orphanTimer: undefined,
+    };
     term.onData((text) => {
       const data = Buffer.from(text, 'utf8');
       remember(session, data);
