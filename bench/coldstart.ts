@@ -40,7 +40,7 @@ async function benchNode(): Promise<string> {
   if (existsSync(binary)) return binary;
   mkdirSync(dir, { recursive: true });
   const { stdout } = await run('npm', ['pack', `${pkg}@${wanted}`, '--silent'], { cwd: dir });
-  await run('tar', ['xzf', stdout.trim().split('\n').pop() ?? '', '-C', dir]);
+  await run('tar', ['xzf', stdout.trim().split('\n').pop() ?? '', '-C', dir], { cwd: dir });
   return binary;
 }
 
