@@ -70,38 +70,47 @@ export function slimDependencies(): Plugin {
 
 export interface BundleResult {
   handlerBytes: number;
+  /** The handler bundle's inputs, as esbuild's metafile names them (`node_modules/zod/...`, `lib/...`). */
+  handlerInputs: string[];
   tracerBytes?: number;
 }
 
 /**
  * Bundles into `outdir` (handler.js or `handlerFile`, its map, meta.json), from `root` (the project's
- * directory), and the tracer's bundle too when `tracer` is set.
+ * directory), and the tracer's bundle too when `tracer` is set. `inspect`: plugins that watch both builds
+ * without changing them (test/integration/lazy-modules.test.ts marks modules with one).
  */
 export async function bundleLambda(opts: {
   root: string;
   outdir: string;
   tracer: boolean;
   handlerFile?: string;
+  inspect?: Plugin[];
 }): Promise<BundleResult> {
+  const inspect = opts.inspect ?? [];
   const result = await build({
     ...LAMBDA_BUNDLE_OPTIONS,
     absWorkingDir: opts.root,
     entryPoints: [path.join(opts.root, ENTRY)],
     outfile: path.join(opts.outdir, opts.handlerFile ?? HANDLER_FILE),
     metafile: true,
-    plugins: [slimDependencies()],
+    plugins: [slimDependencies(), ...inspect],
     logLevel: 'silent',
   });
   writeFileSync(path.join(opts.outdir, 'meta.json'), JSON.stringify(result.metafile));
-  const handlerBytes = entryBytes(result.metafile.outputs);
-  if (!opts.tracer) return { handlerBytes };
+  const handler = {
+    handlerBytes: entryBytes(result.metafile.outputs),
+    handlerInputs: Object.keys(result.metafile.inputs),
+  };
+  if (!opts.tracer) return handler;
   const tracer = await build({
     ...tracerBundleOptions(opts.root, opts.outdir),
     absWorkingDir: opts.root,
     metafile: true,
+    plugins: inspect,
     logLevel: 'silent',
   });
-  return { handlerBytes, tracerBytes: entryBytes(tracer.metafile.outputs) };
+  return { ...handler, tracerBytes: entryBytes(tracer.metafile.outputs) };
 }
 
 function entryBytes(outputs: Record<string, { entryPoint?: string; bytes: number }>): number {

@@ -5,22 +5,25 @@
  * up as a failing contract test); the Coder objects returned whole are loose (lib/coder/schemas.ts).
  */
 import { z } from 'zod';
+import { workspaceSchema } from '../coder/schemas';
 
 /** codersdk.Response as the tools use it: a sentence. */
 export const messageResult = z.object({ message: z.string() });
 
 /** `organization_id` since coderd #29141, so that a model can pass it on to organization-scoped tools. */
-export const minimalWorkspace = z.object({
-  id: z.string(),
-  name: z.string(),
-  organization_id: z.string(),
-  template_id: z.string(),
-  template_name: z.string(),
-  template_display_name: z.string(),
-  template_icon: z.string(),
-  template_active_version_id: z.string(),
-  outdated: z.boolean(),
-});
+export const minimalWorkspace = z.object(
+  workspaceSchema.pick({
+    id: true,
+    name: true,
+    organization_id: true,
+    template_id: true,
+    template_name: true,
+    template_display_name: true,
+    template_icon: true,
+    template_active_version_id: true,
+    outdated: true,
+  }).shape,
+);
 
 export const minimalTemplate = z.object({
   display_name: z.string(),

@@ -131,7 +131,7 @@ describe('our tokens on /mcp', () => {
     expect(stack.sim.requestCount('/api/v2/')).toBe(asked);
   });
 
-  it('the kind is sealed in: a payload fit for both kinds, sealed as a refresh token and relabelled as access, is refused', async () => {
+  it('the kind is sealed in: a payload valid as both kinds, sealed as a refresh token and relabelled as access, is refused', async () => {
     const both = { ...unseal(KEYS, 'access', access, accessSchema), rt: 'unused' };
     const relabelled = forge(KEYS, 'refresh', both).replace(/^cmcp\.refresh\./, 'cmcp.access.');
     await expectInvalidToken(await postMcp(stack, JSON.stringify(INIT_REQUEST), bearer(relabelled)), [relabelled]);

@@ -187,7 +187,7 @@ describe('every tool, called for real', () => {
       await check('search', { query: 'workspaces' });
       await check('fetch', { id: `workspace:${stack.sim.demo.workspaceId}` });
       await check('fetch', { id: `template:${stack.sim.demo.templateId}` });
-      // The validator does refuse what does not fit.
+      // The validator does refuse what does not match.
       expect(declared.get('fetch')?.({ id: 'x', title: 't', text: 1, url: 'u' })).toMatchObject({ valid: false });
     } finally {
       await client.close();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { z } from 'zod';
 import { slimDependencies } from '../../scripts/bundle';
 
 const run = promisify(execFile);
@@ -32,6 +33,13 @@ it('builds one minified handler without test code that serves /healthz', async (
       'node_modules/zod/v4/locales/en.js',
     ]);
     expect(inputs.filter((i) => /node_modules\/(ajv|ajv-formats|fast-uri)\//.test(i))).toEqual([]);
+    // The source map carries mappings only: Node parses it at every cold start (--enable-source-maps).
+    const map = z
+      .object({ sources: z.array(z.string()), mappings: z.string() })
+      .passthrough()
+      .parse(JSON.parse(readFileSync(path.join(out, 'handler.js.map'), 'utf8')));
+    expect(map.sources.length).toBeGreaterThan(100);
+    expect(map).not.toHaveProperty('sourcesContent');
 
     const script = `
       process.env.CODER_URL = 'https://coder.example.com';

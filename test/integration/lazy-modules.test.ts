@@ -15,8 +15,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 import { z } from 'zod';
-import { slimDependencies } from '../../scripts/bundle';
-import { LAMBDA_BUNDLE_OPTIONS, TRACER_FILE, tracerBundleOptions } from '../../scripts/bundle-options';
+import { bundleLambda } from '../../scripts/bundle';
+import { LAMBDA_BUNDLE_OPTIONS, TRACER_FILE } from '../../scripts/bundle-options';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -96,20 +96,17 @@ let bundle: string;
 it('loads the Lambda bundle and answers without evaluating tar-stream, diff or ws, or loading the SSM client or the tracer', async () => {
   const marked = new Map<string, number>();
   bundle = path.join(out, 'handler.js');
-  const result = await build({
-    ...LAMBDA_BUNDLE_OPTIONS,
-    entryPoints: [path.join(ROOT, 'lib', 'stream.ts')],
-    outfile: bundle,
-    metafile: true,
-    plugins: [slimDependencies(), probePlugin(marked)],
+  // As `npm run build` and the stack (with tracing on) build it, the tracer's own bundle beside the handler's; both probed.
+  const { handlerInputs: inputs } = await bundleLambda({
+    root: ROOT,
+    outdir: out,
+    tracer: true,
+    inspect: [probePlugin(marked)],
   });
   // tar-stream, diff and ws are in the bundle (and probed): laziness, not absence. The tracer is not in it at all.
   for (const pkg of BUNDLED_LAZY) expect(marked.get(pkg) ?? 0).toBeGreaterThan(0);
-  const inputs = Object.keys(result.metafile.inputs);
   for (const pkg of BUNDLED_LAZY) expect(inputs.some((i) => i.includes(`node_modules/${pkg}/`))).toBe(true);
   expect(inputs.filter((i) => /powertools\/tracer|aws-xray-sdk/.test(i))).toEqual([]);
-  // Beside it, as `npm run build` and the stack (with tracing on) place it: the tracer's own bundle, probed too.
-  await build({ ...tracerBundleOptions(ROOT, out), plugins: [probePlugin(marked)] });
   for (const pkg of TRACING_PACKAGES) expect(marked.get(pkg) ?? 0).toBeGreaterThan(0);
 
   for (const mode of ['load-only', 'answer'] as const) {

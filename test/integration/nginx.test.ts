@@ -1,7 +1,7 @@
 /**
  * The nginx in front of the simulator (test/helpers/nginx.ts) is a real one, configured as Coder's
  * docs configure it: REST and the PTY WebSocket upgrade pass through it, and its default buffers
- * answer 414 to a request line that does not fit in 8 KB, before the simulator sees anything. The
+ * answer 414 to a request line longer than 8 KB, before the simulator sees anything. The
  * workspace tools run through it in test/e2e/workspace-tools-nginx.test.ts and -busybox-nginx.test.ts.
  */
 import { randomUUID } from 'node:crypto';
@@ -130,7 +130,7 @@ it('refuses a PTY dial with a 10 KB command with 414 before the upgrade reaches 
 });
 
 it('names what nginx refused in one line, and does not dial again for a 4xx', async () => {
-  // A deployment path so long that even our short dial cannot fit: the refusal must read well and end at once.
+  // A deployment path so long that even our short dial is too long: the refusal must read well and end at once.
   const channel = new AgentChannel({
     coderUrl: `${nginx.url}/${'p'.repeat(9000)}`,
     token: sim.demo.user.token,

@@ -55,7 +55,7 @@ const uint = z
   .string()
   .regex(/^\d+$/, 'must be an unsigned integer')
   .transform(Number)
-  .refine((n) => n <= 65535, 'must fit in 16 bits');
+  .refine((n) => n <= 65535, 'must be at most 65535');
 
 const query = z.object({
   reconnect: z.uuid({ error: 'must be a valid UUID' }),
