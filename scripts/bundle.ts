@@ -8,9 +8,10 @@
  * - zod's locale table (`zod/v4/locales/index.js`, 64 languages, about 260 KB minified). zod re-exports
  *   it as `z.locales`, so no bundler can drop it; we keep English, the only one zod registers itself
  *   and the only one we use (error messages reach callers in English, as coderd's do).
- * - the MCP SDK's Ajv provider (`validation/ajv-provider.js`, with Ajv and its formats about 130 KB).
- *   The SDK uses it only to check elicitation answers; our server never elicits and passes its own
- *   validator, which refuses (lib/mcp/server.ts), so the SDK never builds the default.
+ * - the MCP SDK's Node shims (`@modelcontextprotocol/server/dist/shimsNode.mjs`), which bring its default
+ *   JSON Schema validator, Ajv with its formats (about 130 KB). The SDK uses it only to check elicitation
+ *   answers; our server never elicits and passes its own validator, which refuses (lib/mcp/server.ts),
+ *   so the SDK never builds the default. The stub keeps the shims' other export, `process`.
  * test/integration/bundle.test.ts checks the built bundle still answers and holds neither.
  */
 import { writeFileSync } from 'node:fs';
@@ -28,13 +29,16 @@ const REPLACEMENTS: ReadonlyArray<{ file: RegExp; contents: string }> = [
     contents: 'export { default as en } from "./en.js";\n',
   },
   {
-    file: /[\\/]node_modules[\\/]@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]esm[\\/]validation[\\/]ajv-provider\.js$/,
+    // The SDK's Node shims module: the default JSON Schema validator (Ajv) and `process`.
+    file: /[\\/]node_modules[\\/]@modelcontextprotocol[\\/]server[\\/]dist[\\/]shimsNode\.mjs$/,
     contents: [
-      'export class AjvJsonSchemaValidator {',
+      'import process from "node:process";',
+      'export class DefaultJsonSchemaValidator {',
       '  getValidator() {',
       '    throw new Error("JSON Schema validation (Ajv) is not in this bundle: pass the Server a jsonSchemaValidator (scripts/bundle.ts)");',
       '  }',
       '}',
+      'export { process };',
       '',
     ].join('\n'),
   },

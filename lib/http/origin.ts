@@ -22,7 +22,7 @@ export function preflightHeaders(origin: string): Record<string, string> {
     ...corsHeaders(origin),
     'access-control-allow-methods': 'POST, OPTIONS',
     'access-control-allow-headers':
-      'authorization, content-type, accept, coder-session-token, mcp-protocol-version, mcp-session-id, last-event-id, coder-mcp-read-only, coder-mcp-tools',
+      'authorization, content-type, accept, coder-session-token, mcp-protocol-version, mcp-method, mcp-name, mcp-session-id, last-event-id, coder-mcp-read-only, coder-mcp-tools',
     'access-control-max-age': '600',
   };
 }

@@ -1,19 +1,19 @@
 /**
  * The local server behind `npm start` and the end-to-end tests: each Node HTTP request becomes an
- * HTTP API (payload v2) event and goes through the same Lambda handler, so local runs exercise the
+ * API Gateway event (events.ts: HTTP API payload v2 by default, or REST API payload v1) and goes through
+ * the same Lambda handler, so local runs exercise the
  * deployed code path; like the deployed streaming entry, it writes the answer's body as it comes (the
  * events of an SSE answer arrive while the tool runs). It listens on loopback only and refuses
  * foreign Host headers (DNS rebinding).
  */
-import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LambdaContext, Responder } from '../handler';
 import { headOf, pipeBody } from '../http/body';
 import { rpcError } from '../http/respond';
-import { isTextContentType } from '../http/results';
 import { INVALID_REQUEST, tooLargeMessage } from '../mcp/envelope';
+import { toHttpApiEvent, toRestApiEvent } from './events';
 
 export interface LocalServerOptions {
   respond: Responder;
@@ -21,6 +21,8 @@ export interface LocalServerOptions {
   host?: string;
   /** Emulated Lambda timeout; when set, the handler sees the remaining time as a deployed one would. */
   invocationTimeoutMs?: number;
+  /** Which API Gateway's events the handler gets: the HTTP API's (payload 2.0, the default) or the REST API's (payload 1.0, as deployed). */
+  gateway?: 'http-api' | 'rest-api';
 }
 
 export interface LocalServer {
@@ -86,7 +88,8 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse, opts: 
         getRemainingTimeInMillis: () => started + (opts.invocationTimeoutMs ?? 0) - Date.now(),
       }
     : undefined;
-  const { response } = await opts.respond(toHttpApiEvent(req, body), context);
+  const toEvent = opts.gateway === 'rest-api' ? toRestApiEvent : toHttpApiEvent;
+  const { response } = await opts.respond(toEvent(req, body), context);
   await writeResponse(res, response);
 }
 
@@ -106,50 +109,6 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
     req.on('end', () => resolve(size > GATEWAY_MAX_BODY ? 'too-large' : Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-/** The event API Gateway's HTTP API sends for this request (payload format 2.0). */
-export function toHttpApiEvent(req: http.IncomingMessage, body: Buffer) {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined || k === 'cookie') continue;
-    headers[k] = Array.isArray(v) ? v.join(',') : v;
-  }
-  const cookies = req.headers.cookie ? req.headers.cookie.split(/;\s*/) : undefined;
-  // A body that is not valid UTF-8 goes base64-encoded, as a binary one does, so the handler sees the bytes
-  // the client sent (and can refuse them) rather than text with replacement characters.
-  const text = isTextContentType(req.headers['content-type'] ?? null) && isUtf8(body);
-  const now = new Date();
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.replace(/^\?/, ''),
-    ...(cookies ? { cookies } : {}),
-    headers: { ...headers, 'x-forwarded-proto': 'http' },
-    requestContext: {
-      accountId: 'local',
-      apiId: 'local',
-      domainName: req.headers.host ?? 'localhost',
-      domainPrefix: 'local',
-      http: {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        protocol: 'HTTP/1.1',
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: req.headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey: '$default',
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    ...(body.length > 0
-      ? { body: text ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !text }
-      : { isBase64Encoded: false }),
-  };
 }
 
 async function writeResponse(res: http.ServerResponse, response: Response): Promise<void> {

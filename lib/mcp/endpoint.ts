@@ -1,11 +1,10 @@
 /**
- * `POST /mcp`: origin, method, toolset and credential checks, then one stateless SDK transport and one
- * MCP server for this request only (sharing either across requests leaks responses between clients,
- * CVE-2026-25536). The body is read and checked first (envelope.ts, params.ts) so a client's mistake gets
- * the JSON-RPC error that names it. A token Coder rejects turns the whole answer into a 401 so OAuth
- * clients re-authenticate.
+ * `POST /mcp`: origin, method, toolset and credential checks, then the request is served in the protocol
+ * era it speaks (eras.ts), by one MCP server built for this request only (sharing one across requests
+ * leaks responses between clients, CVE-2026-25536). The body is read and checked first (envelope.ts) so a
+ * client's mistake gets the JSON-RPC error that names it. A token Coder rejects turns the whole answer into
+ * a 401 so OAuth clients re-authenticate.
  */
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { bearerChallenge, type ChallengeReason, type PublicUrls } from '../auth/metadata';
 import { fingerprint, type Credentials } from '../auth/token';
 import { forgetVerified, isRecentlyVerified, markVerified } from '../auth/verified';
@@ -15,7 +14,6 @@ import { userSchema } from '../coder/schemas';
 import type { Config } from '../config';
 import { corsHeaders, isOriginAllowed, preflightHeaders } from '../http/origin';
 import { mediaType } from '../http/media-type';
-import { log } from '../log';
 import { coderError, rpcError } from '../http/respond';
 import { AgentAccess } from '../tools/agent-access';
 import { chatsAvailable } from '../tools/chats-availability';
@@ -35,10 +33,8 @@ import {
 } from './tool-surface';
 import { callBudgetMs } from './deadline';
 import { screenBody } from './envelope';
-import { HeldArguments } from './held-arguments';
-import { screenParams } from './params';
-import { asksForProgress } from './progress';
-import { createMcpServer } from './server';
+import { serveInEra } from './eras';
+import { createMcpServer, type McpServerOptions } from './server';
 
 export interface EndpointContext {
   config: Config;
@@ -118,10 +114,8 @@ async function serveMcp(
     if (!screened.ok) return screened.response;
     parsedBody = screened.body;
   }
-  const heldArguments = new HeldArguments();
-  const server = createMcpServer({
+  const options: McpServerOptions = {
     version: ctx.version,
-    heldArguments,
     tools: offered.tools,
     withheld: (name) => withheldReason(name, offered.surface, offered.chats),
     callBudgetMs: () =>
@@ -131,7 +125,8 @@ async function serveMcp(
         marginMs: config.deadlineMarginMs,
         integrationTimeoutMs: config.integrationTimeoutMs,
       }),
-    progressIntervalMs: config.progressIntervalMs,
+    // Progress reaches a client only on a stream; a buffered answer would carry it after the fact.
+    progressIntervalMs: config.streamResponses ? config.progressIntervalMs : undefined,
     context: (signal, deadlineAt, progress) => {
       const coder = new CoderClient({
         baseUrl: config.coderUrl,
@@ -152,48 +147,14 @@ async function serveMcp(
       });
       return { signal, coder, agents, budgetMs: () => deadlineAt - Date.now(), progress, autoStart: true };
     },
+  };
+  return serveInEra({
+    request: accepting,
+    parsedBody,
+    server: (era) => createMcpServer(options, era),
+    streams: config.streamResponses,
+    maxBodyBytes: config.maxBodyBytes,
   });
-  // JSON answers by default (as coderd); SSE only where progress can reach the client while the call runs.
-  const streamed = config.streamResponses && parsedBody !== undefined && asksForProgress(parsedBody);
-  const transport = new WebStandardStreamableHTTPServerTransport({
-    sessionIdGenerator: undefined,
-    enableJsonResponse: !streamed,
-    maxRequestBodySize: config.maxBodyBytes,
-  });
-  // What the SDK refuses itself (a content type, an Accept, a malformed message) it answers and reports here: the log says why.
-  server.onerror = (err) => log('warn', 'MCP request refused by the SDK', { reason: err.message.slice(0, 300) });
-  let response: Response;
-  try {
-    await server.connect(transport);
-    screenParams(transport, heldArguments);
-    response = await transport.handleRequest(accepting, parsedBody === undefined ? undefined : { parsedBody });
-  } catch (err) {
-    await server.close();
-    throw err;
-  }
-  if (!response.headers.get('content-type')?.startsWith('text/event-stream') || !response.body) {
-    await server.close();
-    return response;
-  }
-  return closedAtEnd(response, response.body, () => server.close());
-}
-
-/** An SSE answer is still being written when we return it: the server (and its transport) close once the body ends or is cancelled. */
-function closedAtEnd(response: Response, body: ReadableStream<Uint8Array>, close: () => Promise<void>): Response {
-  const reader = body.getReader();
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const chunk = await reader.read();
-      if (!chunk.done) return controller.enqueue(chunk.value);
-      controller.close();
-      await close();
-    },
-    async cancel(reason) {
-      await reader.cancel(reason);
-      await close();
-    },
-  });
-  return new Response(stream, { status: response.status, headers: response.headers });
 }
 
 /**
@@ -208,7 +169,6 @@ function withDefaultAccept(request: Request): Request {
   return new Request(request, { headers });
 }
 
-/** The media type alone, as the SDK compares it (parameters such as charset do not matter). */
 /** Why a tool this server has is missing from a request's list, in words the caller can act on. */
 function withheldReason(name: string, surface: SurfaceRule, chats: boolean): string | undefined {
   if (!CATALOG.names.includes(name)) return undefined;
@@ -231,6 +191,7 @@ function operatorRule(config: Config): SurfaceRule {
   }
 }
 
+/** The media type alone, as the SDK compares it (parameters such as charset do not matter). */
 function isJsonContentType(header: string | null): boolean {
   return mediaType(header) === 'application/json';
 }

@@ -6,7 +6,7 @@
  * the member at fault. What passes is handed to the transport as its `parsedBody`, so the SDK still
  * does everything else (batches, initialize, versions, routing) exactly as before.
  */
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { isSpecType } from '@modelcontextprotocol/server';
 import { rpcError } from '../http/respond';
 
 export type Screened = { ok: true; body: unknown } | { ok: false; response: Response };
@@ -92,7 +92,7 @@ function messageProblem(message: unknown): string | undefined {
   if (!('method' in message) && !('result' in message) && !('error' in message)) {
     return 'a message needs a "method" (a response needs a "result" or an "error")';
   }
-  if (JSONRPCMessageSchema.safeParse(message).success) return undefined;
+  if (isSpecType.JSONRPCMessage(message)) return undefined;
   // The checks above name the usual mistakes; the SDK's own schema stays the judge of the rest.
   if ('method' in message) {
     const allowed = 'id' in message ? REQUEST_MEMBERS : NOTIFICATION_MEMBERS;

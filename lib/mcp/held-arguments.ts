@@ -7,7 +7,7 @@
  * runs. So params.ts puts `{}` in the request the SDK sees and leaves the real value here, keyed by the
  * request's id, for the tools/call handler to take back. One instance per HTTP request (as the server).
  */
-import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestId } from '@modelcontextprotocol/server';
 
 export class HeldArguments {
   private readonly byId = new Map<RequestId, unknown>();

@@ -1,38 +1,39 @@
 /**
  * Params of the requests this server answers, checked before the SDK's handlers see them. Left to the
- * SDK, a request whose params fail its schema becomes `-32603 Internal error` with the validation issues
- * as JSON for a message (Protocol.setRequestHandler parses inside the handler, and a ZodError carries no
- * JSON-RPC code). Here the same SDK schemas decide, earlier, and the client gets `-32602 Invalid params`
- * with one sentence naming the field. Hooked on the transport's `onmessage`, so single messages and
- * batches, JSON and SSE answers all go the SDK's usual way; nothing else of MCP is re-done here.
+ * SDK, a request whose params fail its schema becomes a JSON-RPC error whose message is the validation
+ * issues as JSON, and for most methods it is `-32603 Internal error` (the SDK throws a plain Error). Here
+ * the same SDK schemas decide, earlier, and the client gets `-32602 Invalid params` with one sentence
+ * naming the field. It runs as a wrapper around each registered handler (server.ts), so both protocol
+ * eras, single messages and batches, JSON and SSE answers all go the SDK's usual way.
  *
  * Which problems are JSON-RPC errors follows coderd's go-sdk: the params of the request itself (no
  * `name`, a `name` that is not a string, a bad `_meta`) are -32602, and so is an unknown tool (server.ts);
  * `arguments` that are not an object are the tool's to refuse (an `isError` result with its schema), so
  * they are held aside (held-arguments.ts) and the SDK sees `{}` in their place.
  */
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  CallToolRequestSchema,
-  ErrorCode,
-  InitializeRequestSchema,
-  isJSONRPCRequest,
-  type JSONRPCRequest,
-  ListToolsRequestSchema,
-  PingRequestSchema,
-  SetLevelRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { z } from 'zod';
+import { type JSONRPCRequest, ProtocolErrorCode, specTypeSchemas } from '@modelcontextprotocol/server';
+import { z } from 'zod';
 import type { HeldArguments } from './held-arguments';
+import { RpcError } from './rpc-error';
 
-/** The methods with a handler on our server (see createMcpServer; ping, initialize and logging/setLevel are the SDK's own). */
-const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
-  initialize: InitializeRequestSchema,
-  ping: PingRequestSchema,
-  'logging/setLevel': SetLevelRequestSchema,
-  'tools/list': ListToolsRequestSchema,
-  'tools/call': CallToolRequestSchema,
+/**
+ * The methods with a handler on our server (see createMcpServer; ping, initialize and logging/setLevel
+ * are the SDK's own). The SDK types its schemas as Standard Schema; they are zod underneath, and only
+ * zod's issues say what kind of value was expected, so a schema that stops being zod is left unjudged.
+ */
+const REQUEST_SCHEMAS: Record<string, z.ZodType | undefined> = {
+  initialize: zodOnly(specTypeSchemas.InitializeRequest),
+  ping: zodOnly(specTypeSchemas.PingRequest),
+  'logging/setLevel': zodOnly(specTypeSchemas.SetLevelRequest),
+  'tools/list': zodOnly(specTypeSchemas.ListToolsRequest),
+  'tools/call': zodOnly(specTypeSchemas.CallToolRequest),
+  'prompts/list': zodOnly(specTypeSchemas.ListPromptsRequest),
+  'prompts/get': zodOnly(specTypeSchemas.GetPromptRequest),
 };
+
+function zodOnly(schema: unknown): z.ZodType | undefined {
+  return schema instanceof z.ZodType ? schema : undefined;
+}
 
 /** Why the params of `method` are unusable, as one sentence; undefined when they pass (or the method is not ours to judge). */
 export function paramsProblem(method: string, params: unknown): string | undefined {
@@ -45,20 +46,16 @@ export function paramsProblem(method: string, params: unknown): string | undefin
   return `Invalid params for ${method}: ${describeIssue(issue, request)}`;
 }
 
-/** Answers requests with bad params itself (-32602, the request's id) and passes everything else on to the server. */
-export function screenParams(transport: Transport, held: HeldArguments): void {
-  const deliver = transport.onmessage;
-  if (!deliver) throw new Error('screenParams: connect the server to the transport first');
-  transport.onmessage = (raw, extra) => {
-    if (!isJSONRPCRequest(raw)) return deliver(raw, extra);
-    const message = holdToolArguments(raw, held);
-    const problem = paramsProblem(message.method, message.params);
-    if (problem === undefined) return deliver(message, extra);
-    held.drop(message.id);
-    transport
-      .send({ jsonrpc: '2.0', id: message.id, error: { code: ErrorCode.InvalidParams, message: problem } })
-      .catch((err: unknown) => transport.onerror?.(err instanceof Error ? err : new Error(String(err))));
-  };
+/**
+ * The request a handler should see: tool arguments that are not an object held aside, the rest as it
+ * came. Throws the -32602 a client should get when the params are unusable.
+ */
+export function screenRequest(request: JSONRPCRequest, held: HeldArguments): JSONRPCRequest {
+  const message = holdToolArguments(request, held);
+  const problem = paramsProblem(message.method, message.params);
+  if (problem === undefined) return message;
+  held.drop(message.id);
+  throw new RpcError(ProtocolErrorCode.InvalidParams, problem);
 }
 
 /**

@@ -3,7 +3,7 @@
  * `notifications/progress` while it runs. Those reach a client only over SSE, so the endpoint answers
  * such a tool call as an event stream when the entry point streams; tools report through a `Progress`.
  */
-import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import type { Notification } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { NO_PROGRESS, type Progress } from '../progress';
 
@@ -19,7 +19,7 @@ export function asksForProgress(body: unknown): boolean {
 
 export function progressReporter(
   token: string | number | undefined,
-  send: (notification: ServerNotification) => Promise<void>,
+  send: (notification: Notification) => Promise<void>,
   intervalMs: number,
 ): Progress {
   if (token === undefined) return NO_PROGRESS;

@@ -4,8 +4,7 @@
  * as one user-role message. Errors follow the spec's table: an unknown prompt and a missing required
  * argument are invalid params (-32602), with coderd's text for the latter.
  */
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, GetPromptRequestSchema, ListPromptsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
 import { PromptArgumentError, type PromptSpec } from '../tools/chats-prompts';
 import { echoName, RpcError } from './rpc-error';
 
@@ -17,7 +16,7 @@ export function promptsCapability(prompts: readonly PromptSpec[]): { prompts?: R
 export function registerPrompts(server: Server, prompts: readonly PromptSpec[]): void {
   if (prompts.length === 0) return;
   const byName = new Map(prompts.map((p) => [p.name, p]));
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({
+  server.setRequestHandler('prompts/list', () => ({
     // The go-sdk's PromptArgument leaves `required` out when false (omitempty).
     prompts: prompts.map((p) => ({
       name: p.name,
@@ -29,14 +28,14 @@ export function registerPrompts(server: Server, prompts: readonly PromptSpec[]):
       })),
     })),
   }));
-  server.setRequestHandler(GetPromptRequestSchema, (req) => {
+  server.setRequestHandler('prompts/get', (req) => {
     const prompt = byName.get(req.params.name);
-    if (!prompt) throw new RpcError(ErrorCode.InvalidParams, `unknown prompt ${echoName(req.params.name)}`);
+    if (!prompt) throw new RpcError(ProtocolErrorCode.InvalidParams, `unknown prompt ${echoName(req.params.name)}`);
     let text: string;
     try {
       text = prompt.render(req.params.arguments ?? {});
     } catch (err) {
-      if (err instanceof PromptArgumentError) throw new RpcError(ErrorCode.InvalidParams, err.message);
+      if (err instanceof PromptArgumentError) throw new RpcError(ProtocolErrorCode.InvalidParams, err.message);
       throw err;
     }
     return { description: prompt.description, messages: [{ role: 'user', content: { type: 'text', text } }] };

@@ -1,32 +1,39 @@
 /**
- * Builds the MCP server for one HTTP request, bound to one caller (as coderd does). We use the SDK's
- * low-level `Server` so that `tools/list` carries coderd's exact wire shape and tool failures become
- * `isError` results with Coder's text, while the SDK keeps doing JSON-RPC, initialize and versions.
- * Results carry their JSON as text (coderd's) and, beyond coderd, as `structuredContent` matching the
- * tool's `outputSchema` (lib/tools/output.ts).
+ * Builds the MCP server for one HTTP request, bound to one caller (as coderd does), for the protocol era
+ * the request speaks. We use the SDK's low-level `Server` so that `tools/list` carries coderd's exact wire
+ * shape and tool failures become `isError` results with Coder's text, while the SDK keeps doing JSON-RPC,
+ * initialize, `server/discover`, the 2026-07-28 envelope and versions. Results carry their JSON as text
+ * (coderd's) and, beyond coderd, as `structuredContent` matching the tool's `outputSchema`
+ * (lib/tools/output.ts).
  */
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CallToolRequestSchema,
-  ListToolsRequestSchema,
-  ErrorCode,
   type CallToolResult,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+  type JSONRPCRequest,
+  type jsonSchemaValidator,
+  ProtocolErrorCode,
+  type Result,
+  Server,
+  type ServerContext,
+  type ServerOptions,
+} from '@modelcontextprotocol/server';
 import { AppError, DeadlineError } from '../errors';
 import { ArgumentValidationError } from '../tools/arguments';
 import { log } from '../log';
 import { recordToolCall } from '../metrics';
 import { ANNOTATIONS, type Tool, type ToolContext } from '../tools/types';
-import type { Progress } from '../progress';
-import type { HeldArguments } from './held-arguments';
+import { NO_PROGRESS, type Progress } from '../progress';
+import { HeldArguments } from './held-arguments';
+import { screenRequest } from './params';
 import { progressReporter } from './progress';
 import { promptsCapability, registerPrompts } from './prompts';
 import { echoName, RpcError } from './rpc-error';
-import { promptsFor } from '../tools/chats-prompts';
+import { type PromptSpec, promptsFor } from '../tools/chats-prompts';
 
 export const SERVER_NAME = 'Coder';
 export const INSTRUCTIONS = 'Coder MCP Server providing workspace and template management tools';
+
+/** The two protocol eras one endpoint serves: `modern` is 2026-07-28 (a `_meta` envelope on every request), `legacy` the 2025 revisions. */
+export type Era = 'modern' | 'legacy';
 
 export interface McpServerOptions {
   version: string;
@@ -35,10 +42,8 @@ export interface McpServerOptions {
   callBudgetMs: () => number;
   /** Tool context for one call, given the call's abort signal, its deadline (epoch ms) and its progress reporter. */
   context: (signal: AbortSignal, deadlineAt: number, progress: Progress) => ToolContext;
-  /** How often long calls say they are still running, to clients that asked for progress. */
-  progressIntervalMs: number;
-  /** Arguments params.ts set aside because they are not a JSON object; the tool refuses them. */
-  heldArguments: HeldArguments;
+  /** How often long calls say they are still running, to clients that asked for progress; undefined where no progress can reach them (a buffered answer). */
+  progressIntervalMs: number | undefined;
   /** Why a tool this server has is not in `tools` for this request (read-only mode, a tool filter); undefined for a name it does not have. */
   withheld?: (name: string) => string | undefined;
 }
@@ -55,22 +60,39 @@ export const NO_SCHEMA_VALIDATION: jsonSchemaValidator = {
   },
 };
 
-export function createMcpServer(opts: McpServerOptions): Server {
+/**
+ * How long a 2026-07-28 client may reuse a list. The lists depend on the caller's request (toolset, tool
+ * filters, whether Coder serves chats), so only the caller may keep them (`private`); a few minutes lets a
+ * changed operator setting reach clients soon after a deploy. 2025 answers carry no cache fields.
+ */
+export const LIST_CACHE_HINT = { ttlMs: 300_000, cacheScope: 'private' } as const;
+
+/**
+ * The SDK's Server, with every request's params screened before its handler runs (params.ts): a wrapper
+ * on the SDK's own per-handler hook, so what passes goes the SDK's usual way in both eras.
+ */
+class ScreenedServer extends Server {
+  // Read when a request arrives, never while the SDK's constructor registers its own handlers.
+  readonly heldArguments = new HeldArguments();
+
+  protected override _wrapHandler(
+    method: string,
+    handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>,
+  ): (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result> {
+    const inner = super._wrapHandler(method, handler);
+    return async (request, ctx) => inner(screenRequest(request, this.heldArguments), ctx);
+  }
+}
+
+export function createMcpServer(opts: McpServerOptions, era: Era): Server {
   // coderd's prompts walk through its chat tools: offered only where every tool a prompt names is (chats-prompts.ts).
   const prompts = promptsFor(opts.tools);
-  const server = new Server(
-    { name: SERVER_NAME, version: opts.version },
-    {
-      capabilities: { tools: { listChanged: true }, logging: {}, ...promptsCapability(prompts) },
-      instructions: INSTRUCTIONS,
-      jsonSchemaValidator: NO_SCHEMA_VALIDATION,
-    },
-  );
+  const server = new ScreenedServer({ name: SERVER_NAME, version: opts.version }, serverOptions(era, prompts));
   registerPrompts(server, prompts);
   const byName = new Map(opts.tools.map((t) => [t.name, t]));
 
   // In the registry's order (sorted by name), and the schemas are converted once per container: the list is the same every time.
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
+  server.setRequestHandler('tools/list', () => ({
     tools: opts.tools.map((t) => ({
       name: t.name,
       description: t.description,
@@ -80,21 +102,42 @@ export function createMcpServer(opts: McpServerOptions): Server {
     })),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
-    const held = opts.heldArguments.take(extra.requestId);
+  server.setRequestHandler('tools/call', async (req, ctx): Promise<CallToolResult> => {
+    const held = server.heldArguments.take(ctx.mcpReq.id);
     const tool = byName.get(req.params.name);
     // As coderd's go-sdk: an unknown tool is the request's fault (-32602), whatever its arguments.
     if (!tool) {
       const why = opts.withheld?.(req.params.name);
       throw new RpcError(
-        ErrorCode.InvalidParams,
+        ProtocolErrorCode.InvalidParams,
         why ? `tool ${echoName(req.params.name)} ${why}` : `unknown tool ${echoName(req.params.name)}`,
       );
     }
-    const progress = progressReporter(req.params._meta?.progressToken, extra.sendNotification, opts.progressIntervalMs);
-    return runTool(tool, held.found ? held.value : req.params.arguments, opts, extra.signal, progress);
+    const progress =
+      opts.progressIntervalMs === undefined
+        ? NO_PROGRESS
+        : progressReporter(req.params._meta?.progressToken, ctx.mcpReq.notify, opts.progressIntervalMs);
+    return runTool(tool, held.found ? held.value : req.params.arguments, opts, ctx.mcpReq.signal, progress);
   });
   return server;
+}
+
+/**
+ * What the server announces. The 2025 answer is coderd's (go-sdk 1.7). A 2026-07-28 client learns of list
+ * changes only on a `subscriptions/listen` stream, which this server does not hold open (endpoint.ts), and
+ * logging/setLevel is gone from that revision: so no `listChanged` and no `logging` there.
+ */
+function serverOptions(era: Era, prompts: readonly PromptSpec[]): ServerOptions {
+  const capabilities =
+    era === 'legacy'
+      ? { tools: { listChanged: true }, logging: {}, ...promptsCapability(prompts) }
+      : { tools: {}, ...promptsCapability(prompts) };
+  return {
+    capabilities,
+    instructions: INSTRUCTIONS,
+    jsonSchemaValidator: NO_SCHEMA_VALIDATION,
+    cacheHints: { 'tools/list': LIST_CACHE_HINT, 'prompts/list': LIST_CACHE_HINT, 'server/discover': LIST_CACHE_HINT },
+  };
 }
 
 async function runTool(

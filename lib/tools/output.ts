@@ -10,10 +10,20 @@
  */
 import { z } from 'zod';
 
+type JsonValue = z.core.util.JSONType;
+
+/** A JSON Schema for an object, as JSON values all the way down (what the SDK's Tool type asks for). */
 export interface JsonObjectSchema {
-  [key: string]: unknown;
+  [key: string]: JsonValue;
   type: 'object';
-  properties: Record<string, unknown>;
+  properties: { [key: string]: JsonValue };
+}
+
+const jsonObject = z.record(z.string(), z.json());
+
+/** A JSON Schema's `properties` as JSON values; `{}` when it has none. */
+export function jsonProperties(value: unknown): { [key: string]: JsonValue } {
+  return value === undefined ? {} : jsonObject.parse(value);
 }
 
 export interface OutputShape {
@@ -47,11 +57,11 @@ export function outputShape(output: z.ZodType): OutputShape {
  * (`additionalProperties: false`) unless declared loose.
  */
 export function toOutputJsonSchema(schema: z.ZodType): JsonObjectSchema {
-  const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'output' });
-  const { properties } = json;
-  if (json.type !== 'object' || !isRecord(properties))
-    throw new TypeError('an outputSchema must describe a JSON object');
-  return { ...json, type: 'object', properties };
+  // zod's JSON Schema type allows `undefined` members; checking it as JSON drops no value and satisfies the type.
+  const json = jsonObject.parse(z.toJSONSchema(schema, { target: 'draft-7', io: 'output' }));
+  const properties = jsonObject.safeParse(json.properties);
+  if (json.type !== 'object' || !properties.success) throw new TypeError('an outputSchema must describe a JSON object');
+  return { ...json, type: 'object', properties: properties.data };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -8,7 +8,7 @@ import type { CoderClient } from '../coder/client';
 import type { AgentAccess } from './agent-access';
 import type { Progress } from '../progress';
 import { parseArguments } from './arguments';
-import { outputShape, type JsonObjectSchema, type OutputShape } from './output';
+import { jsonProperties, outputShape, type JsonObjectSchema, type OutputShape } from './output';
 import { precomputedSchemas } from './wire-schemas.generated';
 
 export type { JsonObjectSchema } from './output';
@@ -129,8 +129,7 @@ export function defineTool<S extends z.ZodObject, O extends z.ZodType>(spec: Too
  */
 function toWireSchema(schema: z.ZodObject): JsonObjectSchema {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-  const properties = json.properties && typeof json.properties === 'object' ? json.properties : {};
-  const out: JsonObjectSchema = { type: 'object', properties };
+  const out: JsonObjectSchema = { type: 'object', properties: jsonProperties(json.properties) };
   if (Array.isArray(json.required) && json.required.length > 0) out.required = json.required;
   out.additionalProperties = false;
   return out;

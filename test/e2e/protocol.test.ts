@@ -2,7 +2,7 @@
  * Protocol versions and browser origins through the local server: every protocol version the SDK
  * serves, and CORS for an allowed origin (log secrecy is in log-secrecy.test.ts).
  */
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import { INIT_REQUEST, postMcp, startStack, type Stack } from '../helpers/stack';
 
 let stack: Stack;

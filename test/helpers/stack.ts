@@ -31,6 +31,8 @@ export interface StackOptions {
   serviceToken?: boolean;
   /** Emulated Lambda timeout: the handler sees its remaining time shrink as in AWS. */
   invocationTimeoutMs?: number;
+  /** The API Gateway whose events the handler gets (lib/local/events.ts): the HTTP API's by default, or the REST API's. */
+  gateway?: 'http-api' | 'rest-api';
   /**
    * Put a proxy between the server and the simulator (e.g. `startNginx` from ./nginx): it gets the
    * simulator's URL, its own URL becomes CODER_URL (unless `coderUrl` is given), and it is closed with the stack.
@@ -65,6 +67,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const server = await startLocalServer({
     respond: makeResponder(() => config),
     invocationTimeoutMs: opts.invocationTimeoutMs,
+    gateway: opts.gateway,
   });
   if (opts.allowOwnOrigin || opts.lateEnv) {
     // The port is known only once the server listens; the handler reads the config per request.

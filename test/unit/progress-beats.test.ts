@@ -3,16 +3,16 @@
  * interval with the seconds elapsed, none before the first interval, none after the call stops them,
  * and none at all for a call that asked for no progress.
  */
-import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import type { Notification } from '@modelcontextprotocol/server';
 import { progressReporter } from '../../lib/mcp/progress';
 
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
 function capture() {
-  const sent: ServerNotification[] = [];
-  const messages = () => sent.map((n) => (n.method === 'notifications/progress' ? n.params.message : undefined));
-  const send = (n: ServerNotification) => {
+  const sent: Notification[] = [];
+  const messages = () => sent.map((n) => (n.method === 'notifications/progress' ? n.params?.message : undefined));
+  const send = (n: Notification) => {
     sent.push(n);
     return Promise.resolve();
   };
@@ -36,7 +36,7 @@ it('beats once per interval with the whole seconds elapsed, until stopped', () =
   jest.advanceTimersByTime(60_000);
   expect(out.sent).toHaveLength(3);
   // Numbered in order, as the spec asks of progress values.
-  expect(out.sent.map((n) => (n.method === 'notifications/progress' ? n.params.progress : 0))).toEqual([1, 2, 3]);
+  expect(out.sent.map((n) => (n.method === 'notifications/progress' ? n.params?.progress : 0))).toEqual([1, 2, 3]);
 });
 
 it('sends nothing for a call without a progress token', () => {

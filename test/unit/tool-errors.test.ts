@@ -3,12 +3,10 @@
  * families carry their message (with the context they were wrapped in, the cause kept); a programming
  * fault reaches the model as a generic failure, its detail in the log only, as the HTTP layer does.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { ContextError, prefixed, ResourceError } from '../../lib/errors';
 import { createMcpServer, INTERNAL_TOOL_FAILURE, NO_SCHEMA_VALIDATION } from '../../lib/mcp/server';
-import { HeldArguments } from '../../lib/mcp/held-arguments';
 import { defineTool, type ToolContext } from '../../lib/tools/types';
 import { captureOutput } from '../helpers/capture-output';
 import { logLevel, setLogLevel } from '../../lib/log';
@@ -29,15 +27,17 @@ const TOOLS = [
 ];
 
 async function connect() {
-  const server = createMcpServer({
-    version: 'test',
-    tools: TOOLS,
-    callBudgetMs: () => 5_000,
-    // The tools above touch nothing of the context.
-    context: (signal) => ({ signal }) as unknown as ToolContext,
-    progressIntervalMs: 1_000,
-    heldArguments: new HeldArguments(),
-  });
+  const server = createMcpServer(
+    {
+      version: 'test',
+      tools: TOOLS,
+      callBudgetMs: () => 5_000,
+      // The tools above touch nothing of the context.
+      context: (signal) => ({ signal }) as unknown as ToolContext,
+      progressIntervalMs: 1_000,
+    },
+    'legacy',
+  );
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: 'test', version: '1' });
