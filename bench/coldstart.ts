@@ -159,17 +159,30 @@ const WAYS: Record<Row, readonly Way[]> = {
 
 /**
  * BENCH_BASELINE=<git revision>: the project's bundle at that revision joins the run as a fourth row,
- * built with today's settings from a temporary worktree, so "not slower than before" is a ratio measured
- * side by side rather than a comparison across runs. It is bundled as that revision deployed it: with the
- * shared esbuild settings, without the dependency replacements of scripts/bundle.ts (which it did not have).
+ * built from a temporary worktree, so "not slower than before" is a ratio measured side by side rather than
+ * a comparison across runs. It is bundled as that revision deployed it: through its own scripts/bundle.ts
+ * (with its dependency replacements) where it has one, else with today's shared esbuild settings.
  */
 const BASELINE = process.env.BENCH_BASELINE;
+
+type BundleFn = (opts: { root: string; outdir: string; tracer: boolean; handlerFile?: string }) => Promise<unknown>;
+
+function hasBundleLambda(mod: unknown): mod is { bundleLambda: BundleFn } {
+  return typeof mod === 'object' && mod !== null && 'bundleLambda' in mod && typeof mod.bundleLambda === 'function';
+}
 
 async function baselineBundle(out: string): Promise<string | undefined> {
   if (!BASELINE) return undefined;
   const tree = path.join(out, 'baseline-tree');
   await run('git', ['-C', ROOT, 'worktree', 'add', '--detach', tree, BASELINE]);
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(tree, 'node_modules'));
+  const own = path.join(tree, 'scripts', 'bundle.ts');
+  const mod: unknown = existsSync(own) ? await import(own) : undefined;
+  if (hasBundleLambda(mod)) {
+    const outdir = path.join(out, 'baseline');
+    await mod.bundleLambda({ root: tree, outdir, tracer: false, handlerFile: 'baseline.js' });
+    return path.join(outdir, 'baseline.js');
+  }
   const bundle = path.join(out, 'baseline.js');
   await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [path.join(tree, 'lib', 'stream.ts')], outfile: bundle });
   return bundle;

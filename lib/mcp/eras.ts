@@ -15,6 +15,7 @@ import {
   isLegacyRequest,
   type McpHttpHandler,
   type McpRequestContext,
+  type PerRequestResponseMode,
   ProtocolErrorCode,
   type Server,
   WebStandardStreamableHTTPServerTransport,
@@ -76,7 +77,7 @@ async function serveLegacy(req: EraRequest): Promise<Response> {
 
 /** The server each in-flight 2026 request is served by, found again by the handler's factory. */
 const serversByRequest = new WeakMap<Request, (era: Era) => Server>();
-let modernHandler: McpHttpHandler | undefined;
+const modernHandlers = new Map<PerRequestResponseMode, McpHttpHandler>();
 
 function modernFactory(ctx: McpRequestContext): Server {
   const build = ctx.requestInfo && serversByRequest.get(ctx.requestInfo);
@@ -85,21 +86,25 @@ function modernFactory(ctx: McpRequestContext): Server {
 }
 
 /**
- * 2026-07-28: answers are JSON unless the call sends progress first, then SSE (`auto`). Where the
- * deployment cannot stream, the server sends no progress (server.ts), so answers stay JSON; the SDK's
- * `json` mode would say the same with a console warning at every cold start.
+ * 2026-07-28, shaped as the 2025 answers are: a tool call that asks for progress, where the deployment
+ * streams, is an SSE stream from the start (`sse`: status and headers leave at once, as for 2025 clients,
+ * rather than with the first progress beat); anything else is JSON (`auto`, which would upgrade to SSE only
+ * if the server sent something before its result, and it sends nothing unasked). Where the deployment
+ * cannot stream, the server sends no progress at all (server.ts); the SDK's `json` mode would add a
+ * console warning at every cold start.
  */
 async function serveModern(req: EraRequest): Promise<Response> {
   const listen = refuseListen(req.parsedBody);
   if (listen) return listen;
-  modernHandler ??= createMcpHandler(modernFactory, {
-    legacy: 'reject',
-    responseMode: 'auto',
-    onerror: reportRefusal,
-  });
+  const mode: PerRequestResponseMode = req.streams && asksForProgress(req.parsedBody) ? 'sse' : 'auto';
+  let handler = modernHandlers.get(mode);
+  if (!handler) {
+    handler = createMcpHandler(modernFactory, { legacy: 'reject', responseMode: mode, onerror: reportRefusal });
+    modernHandlers.set(mode, handler);
+  }
   serversByRequest.set(req.request, req.server);
   try {
-    return await modernHandler.fetch(req.request, { parsedBody: req.parsedBody });
+    return await handler.fetch(req.request, { parsedBody: req.parsedBody });
   } finally {
     serversByRequest.delete(req.request);
   }

@@ -70,7 +70,7 @@ describe('what a 2026-07-28 client gets', () => {
     expect(JSON.parse(body.result.content[0]?.text ?? '')).toMatchObject({ username: stack.sim.demo.user.username });
   });
 
-  it('tools/call with progress: the answer upgrades to SSE, notifications first', async () => {
+  it('tools/call with progress: an SSE stream, notifications before the result', async () => {
     const raw = await modern('tools/call', {
       name: 'coder_workspace_bash',
       arguments: { workspace: 'dev', command: 'sleep 0.5; echo done' },

@@ -4,7 +4,8 @@
  * Runtime API that records what comes back: the prelude, the 8-byte delimiter, the body with the time
  * each piece arrived, and error trailers. Status, headers and cookies must reach the client whatever
  * the body: empty (preflight 204, notification 202), streamed (SSE progress), large, or failing.
- * The streaming entry (`streamHandler`) and the buffered one (`handler`) answer the same requests.
+ * The streaming entry (`streamHandler`) and the buffered one (`handler`) answer the same requests, in both
+ * protocol eras (2025, and 2026-07-28 with its envelope and headers).
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -110,11 +111,32 @@ function restEvent(opts: { method: string; path: string; headers?: Record<string
   };
 }
 
-const CASES = ['health', 'preflight', 'notification', 'challenge', 'toolError', 'oversized'] as const;
+const CASES = [
+  'health',
+  'preflight',
+  'notification',
+  'challenge',
+  'toolError',
+  'oversized',
+  'modernCall',
+  'modernMismatch',
+] as const;
 type Case = (typeof CASES)[number];
 
 const bearer = () => ({ Authorization: `Bearer ${sim.demo.user.token}` });
 const rpc = (body: Json) => JSON.stringify({ jsonrpc: '2.0', ...body });
+
+/** What a 2026-07-28 request carries: the envelope in `_meta`, and headers that repeat the body. */
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'ric-test', version: '1' },
+};
+const modernHeaders = (name: string) => ({
+  'MCP-Protocol-Version': '2026-07-28',
+  'Mcp-Method': 'tools/call',
+  'Mcp-Name': name,
+});
 
 interface Expected {
   event: Json;
@@ -182,6 +204,34 @@ const cases = (): Record<Case, Expected> => ({
     status: 413,
     headers: {},
   },
+  modernCall: {
+    event: restEvent({
+      method: 'POST',
+      path: '/mcp',
+      headers: { ...bearer(), ...modernHeaders('coder_get_authenticated_user') },
+      body: rpc({
+        id: 5,
+        method: 'tools/call',
+        params: { name: 'coder_get_authenticated_user', arguments: {}, _meta: ENVELOPE },
+      }),
+    }),
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  },
+  modernMismatch: {
+    event: restEvent({
+      method: 'POST',
+      path: '/mcp',
+      headers: { ...bearer(), ...modernHeaders('coder_list_templates') },
+      body: rpc({
+        id: 6,
+        method: 'tools/call',
+        params: { name: 'coder_get_authenticated_user', arguments: {}, _meta: ENVELOPE },
+      }),
+    }),
+    status: 400,
+    headers: { 'content-type': 'application/json' },
+  },
 });
 
 describe('streamHandler under the runtime interface client', () => {
@@ -206,25 +256,29 @@ describe('streamHandler under the runtime interface client', () => {
     },
   );
 
-  it('sends a progress event as it happens, well before the result', async () => {
-    const posted = await invoke(streaming, bashCall('sleep 2; echo done', { progressToken: 'p-1' }));
-    const got = delivered(posted);
-    expect(got.status).toBe(200);
-    expect(got.headers['content-type']).toMatch(/^text\/event-stream/);
-    const events = sseEvents(got.body);
-    const progress = events.find((e) => e.message.method === 'notifications/progress');
-    const result = events.find((e) => e.message.id === 4);
-    expect(progress).toBeDefined();
-    expect(result?.message).toMatchObject({
-      result: { content: [{ type: 'text', text: expect.stringMatching(/^\{"output":"done","exit_code":0\}/) }] },
-    });
-    const progressAt = progress ? (got.arrivalOf(progress.offset) ?? Infinity) : Infinity;
-    const resultAt = result ? (got.arrivalOf(result.offset) ?? 0) : 0;
-    // The command sleeps 2 s and progress beats every 300 ms: the first beat left the function over a second before the result.
-    expect(resultAt - progressAt).toBeGreaterThan(1000);
-    // Status and headers went out at once, not with the first event.
-    expect(progressAt - (got.firstAt ?? Infinity)).toBeGreaterThan(50);
-  }, 30_000);
+  it.each(['2025', '2026-07-28'] as const)(
+    '%s: sends a progress event as it happens, well before the result',
+    async (era) => {
+      const posted = await invoke(streaming, bashCall('sleep 2; echo done', { progressToken: 'p-1' }, era));
+      const got = delivered(posted);
+      expect(got.status).toBe(200);
+      expect(got.headers['content-type']).toMatch(/^text\/event-stream/);
+      const events = sseEvents(got.body);
+      const progress = events.find((e) => e.message.method === 'notifications/progress');
+      const result = events.find((e) => e.message.id === 4);
+      expect(progress).toBeDefined();
+      expect(result?.message).toMatchObject({
+        result: { content: [{ type: 'text', text: expect.stringMatching(/^\{"output":"done","exit_code":0\}/) }] },
+      });
+      const progressAt = progress ? (got.arrivalOf(progress.offset) ?? Infinity) : Infinity;
+      const resultAt = result ? (got.arrivalOf(result.offset) ?? 0) : 0;
+      // The command sleeps 2 s and progress beats every 300 ms: the first beat left the function over a second before the result.
+      expect(resultAt - progressAt).toBeGreaterThan(1000);
+      // Status and headers went out at once, not with the first event.
+      expect(progressAt - (got.firstAt ?? Infinity)).toBeGreaterThan(50);
+    },
+    30_000,
+  );
 
   it('carries a large body intact behind its prelude', async () => {
     const size = 300_000;
@@ -317,18 +371,25 @@ function checkBody(name: Case, body: string): void {
   if (name === 'health') expect(parsed).toMatchObject({ status: 'ok' });
   if (name === 'toolError') expect(parsed).toMatchObject({ id: 2, result: { isError: true } });
   if (name === 'oversized' || name === 'challenge') expect(Object.keys(parsed).length).toBeGreaterThan(0);
+  if (name === 'modernCall') {
+    expect(parsed).toMatchObject({ id: 5, result: { resultType: 'complete' } });
+    expect(toolOutputJson(body)).toMatchObject({ username: sim.demo.user.username });
+  }
+  if (name === 'modernMismatch') expect(parsed).toMatchObject({ id: 6, error: { code: -32020 } });
 }
 
-function bashCall(command: string, meta?: Json): Json {
+function bashCall(command: string, meta?: Json, era: '2025' | '2026-07-28' = '2025'): Json {
+  const modern = era === '2026-07-28';
+  const fullMeta = modern ? { ...ENVELOPE, ...meta } : meta;
   const params = {
     name: 'coder_workspace_bash',
     arguments: { workspace: sim.demo.workspaceName, command },
-    ...(meta ? { _meta: meta } : {}),
+    ...(fullMeta ? { _meta: fullMeta } : {}),
   };
   return restEvent({
     method: 'POST',
     path: '/mcp',
-    headers: bearer(),
+    headers: { ...bearer(), ...(modern ? modernHeaders('coder_workspace_bash') : {}) },
     body: rpc({ id: 4, method: 'tools/call', params }),
   });
 }
@@ -358,9 +419,12 @@ const toolResultSchema = z.object({
   result: z.object({ content: z.array(z.object({ type: z.literal('text'), text: z.string() })) }),
 });
 
+function toolOutputJson(body: string): unknown {
+  return JSON.parse(toolResultSchema.parse(JSON.parse(body)).result.content[0]?.text ?? '');
+}
+
 function toolOutput(body: string): string {
-  const text = toolResultSchema.parse(JSON.parse(body)).result.content[0]?.text ?? '';
-  return z.object({ output: z.string() }).parse(JSON.parse(text)).output;
+  return z.object({ output: z.string() }).parse(toolOutputJson(body)).output;
 }
 
 const logLineSchema = z.object({ level: z.string(), message: z.string() }).loose();
