@@ -98,70 +98,71 @@ const textOf = (content: unknown): string => {
   return first?.type === 'text' ? (first.text ?? '') : '';
 };
 
+/** What differs between the two SDKs' clients, for `eraClient` to drive the same way. */
+interface SdkClient {
+  listTools(): Promise<{ tools: { name: string }[] }>;
+  callTool(
+    params: { name: string; arguments: Record<string, unknown> },
+    onprogress?: (p: { message?: string }) => void,
+  ): Promise<Record<string, unknown>>;
+  /** The JSON-RPC error code, when `err` is the SDK's JSON-RPC error. */
+  rpcCode(err: unknown): number | undefined;
+  close(): Promise<void>;
+}
+
+function eraClient(sent: Sent[], sdk: SdkClient): EraClient {
+  return {
+    sent,
+    listTools: async () => (await sdk.listTools()).tools.map((t) => t.name),
+    call: async (name, args, withProgress) => {
+      const progress: string[] = [];
+      const onprogress = withProgress ? (p: { message?: string }) => progress.push(p.message ?? '') : undefined;
+      const result = await sdk.callTool({ name, arguments: args }, onprogress);
+      return { text: textOf(result.content), isError: result.isError === true, progress };
+    },
+    failingCallCode: async (name) => {
+      const err = await sdk.callTool({ name, arguments: {} }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const code = sdk.rpcCode(err);
+      if (code === undefined) throw new Error(`expected a JSON-RPC error, got ${String(err)}`);
+      return code;
+    },
+    close: () => sdk.close(),
+  };
+}
+
+const transportOptions = (front: Front, sent: Sent[]) => ({
+  requestInit: { headers: { authorization: `Bearer ${front.token}` } },
+  fetch: recordingFetch(sent),
+});
+
 async function connectModern(front: Front): Promise<EraClient> {
   const sent: Sent[] = [];
-  const transport = new ModernTransport(new URL(front.url), {
-    requestInit: { headers: { authorization: `Bearer ${front.token}` } },
-    fetch: recordingFetch(sent),
-  });
   const client = new ModernClient(
     { name: 'eras-test', version: '1.0.0' },
     { versionNegotiation: { mode: { pin: '2026-07-28' } } },
   );
-  await client.connect(transport);
-  return {
-    sent,
-    listTools: async () => (await client.listTools()).tools.map((t) => t.name),
-    call: async (name, args, withProgress) => {
-      const progress: string[] = [];
-      const result = await client.callTool(
-        { name, arguments: args },
-        withProgress ? { onprogress: (p) => progress.push(p.message ?? '') } : undefined,
-      );
-      return { text: textOf(result.content), isError: result.isError === true, progress };
-    },
-    failingCallCode: async (name) => {
-      const err = await client.callTool({ name, arguments: {} }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      if (!(err instanceof ProtocolError)) throw new Error(`expected a JSON-RPC error, got ${String(err)}`);
-      return err.code;
-    },
+  await client.connect(new ModernTransport(new URL(front.url), transportOptions(front, sent)));
+  return eraClient(sent, {
+    listTools: () => client.listTools(),
+    callTool: (params, onprogress) => client.callTool(params, onprogress ? { onprogress } : undefined),
+    rpcCode: (err) => (err instanceof ProtocolError ? err.code : undefined),
     close: () => client.close(),
-  };
+  });
 }
 
 async function connectLegacy(front: Front): Promise<EraClient> {
   const sent: Sent[] = [];
-  const transport = new LegacyTransport(new URL(front.url), {
-    requestInit: { headers: { authorization: `Bearer ${front.token}` } },
-    fetch: recordingFetch(sent),
-  });
   const client = new LegacyClient({ name: 'eras-test', version: '1.0.0' });
-  await client.connect(transport);
-  return {
-    sent,
-    listTools: async () => (await client.listTools()).tools.map((t) => t.name),
-    call: async (name, args, withProgress) => {
-      const progress: string[] = [];
-      const result = await client.callTool(
-        { name, arguments: args },
-        undefined,
-        withProgress ? { onprogress: (p) => progress.push(p.message ?? '') } : undefined,
-      );
-      return { text: textOf(result.content), isError: result.isError === true, progress };
-    },
-    failingCallCode: async (name) => {
-      const err = await client.callTool({ name, arguments: {} }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      if (!(err instanceof McpError)) throw new Error(`expected a JSON-RPC error, got ${String(err)}`);
-      return err.code;
-    },
+  await client.connect(new LegacyTransport(new URL(front.url), transportOptions(front, sent)));
+  return eraClient(sent, {
+    listTools: () => client.listTools(),
+    callTool: (params, onprogress) => client.callTool(params, undefined, onprogress ? { onprogress } : undefined),
+    rpcCode: (err) => (err instanceof McpError ? err.code : undefined),
     close: () => client.close(),
-  };
+  });
 }
 
 const CLIENTS = { '2026-07-28': connectModern, '2025': connectLegacy } as const;
