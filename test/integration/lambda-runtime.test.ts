@@ -145,6 +145,20 @@ interface Expected {
   headers: Json;
 }
 
+/** A 2026-07-28 call of coder_get_authenticated_user, its Mcp-Name header set to `nameHeader`. */
+function modernWhoAmI(id: number, nameHeader: string): Json {
+  return restEvent({
+    method: 'POST',
+    path: '/mcp',
+    headers: { ...bearer(), ...modernHeaders(nameHeader) },
+    body: rpc({
+      id,
+      method: 'tools/call',
+      params: { name: 'coder_get_authenticated_user', arguments: {}, _meta: ENVELOPE },
+    }),
+  });
+}
+
 /** The requests both entry points answer, with what a client must see. */
 const cases = (): Record<Case, Expected> => ({
   health: {
@@ -205,30 +219,13 @@ const cases = (): Record<Case, Expected> => ({
     headers: {},
   },
   modernCall: {
-    event: restEvent({
-      method: 'POST',
-      path: '/mcp',
-      headers: { ...bearer(), ...modernHeaders('coder_get_authenticated_user') },
-      body: rpc({
-        id: 5,
-        method: 'tools/call',
-        params: { name: 'coder_get_authenticated_user', arguments: {}, _meta: ENVELOPE },
-      }),
-    }),
+    event: modernWhoAmI(5, 'coder_get_authenticated_user'),
     status: 200,
     headers: { 'content-type': 'application/json' },
   },
+  // The Mcp-Name header names another tool than the body does.
   modernMismatch: {
-    event: restEvent({
-      method: 'POST',
-      path: '/mcp',
-      headers: { ...bearer(), ...modernHeaders('coder_list_templates') },
-      body: rpc({
-        id: 6,
-        method: 'tools/call',
-        params: { name: 'coder_get_authenticated_user', arguments: {}, _meta: ENVELOPE },
-      }),
-    }),
+    event: modernWhoAmI(6, 'coder_list_templates'),
     status: 400,
     headers: { 'content-type': 'application/json' },
   },
