@@ -66,6 +66,17 @@ async function importedVersion(client: Client, args: Record<string, unknown> = {
   return version;
 }
 
+/** A template made from `version` (description 'd'), with `fields` (name, display name, organization...). */
+async function createdTemplate(
+  client: Client,
+  version: { id: string },
+  fields: Record<string, unknown>,
+): Promise<z.infer<typeof withOrg>> {
+  return withOrg.parse(
+    await ok(client, 'coder_create_template', { description: 'd', version_id: version.id, ...fields }),
+  );
+}
+
 describe('one membership', () => {
   let stack: Stack;
   let admin: Client;
@@ -123,14 +134,7 @@ describe('one membership', () => {
 
     const version = await importedVersion(admin);
     expect(version.organization_id).toBe(defaultOrg);
-    const template = withOrg.parse(
-      await ok(admin, 'coder_create_template', {
-        name: 'single',
-        display_name: 'Single',
-        description: 'd',
-        version_id: version.id,
-      }),
-    );
+    const template = await createdTemplate(admin, version, { name: 'single', display_name: 'Single' });
     expect(template.organization_id).toBe(defaultOrg);
 
     const ws = workspaceResult.parse(
@@ -221,15 +225,11 @@ describe('several memberships', () => {
     alice = await connectClient(stack, { token: stack.sim.demo.member.token });
     const version = await importedVersion(admin, { organization_id: research.id });
     // The name the default organization's template has: names are unique within an organization only.
-    const template = withOrg.parse(
-      await ok(admin, 'coder_create_template', {
-        name: 'docker',
-        display_name: 'Docker (research)',
-        description: 'd',
-        version_id: version.id,
-        organization_id: research.id,
-      }),
-    );
+    const template = await createdTemplate(admin, version, {
+      name: 'docker',
+      display_name: 'Docker (research)',
+      organization_id: research.id,
+    });
     const spare = await importedVersion(admin, { organization_id: research.id });
     const { hash } = z
       .object({ hash: z.string() })

@@ -63,7 +63,7 @@ const describeFinding = (f: CfnLintFinding) => `${f.Rule.Id} at ${f.Location.Pat
 
 let version = '';
 beforeAll(async () => {
-  // Fails (never skips) when cfn-lint is missing, saying how to install it.
+  // Fails (never passes quietly) when cfn-lint is missing, saying how to install it.
   version = await cfnLintVersion();
 });
 

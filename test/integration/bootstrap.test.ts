@@ -27,7 +27,7 @@ function runLoop(env: Record<string, string>, cwd: string, payload: string = loo
   const lines: Line[] = [];
   let buf = '';
   let exited: number | undefined;
-  // A channel's first words on a new socket: a ping that a stub must skip while it waits for the loop.
+  // A channel's first words on a new socket: a ping that a stub must pass over while it waits for the loop.
   term.write(`\n${requestLine('p0', 'ping', [])}`);
   term.onData((d) => {
     buf += d;
@@ -80,7 +80,7 @@ it('asks for the loop once per workspace: later starts run the copy kept under i
   await first.until(() => first.kinds().includes('ready'));
   expect(first.kinds()).toEqual(['load', 'ready']);
   expect(readFileSync(cached(), 'utf8')).toBe(LOOP_SCRIPT);
-  // The ping sent before the load was skipped by the stub, never read as part of the loop.
+  // The ping sent before the load was passed over by the stub, never read as part of the loop.
   first.term.write(requestLine('p1', 'ping', []));
   expect((await first.response('p1'))[0]).toMatchObject({ nonce: NONCE, status: 'ok' });
   first.term.kill();

@@ -12,7 +12,7 @@ import { logLevel, setLogLevel } from '../../lib/log';
 
 type WriteCallback = (error: Error | null | undefined) => void;
 
-/** The runtime's response stream: `beforeFirstWrite` runs on the first `write` call; `end` alone skips it, as Node's ClientRequest does. */
+/** The runtime's response stream: `beforeFirstWrite` runs on the first `write` call; `end` alone never runs it, as Node's ClientRequest does. */
 class RuntimeStream extends Writable {
   beforeFirstWrite: (() => void) | undefined;
   readonly body: Buffer[] = [];

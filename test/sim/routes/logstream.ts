@@ -2,7 +2,7 @@
  * Provisioner job logs as coderd serves them (coderd/provisionerjobs.go): a JSON array, or with
  * `?follow` a WebSocket sending every ProvisionerJobLog as one JSON text frame, first the existing
  * ones, then new ones as the job advances, closing normally when the job completes. `?after=<id>`
- * skips logs up to that id in both forms.
+ * leaves out logs up to that id in both forms.
  */
 import type { WebSocket } from 'ws';
 import { afterParam, fail, ok, type RouteContext, type Router } from '../http';
