@@ -5,7 +5,7 @@
  * message that names it. A failed refresh keeps the last good configuration (only a first read fails).
  * The SSM client is loaded only when a parameter is used.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors';
 import { log } from './log';
 import { parseInlineKeys, type KeySource } from './oauth/keys';

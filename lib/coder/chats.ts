@@ -4,7 +4,7 @@
  * fields the tools read: newer coderd versions add fields, and a chat's `last_error` went from a string
  * to a codersdk.ChatError object, so both are accepted and passed on as Coder sent them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CHATS_PATH = '/api/experimental/chats';
 

@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { z } from 'zod';
+import * as z from 'zod';
 import type WebSocket from 'ws';
 import { traced, type Span } from '../tracing';
 import { loadWebSocket } from '../tunnel/websocket';

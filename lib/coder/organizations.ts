@@ -3,7 +3,7 @@
  * tools", codersdk/toolsdk/organizations.go): the caller's memberships (`GET /users/me/organizations`)
  * and the one organization an organization-scoped tool acts in (`resolveOrganization`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidArgumentError, prefixed } from '../errors';
 import type { CoderClient } from './client';
 import { userSchema, ZERO_UUID } from './schemas';

@@ -3,7 +3,7 @@
  * (`z.looseObject`): unknown fields pass through untouched, because several tools return Coder's
  * objects whole and newer coderd versions add fields.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 

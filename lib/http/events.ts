@@ -3,7 +3,7 @@
  * Pure functions on validated event shapes; the stage prefix is split off so routing sees `/mcp`
  * while links we hand out keep the prefix clients actually call.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const headerMap = z.record(z.string(), z.string().optional()).nullish();
 const multiHeaderMap = z.record(z.string(), z.array(z.string()).optional()).nullish();

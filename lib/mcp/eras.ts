@@ -20,7 +20,7 @@ import {
   type Server,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
-import { z } from 'zod';
+import * as z from 'zod';
 import { json } from '../http/respond';
 import { log } from '../log';
 import { asksForProgress } from './progress';

@@ -12,7 +12,7 @@
  * they are held aside (held-arguments.ts) and the SDK sees `{}` in their place.
  */
 import { type JSONRPCRequest, ProtocolErrorCode, specTypeSchemas } from '@modelcontextprotocol/server';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { HeldArguments } from './held-arguments';
 import { RpcError } from './rpc-error';
 

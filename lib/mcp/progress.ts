@@ -4,7 +4,7 @@
  * such a tool call as an event stream when the entry point streams; tools report through a `Progress`.
  */
 import type { Notification } from '@modelcontextprotocol/server';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NO_PROGRESS, type Progress } from '../progress';
 
 const progressCall = z.looseObject({

@@ -4,7 +4,7 @@
  * and codes travel in URLs.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { open, seal, type KeyRing, type OpenFailure, type SealedKind } from './seal';
 
 export const LIFETIME_S = {

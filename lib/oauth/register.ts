@@ -5,7 +5,7 @@
  * first); with Coder's registration off, the operator's app is used. Everything the client id stands for
  * is sealed into it: nothing is stored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { mediaType } from '../http/media-type';
 import { json } from '../http/respond';
 import { NO_STORE, OPEN_CORS, readSmallBody, type OAuthContext } from './context';

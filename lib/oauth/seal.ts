@@ -6,7 +6,7 @@
  * and key id are additional data, so a value of one kind never opens as another.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export const SEALED_PREFIX = 'cmcp.';
 export type SealedKind = 'client' | 'state' | 'code' | 'access' | 'refresh';

@@ -6,7 +6,7 @@
  * other). Requests are form-encoded with `client_secret_post`, as coderd's token endpoint reads them.
  * Sign-ins are rare next to tool calls, so this uses fetch rather than the REST client's agents.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { OAuthError } from './errors';
 
 const metadataSchema = z.object({

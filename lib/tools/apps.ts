@@ -1,5 +1,5 @@
 /** Workspace tools that need no agent contact: the port-forward URL and the agent's apps. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { appHostSchema } from '../coder/schemas';
 import { findWorkspaceAndAgent } from '../coder/workspaces';
 import { ResourceError } from '../errors';

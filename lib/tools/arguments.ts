@@ -4,7 +4,7 @@
  * `$/<path>: <reason>` per problem, sorted by path and joined with "; ". The MCP layer sends that text
  * with the tool's input schema (`expectedSchema`) so a model can correct its call.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidArgumentError } from '../errors';
 
 /** Arguments that do not fit the tool's input schema (as opposed to a value the handler refuses later). */

@@ -1,5 +1,5 @@
 /** The `chatgpt` toolset: OpenAI's search/fetch convention over templates and workspaces (contract §1.6). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CoderClient } from '../coder/client';
 import {
   templateSchema,

@@ -18,7 +18,7 @@
  * endpoint always lists them) and the probe is retried after a short while. Concurrent requests share
  * one probe; a probe never sees or logs the token beyond sending it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CoderClient } from '../coder/client';
 import { CHATS_PATH } from '../coder/chats';
 import { CoderApiError } from '../coder/errors';

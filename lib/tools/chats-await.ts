@@ -8,7 +8,7 @@
  * deadline, so a long wait answers `timed_out` with the last busy status instead of a deadline error.
  * While it waits it reports progress: the status it found, each change, and "still running" beats.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CoderClient } from '../coder/client';
 import { isBusy, type Chat } from '../coder/chats';
 import { watchChats } from '../coder/chat-watch';

@@ -3,7 +3,7 @@
  * to a chat (`POST /api/experimental/chats/files/{id}/download-url`), addressed by its id, or by its
  * chat and exact name. The URL needs no token; the model is told to fetch it rather than read bytes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHATS_PATH, chatFileDownloadSchema, type Chat } from '../coder/chats';
 import { isUuid } from '../coder/uuid';
 import { InvalidArgumentError, prefixed, ResourceError } from '../errors';

@@ -4,7 +4,7 @@
  * notices; reasoning, tool calls and tool results are left out), with the files a message carries;
  * a message with neither is skipped. Pages read newest first, or oldest first after `after_id`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   CHATS_PATH,
   chatMessagesResponseSchema,

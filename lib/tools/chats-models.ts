@@ -6,7 +6,7 @@
  * the member's, already filtered by coderd); a deployment-config reader without provider access gets
  * an error rather than a list that may offer unusable models (coderd fails closed the same way).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CoderClient } from '../coder/client';
 import { aiProviderSchema, CHATS_PATH, chatModelConfigSchema } from '../coder/chats';
 import { CoderApiError } from '../coder/errors';

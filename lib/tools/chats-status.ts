@@ -3,7 +3,7 @@
  * (`ChatToolStatus`, with Go's omitempty rules), chat id checks with coderd's texts, and the `<step>: `
  * prefix coderd's tools put before a failed Coder call.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CoderClient } from '../coder/client';
 import { CHATS_PATH, chatErrorSchema, chatSchema, type Chat } from '../coder/chats';
 import { isUuid } from '../coder/uuid';

@@ -3,7 +3,7 @@
  * HEAD; REST under `/api/experimental/chats`, coderd/exp_chats.go). Messages, waiting, files and
  * model configs are in the other chats-*.ts modules.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHATS_PATH, chatSchema } from '../coder/chats';
 import { organizationIdArgument, resolveOrganization } from '../coder/organizations';
 import { requireUuid } from '../coder/uuid';

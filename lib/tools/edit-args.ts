@@ -9,7 +9,7 @@
  * only when they say the same thing (coderd's own `FileEdit.MarshalJSON` sends both, equal), and refuse
  * anything else as invalid arguments rather than guess.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const newEdit = z.object({
   old_text: z

@@ -1,5 +1,5 @@
 /** Log tools: agent startup logs (REST) and provisioner job logs (coderd's follow WebSocket, read to the end). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentLogBatchSchema, logSchema } from '../coder/schemas';
 import { requireUuid } from '../coder/uuid';
 import { logLines } from './results';

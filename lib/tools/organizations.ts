@@ -1,5 +1,5 @@
 /** The caller's organizations (coderd #29141, codersdk/toolsdk/organizations.go `ListOrganizations`). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIST_ORGANIZATIONS_TOOL, listOrganizations as memberships, organizationSchema } from '../coder/organizations';
 import { prefixed } from '../errors';
 import { defineTool } from './types';

@@ -8,7 +8,7 @@
  * is) carry it wrapped as `{"result": <value>}`, the convention of the Python SDK
  * (mcp/server/fastmcp/utilities/func_metadata.py, `_create_wrapped_model`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 type JsonValue = z.core.util.JSONType;
 

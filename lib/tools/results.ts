@@ -4,7 +4,7 @@
  * and `WorkspaceEditFilesResponse`. Objects are closed in the outputSchema (a field we add or drop shows
  * up as a failing contract test); the Coder objects returned whole are loose (lib/coder/schemas.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { workspaceSchema } from '../coder/schemas';
 
 /** codersdk.Response as the tools use it: a sentence. */

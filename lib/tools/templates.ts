@@ -1,5 +1,5 @@
 /** Control-plane template tools: list, inspect, upload, create versions and templates, promote, delete. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { organizationIdArgument, resolveOrganization } from '../coder/organizations';
 import {
   anyJson,

@@ -3,7 +3,7 @@
  * result, and a handler. `defineTool` erases the argument and result types behind a `call` that
  * validates first, so the registry can hold tools of every shape without casts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CoderClient } from '../coder/client';
 import type { AgentAccess } from './agent-access';
 import type { Progress } from '../progress';

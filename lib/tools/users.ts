@@ -1,5 +1,5 @@
 /** The caller's own Coder user. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { userSchema } from '../coder/schemas';
 import { defineTool } from './types';
 

@@ -1,5 +1,5 @@
 /** Argument schemas shared by the workspace tools. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const workspaceArg = z
   .string()

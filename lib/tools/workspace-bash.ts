@@ -1,5 +1,5 @@
 /** coder_workspace_bash: runs a command in the workspace through the pooled agent channel (contract §2.6). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidArgumentError } from '../errors';
 import { exec } from '../tunnel/ops';
 import { defineTool } from './types';

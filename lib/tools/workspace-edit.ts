@@ -4,7 +4,7 @@
  * concurrent change is reported, never overwritten. All edits are checked before anything is written.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentChannel } from '../tunnel/channel';
 import { read, write } from '../tunnel/ops';
 import { InvalidArgumentError } from '../errors';

@@ -1,5 +1,5 @@
 /** coder_workspace_ls, coder_workspace_read_file and coder_workspace_write_file over the pooled agent channel. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidArgumentError } from '../errors';
 import { list, read, write } from '../tunnel/ops';
 import { mimeTypeFor } from './mime';

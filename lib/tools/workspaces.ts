@@ -1,5 +1,5 @@
 /** Control-plane workspace tools: list, get, create, and build (start/stop/delete). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CoderClient } from '../coder/client';
 import { organizationIdArgument, resolveOrganization } from '../coder/organizations';
 import { buildSchema, workspaceSchema, workspacesResponseSchema } from '../coder/schemas';
