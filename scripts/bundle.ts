@@ -12,9 +12,16 @@
  *   JSON Schema validator, Ajv with its formats (about 130 KB). The SDK uses it only to check elicitation
  *   answers; our server never elicits and passes its own validator, which refuses (lib/mcp/server.ts),
  *   so the SDK never builds the default. The stub keeps the shims' other export, `process`.
- * test/integration/bundle.test.ts checks the built bundle still answers and holds neither.
+ * And one is edited: `createMcpHandler` (the SDK's index) asks `product instanceof McpServer` of what our
+ * factory returns, which keeps the high-level McpServer, its completions and resource templates (about
+ * 22 KB) in the bundle. Our factory returns the low-level Server (lib/mcp/eras.ts), so each of those
+ * checks is false; writing them so lets esbuild drop McpServer.
+ * zod itself is tree-shaken because lib/ imports it as a namespace (`import * as z`); a named `{ z }` import
+ * makes esbuild build zod's whole namespace object, 87 KB more (biome.json refuses it in lib/).
+ * test/integration/bundle.test.ts checks the built bundle still answers and holds none of these.
  */
 import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { LAMBDA_BUNDLE_OPTIONS, TRACER_FILE, tracerBundleOptions } from './bundle-options';
@@ -22,8 +29,17 @@ import { LAMBDA_BUNDLE_OPTIONS, TRACER_FILE, tracerBundleOptions } from './bundl
 export const HANDLER_FILE = 'handler.js';
 const ENTRY = path.join('lib', 'stream.ts');
 
-/** What replaces a dependency's module in the bundle, keyed by the path (with `/` separators) it ends with. */
-const REPLACEMENTS: ReadonlyArray<{ file: RegExp; contents: string }> = [
+/**
+ * What replaces a dependency's module in the bundle, keyed by the path it ends with: whole `contents`, or an
+ * `edit` of its source, which must change it (else the dependency changed, and the build says so).
+ */
+type Replacement = { file: RegExp } & ({ contents: string } | { edit: (source: string) => string });
+
+/** `createMcpHandler`'s three `product instanceof McpServer` checks, each false for our low-level Server. */
+const MCP_SERVER_CHECK = /\bproduct instanceof McpServer\b/g;
+const MCP_SERVER_CHECKS = 3;
+
+const REPLACEMENTS: ReadonlyArray<Replacement> = [
   {
     file: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/,
     contents: 'export { default as en } from "./en.js";\n',
@@ -42,18 +58,33 @@ const REPLACEMENTS: ReadonlyArray<{ file: RegExp; contents: string }> = [
       '',
     ].join('\n'),
   },
+  {
+    file: /[\\/]node_modules[\\/]@modelcontextprotocol[\\/]server[\\/]dist[\\/]index\.mjs$/,
+    edit: (source) =>
+      (source.match(MCP_SERVER_CHECK) ?? []).length === MCP_SERVER_CHECKS
+        ? source.replace(MCP_SERVER_CHECK, 'false')
+        : source,
+  },
 ];
 
-/** The esbuild plugin that applies REPLACEMENTS; each must match once, or the bundle fails (a dependency moved its file). */
+/** The esbuild plugin that applies REPLACEMENTS; each must match (and an edit change its module), or the bundle fails. */
 export function slimDependencies(): Plugin {
   return {
     name: 'slim-dependencies',
     setup(b) {
       const used = new Set<RegExp>();
       for (const r of REPLACEMENTS) {
-        b.onLoad({ filter: r.file }, (args) => {
-          used.add(r.file);
-          return { contents: r.contents, loader: 'js', resolveDir: path.dirname(args.path) };
+        b.onLoad({ filter: r.file }, async (args) => {
+          const resolveDir = path.dirname(args.path);
+          if ('contents' in r) {
+            used.add(r.file);
+            return { contents: r.contents, loader: 'js', resolveDir };
+          }
+          const source = await readFile(args.path, 'utf8');
+          const contents = r.edit(source);
+          // An edit that changes nothing is reported as unmatched in onEnd, below.
+          if (contents !== source) used.add(r.file);
+          return { contents, loader: 'js', resolveDir };
         });
       }
       b.onEnd((result) => {
@@ -62,7 +93,7 @@ export function slimDependencies(): Plugin {
         if (missing.length > 0) {
           return {
             errors: missing.map((r) => ({
-              text: `slim-dependencies: no module matched ${r.file} (did a dependency move it?)`,
+              text: `slim-dependencies: no module matched ${r.file}, or its edit changed nothing (did a dependency move or change it?)`,
             })),
           };
         }

@@ -3,7 +3,7 @@
  * or simulator, and the built file answers an API Gateway event on its own.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,23 @@ import { z } from 'zod';
 import { slimDependencies } from '../../scripts/bundle';
 
 const run = promisify(execFile);
+
+/** The parts of esbuild's metafile read here: every input, and how many bytes each wrote into each output. */
+const MetafileSchema = z.object({
+  inputs: z.record(z.string(), z.unknown()),
+  outputs: z.record(z.string(), z.object({ inputs: z.record(z.string(), z.object({ bytesInOutput: z.number() })) })),
+});
+
+/** Bytes each input wrote into the outputs, summed. */
+function bytesInOutput(meta: z.infer<typeof MetafileSchema>): Map<string, number> {
+  const written = new Map<string, number>();
+  for (const output of Object.values(meta.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      written.set(input, (written.get(input) ?? 0) + bytesInOutput);
+    }
+  }
+  return written;
+}
 const ROOT = path.join(__dirname, '..', '..');
 const NODE22 = path.join(ROOT, 'test', 'conformance', 'node_modules', '.bin', 'node');
 
@@ -23,7 +40,7 @@ it('builds one minified handler without test code that serves /healthz', async (
       cwd: ROOT,
     });
     expect(stdout).toMatch(/handler\.js: \d+ bytes/);
-    const meta = JSON.parse(readFileSync(path.join(out, 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
+    const meta = MetafileSchema.parse(JSON.parse(readFileSync(path.join(out, 'meta.json'), 'utf8')));
     const inputs = Object.keys(meta.inputs);
     expect(inputs.some((i) => i.startsWith('lib/handler.ts'))).toBe(true);
     expect(inputs.some((i) => i.startsWith('lib/stream.ts'))).toBe(true);
@@ -33,6 +50,15 @@ it('builds one minified handler without test code that serves /healthz', async (
       'node_modules/zod/v4/locales/en.js',
     ]);
     expect(inputs.filter((i) => /node_modules\/(ajv|ajv-formats|fast-uri)\//.test(i))).toEqual([]);
+    // The SDK's McpServer is dropped (its checks in createMcpHandler are edited to false): none of its messages is here.
+    const bundle = readFileSync(path.join(out, 'handler.js'), 'utf8');
+    expect(bundle).toContain('Server does not support tools');
+    expect(bundle).not.toContain('is already registered');
+    // zod is tree-shaken: our code imports it as a namespace (`import * as z`), so esbuild keeps only what is
+    // used. A named `{ z }` import makes it build zod's whole namespace object, its JSON Schema reader with it.
+    const written = bytesInOutput(meta);
+    expect(written.get('node_modules/zod/v4/classic/schemas.js')).toBeGreaterThan(0);
+    expect(written.get('node_modules/zod/v4/classic/from-json-schema.js') ?? 0).toBe(0);
     // The source map carries mappings only: Node parses it at every cold start (--enable-source-maps).
     const map = z
       .object({ sources: z.array(z.string()), mappings: z.string() })
@@ -74,6 +100,27 @@ it('fails the build, naming the module, when a dependency no longer has a module
       plugins: [slimDependencies()],
     });
     await expect(attempt).rejects.toThrow(/slim-dependencies: no module matched .*zod.*locales/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('fails the build, naming the module, when an edited dependency module no longer reads as the edit expects', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'slim-'));
+  try {
+    // The SDK's index without createMcpHandler's McpServer checks stands for an SDK that changed the code we edit.
+    const index = path.join(dir, 'node_modules', '@modelcontextprotocol', 'server', 'dist', 'index.mjs');
+    mkdirSync(path.dirname(index), { recursive: true });
+    writeFileSync(index, 'export const createMcpHandler = () => undefined;\n');
+    writeFileSync(path.join(dir, 'entry.js'), `export { createMcpHandler } from ${JSON.stringify(index)};\n`);
+    const attempt = build({
+      entryPoints: [path.join(dir, 'entry.js')],
+      bundle: true,
+      write: false,
+      logLevel: 'silent',
+      plugins: [slimDependencies()],
+    });
+    await expect(attempt).rejects.toThrow(/index\\\.mjs.*or its edit changed nothing/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
