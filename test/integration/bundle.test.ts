@@ -87,41 +87,41 @@ it('builds one minified handler without test code that serves /healthz', async (
   }
 }, 60_000);
 
-it('fails the build, naming the module, when a dependency no longer has a module the bundle replaces', async () => {
+/**
+ * Bundles `entry.js` (with `files` beside it, by path under a temporary directory) through the replacements
+ * alone, and returns the build's outcome.
+ */
+async function slimBuild(entry: string, files: Record<string, string> = {}): Promise<unknown> {
   const dir = mkdtempSync(path.join(tmpdir(), 'slim-'));
   try {
-    // An entry that reaches neither zod nor the SDK stands for a dependency that moved its file.
-    writeFileSync(path.join(dir, 'entry.js'), 'module.exports = 1;\n');
-    const attempt = build({
+    for (const [name, contents] of Object.entries({ ...files, 'entry.js': entry })) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), contents);
+    }
+    return await build({
       entryPoints: [path.join(dir, 'entry.js')],
       bundle: true,
       write: false,
       logLevel: 'silent',
       plugins: [slimDependencies()],
     });
-    await expect(attempt).rejects.toThrow(/slim-dependencies: no module matched .*zod.*locales/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+it('fails the build, naming the module, when a dependency no longer has a module the bundle replaces', async () => {
+  // An entry that reaches neither zod nor the SDK stands for a dependency that moved its file.
+  await expect(slimBuild('module.exports = 1;\n')).rejects.toThrow(
+    /slim-dependencies: no module matched .*zod.*locales/,
+  );
 });
 
 it('fails the build, naming the module, when an edited dependency module no longer reads as the edit expects', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'slim-'));
-  try {
-    // The SDK's index without createMcpHandler's McpServer checks stands for an SDK that changed the code we edit.
-    const index = path.join(dir, 'node_modules', '@modelcontextprotocol', 'server', 'dist', 'index.mjs');
-    mkdirSync(path.dirname(index), { recursive: true });
-    writeFileSync(index, 'export const createMcpHandler = () => undefined;\n');
-    writeFileSync(path.join(dir, 'entry.js'), `export { createMcpHandler } from ${JSON.stringify(index)};\n`);
-    const attempt = build({
-      entryPoints: [path.join(dir, 'entry.js')],
-      bundle: true,
-      write: false,
-      logLevel: 'silent',
-      plugins: [slimDependencies()],
-    });
-    await expect(attempt).rejects.toThrow(/index\\\.mjs.*or its edit changed nothing/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // The SDK's index without createMcpHandler's McpServer checks stands for an SDK that changed the code we edit.
+  const index = 'node_modules/@modelcontextprotocol/server/dist/index.mjs';
+  const attempt = slimBuild(`export { createMcpHandler } from './${index}';\n`, {
+    [index]: 'export const createMcpHandler = () => undefined;\n',
+  });
+  await expect(attempt).rejects.toThrow(/index\\\.mjs.*or its edit changed nothing/);
 });
