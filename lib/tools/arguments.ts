@@ -7,7 +7,7 @@
 import type * as z from 'zod';
 import { InvalidArgumentError } from '../errors';
 
-/** Arguments that do not fit the tool's input schema (as opposed to a value the handler refuses later). */
+/** Arguments that do not match the tool's input schema (as opposed to a value the handler refuses later). */
 export class ArgumentValidationError extends InvalidArgumentError {}
 
 interface Problem {
