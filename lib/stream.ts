@@ -7,6 +7,8 @@
  * plain proxy results, for HTTP APIs, Function URLs in BUFFERED mode and buffered REST APIs. The
  * `awslambda` global exists only in the Lambda Node.js runtime; elsewhere both are the buffered handler.
  */
+// First: zod's settings apply to the schemas built after them (zod-config.ts).
+import './zod-config';
 import type { Writable } from 'node:stream';
 import { handler as buffered, respond as defaultRespond, type LambdaContext, type Responder } from './handler';
 import { headOf, pipeBody } from './http/body';

@@ -4,6 +4,8 @@
  * the local Coder simulator with demo data and says so. Sign-in with Coder (OAuth) is on unless
  * MCP_OAUTH=false, with a sealing key made for this run. Prints client configurations ready to paste.
  */
+// First, as in the Lambda entry (lib/stream.ts): zod's settings apply to the schemas built after them.
+import '../lib/zod-config';
 import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../lib/config';
 import { makeResponder } from '../lib/handler';

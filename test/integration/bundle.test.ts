@@ -67,18 +67,25 @@ it('builds one minified handler without test code that serves /healthz', async (
     expect(map.sources.length).toBeGreaterThan(100);
     expect(map).not.toHaveProperty('sourcesContent');
 
+    // zod compiles no parser at run time (lib/zod-config.ts, set before any schema is built): nothing constructs
+    // a Function from a string while the bundle loads, parses the event and its configuration, and answers.
     const script = `
+      let compiled = 0;
+      globalThis.Function = new Proxy(Function, { construct(target, args) { compiled++; return Reflect.construct(target, args); } });
       process.env.CODER_URL = 'https://coder.example.com';
       const { handler, streamHandler } = require(${JSON.stringify(path.join(out, 'handler.js'))});
       // Outside the Lambda runtime the streaming entry falls back to the buffered one.
       if (streamHandler !== handler) throw new Error('streamHandler should be the buffered handler outside Lambda');
       handler({ version: '2.0', rawPath: '/healthz', rawQueryString: '', headers: { host: 'x.lambda-url.us-east-1.on.aws' },
         requestContext: { http: { method: 'GET' }, stage: '$default', requestId: 'r' }, isBase64Encoded: false })
-        .then((r) => process.stdout.write(JSON.stringify(r)));`;
+        .then((r) => process.stdout.write(JSON.stringify({ compiled, ...r })));`;
     // The machine's Node, and the Node 22 that test/conformance brings (the Lambda runs a current Node).
     for (const node of [process.execPath, NODE22]) {
       const { stdout: result } = await run(node, ['-e', script], { cwd: out });
-      const parsed = JSON.parse(result.slice(result.indexOf('{"statusCode"'))) as { statusCode: number; body: string };
+      const parsed = z
+        .object({ compiled: z.number(), statusCode: z.number(), body: z.string() })
+        .parse(JSON.parse(result.slice(result.indexOf('{"compiled"'))));
+      expect(parsed.compiled).toBe(0);
       expect(parsed.statusCode).toBe(200);
       expect(JSON.parse(parsed.body)).toMatchObject({ status: 'ok' });
     }
