@@ -248,12 +248,15 @@ async function main(): Promise<void> {
       reference: noSamples(),
       baseline: noSamples(),
     };
+    // One process of each row and way per round, so that machine noise falls on all alike; each round starts one
+    // place further along, so that none always runs in the same place (right after the same other).
+    const round = (['tools/list', 'modern', '2025'] as const).flatMap((way) =>
+      runs.filter((r) => WAYS[r.name].includes(way)).map((r) => ({ ...r, way })),
+    );
     for (let i = 0; i < RUNS; i++) {
-      // Alternate so that machine noise falls on all alike.
-      for (const way of ['tools/list', 'modern', '2025'] as const) {
-        for (const r of runs) {
-          if (WAYS[r.name].includes(way)) results[r.name][way].push(await sample(node, r.file, way, r.env));
-        }
+      for (let j = 0; j < round.length; j++) {
+        const r = round[(i + j) % round.length];
+        if (r) results[r.name][r.way].push(await sample(node, r.file, r.way, r.env));
       }
     }
     const spread = (xs: number[]) => ({ p50: median(xs), p95: percentile(xs, 95) });
