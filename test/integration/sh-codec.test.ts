@@ -20,7 +20,8 @@ const SHELLS: [string, () => AgentImage][] = [
   ['busybox ash + applets', busyboxImage],
 ];
 
-const CODEC = `${shSection('d64')}\n${shSection('e64')}\n`;
+// d64 hands a field longer than DECODE_MAX to `base64 -d`; the agent program sets it above the sections.
+const CODEC = `DECODE_MAX=${SH_DECODE_MAX}\n${shSection('d64')}\n${shSection('e64')}\n`;
 
 /** Byte lengths whose base64 lands just below, on and just above the hand-off, plus the small padding cases. */
 const handOff = (SH_DECODE_MAX / 4) * 3;
